@@ -1,0 +1,1 @@
+#include "storage/atomic_file.hpp"

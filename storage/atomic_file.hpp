@@ -1,0 +1,49 @@
+// A file that appears complete or not at all: written to a temporary name in the target's
+// directory, fsync'd, then renamed (and the directory fsync'd). Used for results, archives and
+// submission files; the blob store builds its no-replace variant on the same idea.
+#pragma once
+
+#include "messages/result.hpp"
+
+#include <cstdint>
+#include <filesystem>
+#include <string_view>
+
+namespace recodex::storage {
+
+class atomic_file_writer {
+public:
+  static constexpr std::uint64_t unlimited = ~std::uint64_t{0};
+
+  // Creates the temporary file (and missing parent directories).
+  static result<atomic_file_writer> create(std::filesystem::path target,
+                                           std::uint64_t max_size = unlimited);
+
+  atomic_file_writer(atomic_file_writer&&) noexcept;
+  atomic_file_writer& operator=(atomic_file_writer&&) noexcept;
+  ~atomic_file_writer(); // removes the temporary file unless committed
+
+  // Fails with too_large past max_size (and the writer is then discarded).
+  result<void> write(const void* data, std::size_t size);
+  result<void> write(std::string_view data) { return write(data.data(), data.size()); }
+  std::uint64_t size() const { return size_; }
+
+  // fsync + rename over the target.
+  result<std::filesystem::path> commit();
+
+private:
+  atomic_file_writer(std::filesystem::path target, std::filesystem::path temp, int fd,
+                     std::uint64_t max_size);
+  void discard();
+
+  std::filesystem::path target_;
+  std::filesystem::path temp_;
+  int fd_ = -1;
+  std::uint64_t max_size_ = unlimited;
+  std::uint64_t size_ = 0;
+};
+
+// Whole-content convenience.
+result<void> write_file_atomically(const std::filesystem::path& target, std::string_view content);
+
+} // namespace recodex::storage

@@ -1,0 +1,1 @@
+#include "storage/sha1.hpp"

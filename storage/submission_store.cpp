@@ -1,0 +1,1 @@
+#include "storage/submission_store.hpp"

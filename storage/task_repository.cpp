@@ -1,0 +1,1 @@
+#include "storage/task_repository.hpp"

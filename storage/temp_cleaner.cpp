@@ -1,0 +1,1 @@
+#include "storage/temp_cleaner.hpp"
