@@ -9,12 +9,14 @@
 // Writers to one task are serialized in process (a mutex per task) and across processes (the ref
 // is moved only if it still points where the writer started; otherwise the write is retried).
 // Objects are written before the ref moves, so a crash mid-write leaves the previous version.
+// A task id must also be a valid git ref component (so "a..b", ".x" or "x.lock" are refused).
 #pragma once
 
 #include "messages/result.hpp"
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -71,6 +73,10 @@ struct task_file {
 
 class task_repository {
 public:
+  // A write that keeps losing the race for the ref to other processes gives up with
+  // errc::conflict after this many attempts (each re-reads the newest version first).
+  static constexpr unsigned max_write_attempts = 32;
+
   // Opens <data>/tasks.git, creating the bare repository when missing. The blob store must
   // outlive the repository.
   static result<std::unique_ptr<task_repository>> open(const std::filesystem::path& git_dir,
@@ -96,11 +102,22 @@ public:
   result<manifest_entry> resolve(const std::string& task_id, std::uint32_t number,
                                  const std::string& name) const;
 
-  // New version equal to version `number`.
+  // New version equal to version `number`, with the message "Revert to version N: <message>"
+  // ("Revert to version N" when `message` is empty). `number` 0 is invalid_argument: a revert
+  // names a concrete version.
   result<version_info> revert(const std::string& task_id, std::uint32_t number,
                               const std::string& message);
 
+  // Names added, removed and changed from version `from` to version `to`, each sorted; 0 means
+  // the newest version, as in version().
   result<version_diff> diff(const std::string& task_id, std::uint32_t from, std::uint32_t to) const;
+
+  // -- for tests --
+  // Called by every write attempt (counted from 1) after its objects are stored and just before
+  // the ref moves: the one point where a crash or a competing process matters. Set it before
+  // the repository is shared between threads.
+  using write_hook = std::function<void(const std::string& task_id, unsigned attempt)>;
+  void set_before_ref_update_hook(write_hook hook);
 
 private:
   struct impl;
