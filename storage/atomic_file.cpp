@@ -1,1 +1,166 @@
+// atomic_file_writer: a temporary `.<name>.tmp-XXXXXX` beside the target, written in full,
+// fsync'd, renamed over the target, and the directory fsync'd, so after a crash the target is
+// either the old file or the complete new one. Also the low-level write/fsync steps the blob
+// store shares.
 #include "storage/atomic_file.hpp"
+
+#include <cerrno>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <system_error>
+#include <unistd.h>
+#include <utility>
+
+namespace recodex::storage {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+fs::path directory_of(const fs::path& file) {
+  auto parent = file.parent_path();
+  return parent.empty() ? fs::path{"."} : parent;
+}
+
+} // namespace
+
+// -- shared steps --
+
+result<void> write_fully(int fd, const void* data, std::size_t size, const fs::path& file) {
+  auto* next = static_cast<const char*>(data);
+  while (size > 0) {
+    ssize_t written = ::write(fd, next, size);
+    if (written < 0) {
+      if (errno == EINTR)
+        continue;
+      return make_errno_error(errno, "cannot write " + file.string());
+    }
+    next += written;
+    size -= static_cast<std::size_t>(written);
+  }
+  return ok();
+}
+
+result<void> fsync_directory(const fs::path& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    return make_errno_error(errno, "cannot open directory " + dir.string());
+  int status = ::fsync(fd);
+  int saved = errno;
+  ::close(fd);
+  if (status != 0)
+    return make_errno_error(saved, "cannot fsync directory " + dir.string());
+  return ok();
+}
+
+// -- atomic_file_writer --
+
+result<atomic_file_writer> atomic_file_writer::create(fs::path target, std::uint64_t max_size) {
+  if (!target.has_filename())
+    return make_error(errc::invalid_argument, "no file name in target path " + target.string());
+  auto dir = directory_of(target);
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec)
+    return make_errno_error(ec.value(), "cannot create directory " + dir.string());
+
+  // The temporary sits in the target's directory so the final rename never crosses file
+  // systems; the leading dot keeps it out of casual listings.
+  std::string temp_name = (dir / ("." + target.filename().string() + ".tmp-XXXXXX")).string();
+  int fd = ::mkostemp(temp_name.data(), O_CLOEXEC);
+  if (fd < 0)
+    return make_errno_error(errno, "cannot create a temporary file for " + target.string());
+  // mkostemp creates 0600; stored files are meant to be readable like any other output.
+  ::fchmod(fd, 0644);
+  return atomic_file_writer{std::move(target), fs::path{temp_name}, fd, max_size};
+}
+
+atomic_file_writer::atomic_file_writer(fs::path target, fs::path temp, int fd,
+                                       std::uint64_t max_size)
+    : target_(std::move(target)), temp_(std::move(temp)), fd_(fd), max_size_(max_size) {}
+
+atomic_file_writer::atomic_file_writer(atomic_file_writer&& other) noexcept
+    : target_(std::move(other.target_)), temp_(std::move(other.temp_)),
+      fd_(std::exchange(other.fd_, -1)), max_size_(other.max_size_), size_(other.size_) {
+  other.temp_.clear();
+}
+
+atomic_file_writer& atomic_file_writer::operator=(atomic_file_writer&& other) noexcept {
+  if (this != &other) {
+    discard();
+    target_ = std::move(other.target_);
+    temp_ = std::move(other.temp_);
+    other.temp_.clear();
+    fd_ = std::exchange(other.fd_, -1);
+    max_size_ = other.max_size_;
+    size_ = other.size_;
+  }
+  return *this;
+}
+
+atomic_file_writer::~atomic_file_writer() {
+  discard();
+}
+
+void atomic_file_writer::discard() {
+  if (fd_ >= 0) {
+    ::close(fd_);
+    fd_ = -1;
+  }
+  if (!temp_.empty()) {
+    ::unlink(temp_.c_str());
+    temp_.clear();
+  }
+}
+
+result<void> atomic_file_writer::write(const void* data, std::size_t size) {
+  if (fd_ < 0)
+    return make_error(errc::internal, "write to a spent writer for " + target_.string());
+  if (size > max_size_ - size_) {
+    discard();
+    return make_error(errc::too_large, target_.string() + " exceeds the limit of " +
+                                           std::to_string(max_size_) + " bytes");
+  }
+  auto written = write_fully(fd_, data, size, temp_);
+  if (!written) {
+    discard();
+    return written.error();
+  }
+  size_ += size;
+  return ok();
+}
+
+result<fs::path> atomic_file_writer::commit() {
+  if (fd_ < 0)
+    return make_error(errc::internal, "commit of a spent writer for " + target_.string());
+  if (::fsync(fd_) != 0) {
+    auto failure = make_errno_error(errno, "cannot fsync " + temp_.string());
+    discard();
+    return failure;
+  }
+  int status = ::close(std::exchange(fd_, -1));
+  if (status != 0) {
+    auto failure = make_errno_error(errno, "cannot close " + temp_.string());
+    discard();
+    return failure;
+  }
+  if (::rename(temp_.c_str(), target_.c_str()) != 0) {
+    auto failure =
+        make_errno_error(errno, "cannot rename " + temp_.string() + " to " + target_.string());
+    discard();
+    return failure;
+  }
+  temp_.clear(); // it is the target now
+  RECODEX_TRY_VOID(fsync_directory(directory_of(target_)));
+  return target_;
+}
+
+result<void> write_file_atomically(const fs::path& target, std::string_view content) {
+  RECODEX_TRY(writer, atomic_file_writer::create(target));
+  RECODEX_TRY_VOID(writer.write(content));
+  RECODEX_TRY_VOID(writer.commit());
+  return ok();
+}
+
+} // namespace recodex::storage

@@ -5,6 +5,7 @@
 
 #include "messages/result.hpp"
 
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <string_view>
@@ -45,5 +46,14 @@ private:
 
 // Whole-content convenience.
 result<void> write_file_atomically(const std::filesystem::path& target, std::string_view content);
+
+// -- steps shared with the blob store, which follows the same discipline --
+
+// Writes everything, retrying on EINTR and partial writes; `file` names the file in errors.
+result<void> write_fully(int fd, const void* data, std::size_t size,
+                         const std::filesystem::path& file);
+
+// Makes a rename or new entry in `dir` durable.
+result<void> fsync_directory(const std::filesystem::path& dir);
 
 } // namespace recodex::storage

@@ -1,1 +1,302 @@
+// The content-addressed blob store. Theory of operation: an upload streams into a private
+// temporary file in <root>/.incoming while being hashed; commit fsyncs it, checks the claimed
+// hash, and links it into <root>/<c>/<sha1> with renameat2(RENAME_NOREPLACE). The kernel picks
+// one winner among concurrent writers of the same content; losers (EEXIST) drop their temporary
+// and report created = false. A stored blob is therefore written once and never replaced, and a
+// crash before the rename leaves only a temporary that remove_stale_temporaries reclaims.
 #include "storage/blob_store.hpp"
+
+#include "storage/atomic_file.hpp"
+
+#include <cerrno>
+#include <cstdio>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <system_error>
+#include <unistd.h>
+#include <utility>
+
+namespace recodex::storage {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::size_t copy_chunk_size = 64 * 1024;
+constexpr const char* incoming_dir_name = ".incoming";
+
+error bad_sha1(std::string_view text) {
+  return make_error(errc::invalid_argument,
+                    "'" + std::string{text} + "' is not a SHA-1 (40 hex digits)");
+}
+
+// Moves `from` to `to` unless `to` exists. Returns false (and leaves `from`) on EEXIST.
+// File systems without RENAME_NOREPLACE get link()+unlink(), which refuses to replace as well.
+result<bool> move_no_replace(const fs::path& from, const fs::path& to) {
+  if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) == 0)
+    return true;
+  if (errno == EEXIST)
+    return false;
+  if (errno != EINVAL && errno != ENOSYS)
+    return make_errno_error(errno, "cannot rename " + from.string() + " to " + to.string());
+  if (::link(from.c_str(), to.c_str()) != 0) {
+    if (errno == EEXIST)
+      return false;
+    return make_errno_error(errno, "cannot link " + from.string() + " to " + to.string());
+  }
+  ::unlink(from.c_str());
+  return true;
+}
+
+result<void> make_directory(const fs::path& dir) {
+  if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST)
+    return make_errno_error(errno, "cannot create directory " + dir.string());
+  return ok();
+}
+
+} // namespace
+
+// -- blob_writer --
+
+blob_writer::blob_writer(fs::path root, fs::path temp_path, int fd,
+                         std::optional<std::string> claimed_sha1, std::uint64_t max_size)
+    : root_(std::move(root)), temp_path_(std::move(temp_path)), fd_(fd),
+      claimed_sha1_(std::move(claimed_sha1)), max_size_(max_size) {}
+
+blob_writer::blob_writer(blob_writer&& other) noexcept
+    : root_(std::move(other.root_)), temp_path_(std::move(other.temp_path_)),
+      fd_(std::exchange(other.fd_, -1)), claimed_sha1_(std::move(other.claimed_sha1_)),
+      max_size_(other.max_size_), size_(other.size_), hasher_(std::move(other.hasher_)) {
+  other.temp_path_.clear();
+}
+
+blob_writer& blob_writer::operator=(blob_writer&& other) noexcept {
+  if (this != &other) {
+    discard();
+    root_ = std::move(other.root_);
+    temp_path_ = std::move(other.temp_path_);
+    other.temp_path_.clear();
+    fd_ = std::exchange(other.fd_, -1);
+    claimed_sha1_ = std::move(other.claimed_sha1_);
+    max_size_ = other.max_size_;
+    size_ = other.size_;
+    hasher_ = std::move(other.hasher_);
+  }
+  return *this;
+}
+
+blob_writer::~blob_writer() {
+  discard();
+}
+
+void blob_writer::discard() {
+  if (fd_ >= 0) {
+    ::close(fd_);
+    fd_ = -1;
+  }
+  if (!temp_path_.empty()) {
+    ::unlink(temp_path_.c_str());
+    temp_path_.clear();
+  }
+}
+
+result<void> blob_writer::write(const void* data, std::size_t size) {
+  if (fd_ < 0)
+    return make_error(errc::internal, "write to a spent blob writer in " + root_.string());
+  if (size > max_size_ - size_) {
+    discard();
+    return make_error(errc::too_large,
+                      "blob exceeds the limit of " + std::to_string(max_size_) + " bytes");
+  }
+  auto written = write_fully(fd_, data, size, temp_path_);
+  if (!written) {
+    discard();
+    return written.error();
+  }
+  hasher_.update(data, size);
+  size_ += size;
+  return ok();
+}
+
+result<blob_info> blob_writer::commit() {
+  if (fd_ < 0)
+    return make_error(errc::internal, "commit of a spent blob writer in " + root_.string());
+
+  // Durable before visible: the rename must never expose a blob whose data is not on disk.
+  if (::fsync(fd_) != 0) {
+    auto failure = make_errno_error(errno, "cannot fsync " + temp_path_.string());
+    discard();
+    return failure;
+  }
+  ::close(std::exchange(fd_, -1));
+
+  auto sha1 = hasher_.finish();
+  if (claimed_sha1_ && *claimed_sha1_ != sha1) {
+    discard();
+    return make_error(errc::hash_mismatch,
+                      "content hashes to " + sha1 + ", not to the claimed " + *claimed_sha1_);
+  }
+
+  auto dir = root_ / sha1.substr(0, 1);
+  if (auto made = make_directory(dir); !made) {
+    discard();
+    return made.error();
+  }
+  auto moved = move_no_replace(temp_path_, dir / sha1);
+  if (!moved) {
+    discard();
+    return moved.error();
+  }
+  blob_info info{sha1, size_, moved.value()};
+  if (!info.created) {
+    discard(); // the same content is already stored; our copy is redundant
+    return info;
+  }
+  temp_path_.clear();
+  RECODEX_TRY_VOID(fsync_directory(dir));
+  return info;
+}
+
+// -- blob_store --
+
+blob_store::blob_store(fs::path root, std::uint64_t max_blob_size)
+    : root_(std::move(root)), max_blob_size_(max_blob_size) {}
+
+result<blob_store> blob_store::open(fs::path root, std::uint64_t max_blob_size) {
+  std::error_code ec;
+  fs::create_directories(root / incoming_dir_name, ec);
+  if (ec)
+    return make_errno_error(ec.value(), "cannot create blob store directory " + root.string());
+  return blob_store{std::move(root), max_blob_size};
+}
+
+fs::path blob_store::final_path(const std::string& sha1) const {
+  return root_ / sha1.substr(0, 1) / sha1;
+}
+
+result<blob_writer> blob_store::begin_write(std::optional<std::string_view> claimed_sha1) const {
+  std::optional<std::string> claimed;
+  if (claimed_sha1) {
+    claimed = normalize_sha1(*claimed_sha1);
+    if (!claimed)
+      return bad_sha1(*claimed_sha1);
+  }
+  std::string temp = (root_ / incoming_dir_name / "blob-XXXXXX").string();
+  int fd = ::mkostemp(temp.data(), O_CLOEXEC);
+  if (fd < 0)
+    return make_errno_error(errno, "cannot create a temporary file in " +
+                                       (root_ / incoming_dir_name).string());
+  // Blobs are served to workers and read by other tools; mkostemp's 0600 is too strict.
+  ::fchmod(fd, 0644);
+  return blob_writer{root_, fs::path{temp}, fd, std::move(claimed), max_blob_size_};
+}
+
+result<blob_info> blob_store::put(std::string_view content,
+                                  std::optional<std::string_view> claimed_sha1) const {
+  RECODEX_TRY(writer, begin_write(claimed_sha1));
+  RECODEX_TRY_VOID(writer.write(content));
+  return writer.commit();
+}
+
+result<blob_info> blob_store::put_file(const fs::path& source) const {
+  int fd = ::open(source.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return make_errno_error(errno, "cannot open " + source.string());
+  auto writer = begin_write();
+  if (!writer) {
+    ::close(fd);
+    return writer.error();
+  }
+  std::string buffer(copy_chunk_size, '\0');
+  for (;;) {
+    ssize_t got = ::read(fd, buffer.data(), buffer.size());
+    if (got < 0) {
+      if (errno == EINTR)
+        continue;
+      int saved = errno;
+      ::close(fd);
+      return make_errno_error(saved, "cannot read " + source.string());
+    }
+    if (got == 0)
+      break;
+    if (auto written = writer.value().write(buffer.data(), static_cast<std::size_t>(got));
+        !written) {
+      ::close(fd);
+      return written.error();
+    }
+  }
+  ::close(fd);
+  return writer.value().commit();
+}
+
+bool blob_store::contains(std::string_view sha1) const {
+  return path_of(sha1).has_value();
+}
+
+result<fs::path> blob_store::path_of(std::string_view sha1) const {
+  auto normalized = normalize_sha1(sha1);
+  if (!normalized)
+    return bad_sha1(sha1);
+  auto path = final_path(*normalized);
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT || errno == ENOTDIR)
+      return make_error(errc::not_found, "no blob " + *normalized);
+    return make_errno_error(errno, "cannot stat " + path.string());
+  }
+  if (!S_ISREG(st.st_mode))
+    return make_error(errc::internal, path.string() + " is not a regular file");
+  return path;
+}
+
+result<std::uint64_t> blob_store::size_of(std::string_view sha1) const {
+  RECODEX_TRY(path, path_of(sha1));
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0)
+    return make_errno_error(errno, "cannot stat " + path.string());
+  return static_cast<std::uint64_t>(st.st_size);
+}
+
+result<std::string> blob_store::read(std::string_view sha1) const {
+  RECODEX_TRY(path, path_of(sha1));
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return make_errno_error(errno, "cannot open " + path.string());
+  std::string content;
+  std::string buffer(copy_chunk_size, '\0');
+  for (;;) {
+    ssize_t got = ::read(fd, buffer.data(), buffer.size());
+    if (got < 0) {
+      if (errno == EINTR)
+        continue;
+      int saved = errno;
+      ::close(fd);
+      return make_errno_error(saved, "cannot read " + path.string());
+    }
+    if (got == 0)
+      break;
+    content.append(buffer.data(), static_cast<std::size_t>(got));
+  }
+  ::close(fd);
+  return content;
+}
+
+std::size_t blob_store::remove_stale_temporaries(std::chrono::seconds max_age) const {
+  std::error_code ec;
+  auto now = fs::file_time_type::clock::now();
+  std::size_t removed = 0;
+  for (fs::directory_iterator it{root_ / incoming_dir_name, ec}, end; !ec && it != end;
+       it.increment(ec)) {
+    std::error_code entry_ec;
+    auto modified = it->last_write_time(entry_ec);
+    // A live writer keeps touching its file; only files idle for max_age are abandoned.
+    if (entry_ec || now - modified < max_age)
+      continue;
+    if (fs::remove(it->path(), entry_ec) && !entry_ec)
+      ++removed;
+  }
+  return removed;
+}
+
+} // namespace recodex::storage
