@@ -26,6 +26,7 @@
 #include <charconv>
 #include <chrono>
 #include <functional>
+#include <git2.h>
 #include <map>
 #include <mutex>
 #include <random>
@@ -35,20 +36,14 @@
 #include <unordered_map>
 #include <utility>
 
-#include <git2.h>
-
 namespace recodex::storage {
 
 namespace {
 
 // -- libgit2 handles --
 
-template <auto Free>
-struct git_free {
-  template <class T>
-  void operator()(T* handle) const {
-    Free(handle);
-  }
+template <auto Free> struct git_free {
+  template <class T> void operator()(T* handle) const { Free(handle); }
 };
 
 using repository_ptr = std::unique_ptr<git_repository, git_free<git_repository_free>>;
@@ -155,8 +150,7 @@ void pause_before_retry(unsigned attempt) {
 
 // -- the repository behind the door --
 
-class task_repository::impl {
-public:
+struct task_repository::impl {
   impl(repository_ptr repo, const blob_store& blobs) : repo_(std::move(repo)), blobs_(blobs) {}
 
   // -- reading; callers hold git_mutex_ --
@@ -356,10 +350,9 @@ public:
     git_reference* raw_ref = nullptr;
     const int rc =
         staged.parent
-            ? git_reference_create_matching(&raw_ref, repo_.get(), ref_name.c_str(), &staged.id,
-                                            1, &*staged.parent, nullptr)
-            : git_reference_create(&raw_ref, repo_.get(), ref_name.c_str(), &staged.id, 0,
-                                   nullptr);
+            ? git_reference_create_matching(&raw_ref, repo_.get(), ref_name.c_str(), &staged.id, 1,
+                                            &*staged.parent, nullptr)
+            : git_reference_create(&raw_ref, repo_.get(), ref_name.c_str(), &staged.id, 0, nullptr);
     const reference_ptr ref{raw_ref};
     // EMODIFIED: the ref moved; EEXISTS: someone created the first version; ELOCKED: another
     // process is moving it right now. All three mean "read again and retry".
@@ -419,7 +412,7 @@ public:
 // -- the door --
 
 result<std::unique_ptr<task_repository>> task_repository::open(const std::filesystem::path& git_dir,
-                                                                const blob_store& blobs) {
+                                                               const blob_store& blobs) {
   RECODEX_TRY_VOID(init_libgit2());
   const std::string path = git_dir.string();
   git_repository* raw_repo = nullptr;
@@ -450,6 +443,8 @@ result<version_info> task_repository::create_version(const std::string& task_id,
   RECODEX_TRY(ref_name, ref_name_of(task_id));
 
   // Everything is checked before anything is stored, so a rejected request leaves no trace.
+  // The exception is git's own name rules (".git", NTFS aliases of it), met only when the tree
+  // is built; contents stored by then are harmless, unreferenced blobs.
   std::set<std::string_view> names;
   std::vector<std::optional<std::string>> given_sha1s;
   given_sha1s.reserve(files.size());
@@ -523,9 +518,8 @@ result<std::vector<task_summary>> task_repository::list_tasks() const {
     RECODEX_TRY(newest, impl_->number_of(commit.get()));
     tasks.push_back(task_summary{std::move(task_id), newest});
   }
-  std::sort(tasks.begin(), tasks.end(), [](const task_summary& a, const task_summary& b) {
-    return a.task_id < b.task_id;
-  });
+  std::sort(tasks.begin(), tasks.end(),
+            [](const task_summary& a, const task_summary& b) { return a.task_id < b.task_id; });
   return tasks;
 }
 

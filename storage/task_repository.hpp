@@ -38,11 +38,11 @@ struct manifest_entry {
 };
 
 struct version_info {
-  std::uint32_t number = 0;            // 1-based
-  std::int64_t time = 0;               // commit time, seconds since the epoch
-  std::string message;                 // the author's message
-  std::string commit;                  // git commit id (hex)
-  std::vector<manifest_entry> files;   // sorted by name
+  std::uint32_t number = 0;          // 1-based
+  std::int64_t time = 0;             // commit time, seconds since the epoch
+  std::string message;               // the author's message
+  std::string commit;                // git commit id (hex)
+  std::vector<manifest_entry> files; // sorted by name
 };
 
 struct task_summary {
@@ -51,9 +51,9 @@ struct task_summary {
 };
 
 struct version_diff {
-  std::vector<std::string> added;    // in `to`, not in `from`
-  std::vector<std::string> removed;  // in `from`, not in `to`
-  std::vector<std::string> changed;  // in both, with different content
+  std::vector<std::string> added;   // in `to`, not in `from`
+  std::vector<std::string> removed; // in `from`, not in `to`
+  std::vector<std::string> changed; // in both, with different content
 };
 
 // A file for a new version: the SHA-1 of a blob already in the store when `sha1` is set,
@@ -85,8 +85,12 @@ public:
 
   // Stores contents in the blob store and commits a new version with exactly these files.
   // Errors: invalid_argument (bad task id or file name, duplicate names, a sha1 together with
-  // content, a malformed sha1), not_found (a sha1 that is not in the store), io_error.
-  result<version_info> create_version(const std::string& task_id, const std::vector<task_file>& files,
+  // content, a malformed sha1, a name git refuses such as ".git"), not_found (a sha1 that is not
+  // in the store), conflict (other processes kept moving the ref, see max_write_attempts),
+  // io_error (disk or libgit2), internal (a damaged repository). Every method reports unknown
+  // tasks and versions as not_found and bad ids as invalid_argument.
+  result<version_info> create_version(const std::string& task_id,
+                                      const std::vector<task_file>& files,
                                       const std::string& message);
 
   // Every task with its newest version number, sorted by id.
