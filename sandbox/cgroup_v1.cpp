@@ -1,0 +1,156 @@
+// cgroup v1 backend: the box gets one group in each of the memory, pids and cpuacct hierarchies.
+// On this kernel memory.failcnt stays 0, so OOM kills are read from memory.oom_control.
+#include "sandbox/cgroup.hpp"
+
+#include "sandbox/cgroup_common.hpp"
+#include "sandbox/host_files.hpp"
+
+#include <cerrno>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace recodex::sandbox {
+
+namespace {
+
+using namespace detail;
+
+class cgroup_v1 final : public cgroup {
+public:
+  cgroup_v1(std::string memory, std::string pids, std::string cpuacct)
+    : memory_(std::move(memory)), pids_(std::move(pids)), cpuacct_(std::move(cpuacct)) {
+  }
+  ~cgroup_v1() override {
+    (void) remove();
+  }
+
+  result<void> set_limits(const cgroup_limits& limits) override {
+    if (limits.memory_bytes != 0) {
+      auto bytes = std::to_string(limits.memory_bytes);
+      RECODEX_TRY_VOID(write_text(memory_ + "/memory.limit_in_bytes", bytes));
+      // memsw (memory + swap) exists on these kernels; without it swap would escape the limit.
+      if (exists(memory_ + "/memory.memsw.limit_in_bytes")) {
+        RECODEX_TRY_VOID(write_text(memory_ + "/memory.memsw.limit_in_bytes", bytes));
+      }
+    }
+    if (limits.max_pids != 0) {
+      RECODEX_TRY_VOID(write_text(pids_ + "/pids.max", std::to_string(limits.max_pids)));
+    }
+    return ok();
+  }
+
+  result<void> add_process(pid_t pid) override {
+    auto text = std::to_string(pid);
+    for (const auto* dir : {&memory_, &pids_, &cpuacct_}) {
+      RECODEX_TRY_VOID(write_text(*dir + "/cgroup.procs", text));
+    }
+    return ok();
+  }
+
+  result<std::uint64_t> cpu_ns() override {
+    if (cpu_fd_ < 0) {
+      auto path = cpuacct_ + "/cpuacct.usage";
+      cpu_fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+      if (cpu_fd_ < 0)
+        return errno_error(errno, "cannot open", path);
+    }
+    char buffer[32];
+    auto n = ::pread(cpu_fd_, buffer, sizeof buffer - 1, 0);
+    if (n < 0)
+      return errno_error(errno, "cannot read", cpuacct_ + "/cpuacct.usage");
+    buffer[n] = '\0';
+    return std::strtoull(buffer, nullptr, 10);
+  }
+
+  result<cgroup_usage> usage() override {
+    cgroup_usage u;
+    RECODEX_TRY(cpu, cpu_ns());
+    u.cpu_ns = cpu;
+    RECODEX_TRY(peak, read_number(memory_ + "/memory.max_usage_in_bytes"));
+    u.memory_peak_bytes = peak;
+    RECODEX_TRY(oom, read_text(memory_ + "/memory.oom_control"));
+    u.oom_kills = keyed_value(oom, "oom_kill");
+    if (auto events = read_text(pids_ + "/pids.events"))
+      u.pids_limit_hits = keyed_value(events.value(), "max");
+    return u;
+  }
+
+  result<void> remove() override {
+    if (cpu_fd_ >= 0) {
+      ::close(cpu_fd_);
+      cpu_fd_ = -1;
+    }
+    if (removed_)
+      return ok();
+    result<void> outcome = ok();
+    for (const auto* dir : {&memory_, &pids_, &cpuacct_}) {
+      kill_members(*dir);
+      auto r = remove_group_dir(*dir);
+      if (!r && outcome)
+        outcome = std::move(r);
+    }
+    removed_ = true;
+    return outcome;
+  }
+
+  std::string describe() const override {
+    return "cgroup v1 " + memory_ + ", " + pids_ + ", " + cpuacct_;
+  }
+
+private:
+  std::string memory_, pids_, cpuacct_;
+  int cpu_fd_ = -1;
+  bool removed_ = false;
+};
+
+class cgroup_v1_driver final : public cgroup_driver {
+public:
+  cgroup_v1_driver(cgroup_v1_roots roots, std::string parent)
+    : roots_(std::move(roots)), parent_(std::move(parent)) {
+  }
+  cgroup_version version() const override {
+    return cgroup_version::v1;
+  }
+
+  result<std::unique_ptr<cgroup>> create(const std::string& name) override {
+    std::string dirs[3];
+    const std::string* roots[3] = {&roots_.memory, &roots_.pids, &roots_.cpuacct};
+    for (int i = 0; i < 3; ++i) {
+      auto parent = *roots[i] + "/" + parent_;
+      RECODEX_TRY_VOID(make_dir(parent));
+      dirs[i] = parent + "/" + name;
+      if (exists(dirs[i])) { // left behind by a crashed run of this box
+        kill_members(dirs[i]);
+        RECODEX_TRY_VOID(remove_group_dir(dirs[i]));
+      }
+    }
+    for (int i = 0; i < 3; ++i) {
+      if (::mkdir(dirs[i].c_str(), 0755) != 0) {
+        int err = errno;
+        for (int j = 0; j < i; ++j)
+          (void) remove_group_dir(dirs[j]);
+        return errno_error(err, "cannot create cgroup", dirs[i]);
+      }
+    }
+    return std::unique_ptr<cgroup>{new cgroup_v1(dirs[0], dirs[1], dirs[2])};
+  }
+
+  std::string describe() const override {
+    return "cgroup v1 (memory " + roots_.memory + ", pids " + roots_.pids + ", cpuacct " +
+           roots_.cpuacct + ")/" + parent_;
+  }
+
+private:
+  cgroup_v1_roots roots_;
+  std::string parent_;
+};
+
+} // namespace
+
+std::unique_ptr<cgroup_driver> make_cgroup_v1_driver(const cgroup_v1_roots& roots,
+                                                     const std::string& parent) {
+  return std::make_unique<cgroup_v1_driver>(roots, parent);
+}
+
+} // namespace recodex::sandbox

@@ -1,0 +1,116 @@
+// The plan the host prepares before cloning the box and the child walks after it: plain arrays
+// of C strings and numbers, owned by the host (which is blocked in run() until the box is gone),
+// so the child never allocates, throws or logs. Failures come back as {step, index, errno}.
+#pragma once
+
+#include <sys/resource.h>
+#include <sys/types.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+struct sock_fprog;
+
+namespace recodex::sandbox::detail {
+
+// Where the child was when it failed; named in the XX message.
+enum class child_step : std::uint32_t {
+  wait_for_release,
+  die_with_parent,
+  set_hostname,
+  make_mounts_private,
+  mount,            // index = position in child_plan::mounts
+  pivot_root,
+  detach_old_root,
+  remount_root_read_only,
+  fork_program,
+  close_fds,
+  set_rlimit,       // index = position in child_plan::rlimits
+  drop_capabilities, // index = the capability
+  drop_groups,
+  set_gid,
+  set_uid,
+  change_dir,
+  open_stdin,
+  open_stdout,
+  open_stderr,
+  no_new_privs,
+  load_seccomp,
+  exec,
+};
+std::string_view to_string(child_step step);
+
+struct child_failure {
+  std::uint32_t step = 0;
+  std::uint32_t index = 0;
+  std::int32_t err = 0;
+};
+
+enum class mount_kind : std::uint8_t {
+  make_dir,   // mkdir target (an existing one is fine)
+  make_file,  // create an empty file to bind a file onto
+  bind,       // bind source onto target (flags may add MS_REC)
+  remount,    // change a bind's flags (read-only, nosuid, nodev, noexec)
+  filesystem, // mount a fresh filesystem of type `source` (tmpfs, proc) with `data`
+  device,     // mknod target as a character device
+  symlink,    // target -> source
+};
+std::string_view to_string(mount_kind kind);
+
+struct mount_op {
+  mount_kind kind = mount_kind::make_dir;
+  const char* source = nullptr;
+  const char* target = nullptr; // an absolute host path below the staging root
+  unsigned long flags = 0;
+  const char* data = nullptr;
+  unsigned mode = 0;
+  unsigned long long device = 0;
+};
+
+struct rlimit_op {
+  int resource = 0;
+  struct rlimit value {};
+};
+
+// What the init tells the host through the report pipe, at most twice per run.
+struct init_report {
+  std::uint32_t kind = 0;       // 1 = the root is ready and the program forked; 2 = it ended
+  std::int32_t wait_status = 0; // kind 2
+  std::uint64_t init_cpu_ns = 0; // kind 1: CPU the init spent on setup, charged to the cgroup
+  std::int64_t max_rss_kib = 0;  // kind 2: from the program's rusage
+  std::int64_t csw_voluntary = 0;
+  std::int64_t csw_forced = 0;
+};
+constexpr std::uint32_t report_ready = 1;
+constexpr std::uint32_t report_ended = 2;
+
+struct child_plan {
+  int release_fd = -1; // host -> init: one byte once the init sits in its cgroups
+  int failure_fd = -1; // child -> host: child_failure records; close-on-exec, so EOF = exec'd
+  int report_fd = -1;  // init -> host: init_report records
+  const char* hostname = "box";
+  const char* new_root = nullptr;     // staging directory; a tmpfs is mounted on it
+  const char* old_root = nullptr;     // new_root + "/.old_root", pivot_root's put_old
+  const mount_op* mounts = nullptr;
+  std::size_t mount_count = 0;
+  const rlimit_op* rlimits = nullptr;
+  std::size_t rlimit_count = 0;
+  unsigned uid = 0;
+  unsigned gid = 0;
+  const char* work_dir = "/box";
+  const char* stdin_path = nullptr; // null = inherit
+  const char* stdout_path = nullptr;
+  const char* stderr_path = nullptr;
+  bool stderr_to_stdout = false;
+  const sock_fprog* seccomp = nullptr;
+  const char* const* exec_paths = nullptr; // candidates tried in order (a PATH search)
+  std::size_t exec_count = 0;
+  char* const* argv = nullptr;
+  char* const* envp = nullptr;
+};
+
+// The box's init (PID 1 of the new namespaces). Never returns.
+[[noreturn]] void inside_box_init(const child_plan& plan);
+
+} // namespace recodex::sandbox::detail

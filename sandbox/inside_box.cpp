@@ -1,0 +1,296 @@
+// The child side of a run: the box's init (PID 1) and the program it starts (PID 2).
+// Everything here runs between clone and exec in a copy of a possibly multithreaded host, so it
+// only makes raw system calls over the prepared child_plan: no allocation, no locks, no
+// exceptions, no logging, and no glibc set*id wrappers (they broadcast to threads that do not
+// exist in the copy). A failure is written as {step, index, errno} to the failure pipe.
+#include "sandbox/child_plan.hpp"
+
+#include <cerrno>
+#include <csignal>
+#include <ctime>
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace recodex::sandbox::detail {
+
+namespace {
+
+[[noreturn]] void fail(const child_plan& plan, child_step step, std::uint32_t index = 0) {
+  child_failure record;
+  record.step = static_cast<std::uint32_t>(step);
+  record.index = index;
+  record.err = errno;
+  // A short write cannot happen for 12 bytes on a pipe; nothing else to do on failure anyway.
+  (void) !::write(plan.failure_fd, &record, sizeof record);
+  ::_exit(127);
+}
+
+bool run_mount(const mount_op& op) {
+  switch (op.kind) {
+    case mount_kind::make_dir:
+      return ::mkdir(op.target, op.mode) == 0 || errno == EEXIST;
+    case mount_kind::make_file: {
+      int fd = ::open(op.target, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, op.mode);
+      if (fd < 0)
+        return errno == EEXIST;
+      ::close(fd);
+      return true;
+    }
+    case mount_kind::bind:
+      return ::mount(op.source, op.target, nullptr, MS_BIND | op.flags, nullptr) == 0;
+    case mount_kind::remount:
+      return ::mount(nullptr, op.target, nullptr, MS_REMOUNT | MS_BIND | op.flags, nullptr) == 0;
+    case mount_kind::filesystem:
+      return ::mount(op.source, op.target, op.source, op.flags, op.data) == 0;
+    case mount_kind::device:
+      return ::mknod(op.target, S_IFCHR | op.mode, static_cast<dev_t>(op.device)) == 0;
+    case mount_kind::symlink:
+      return ::symlink(op.source, op.target) == 0;
+  }
+  errno = EINVAL;
+  return false;
+}
+
+// Closes every descriptor except stdin/out/err and the ones in `keep` (ascending).
+bool close_other_fds(const int* keep, int count) {
+  unsigned from = 3;
+  for (int i = 0; i < count; ++i) {
+    unsigned fd = static_cast<unsigned>(keep[i]);
+    if (fd < from)
+      continue;
+    if (fd > from && ::syscall(SYS_close_range, from, fd - 1, 0) != 0)
+      return false;
+    from = fd + 1;
+  }
+  return ::syscall(SYS_close_range, from, ~0U, 0) == 0;
+}
+
+void sort_small(int* fds, int count) {
+  for (int i = 1; i < count; ++i)
+    for (int j = i; j > 0 && fds[j - 1] > fds[j]; --j) {
+      int t = fds[j];
+      fds[j] = fds[j - 1];
+      fds[j - 1] = t;
+    }
+}
+
+int open_at_box(const char* path, int flags) {
+  return ::open(path, flags | O_CLOEXEC, 0644);
+}
+
+// Moves `fd` onto `target` (dup2 clears close-on-exec on the copy).
+bool install_fd(int fd, int target) {
+  if (fd == target) {
+    int flags = ::fcntl(fd, F_GETFD);
+    return flags >= 0 && ::fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC) == 0;
+  }
+  if (::dup2(fd, target) < 0)
+    return false;
+  ::close(fd);
+  return true;
+}
+
+// PID 2: drop to the box user, wire stdio, apply limits and seccomp, exec.
+[[noreturn]] void start_program(const child_plan& plan) {
+  // Signals the host ignored or blocked would stay so across exec; the program gets defaults.
+  for (int sig = 1; sig < NSIG; ++sig)
+    if (sig != SIGKILL && sig != SIGSTOP)
+      ::signal(sig, SIG_DFL);
+  sigset_t none;
+  ::sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  ::setsid();
+  ::close(plan.report_fd);
+  for (std::size_t i = 0; i < plan.rlimit_count; ++i)
+    if (::syscall(SYS_prlimit64, 0, plan.rlimits[i].resource, &plan.rlimits[i].value,
+                  nullptr) != 0)
+      fail(plan, child_step::set_rlimit, static_cast<std::uint32_t>(i));
+  // Empty the bounding set too, so nothing (not even a setuid binary) can bring a capability back.
+  for (int cap = 0; cap < 64; ++cap)
+    if (::prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno != EINVAL)
+      fail(plan, child_step::drop_capabilities, static_cast<std::uint32_t>(cap));
+  if (::syscall(SYS_setgroups, 0, nullptr) != 0)
+    fail(plan, child_step::drop_groups);
+  if (::syscall(SYS_setresgid, plan.gid, plan.gid, plan.gid) != 0)
+    fail(plan, child_step::set_gid);
+  // From root to a non-zero uid: the kernel clears every capability set.
+  if (::syscall(SYS_setresuid, plan.uid, plan.uid, plan.uid) != 0)
+    fail(plan, child_step::set_uid);
+  ::umask(022);
+  if (::chdir(plan.work_dir) != 0)
+    fail(plan, child_step::change_dir);
+
+  // Redirections are opened as the box user inside the new root, so a symlink planted in the box
+  // can only point at what the program could open itself.
+  if (plan.stdin_path) {
+    int fd = open_at_box(plan.stdin_path, O_RDONLY | O_NONBLOCK);
+    if (fd < 0 || ::fcntl(fd, F_SETFL, 0) != 0 || !install_fd(fd, 0))
+      fail(plan, child_step::open_stdin);
+  }
+  if (plan.stdout_path) {
+    int fd = open_at_box(plan.stdout_path, O_WRONLY | O_CREAT | O_TRUNC | O_NONBLOCK);
+    if (fd < 0 || ::fcntl(fd, F_SETFL, 0) != 0 || !install_fd(fd, 1))
+      fail(plan, child_step::open_stdout);
+  }
+  if (plan.stderr_to_stdout) {
+    if (::dup2(1, 2) < 0)
+      fail(plan, child_step::open_stderr);
+  } else if (plan.stderr_path) {
+    int fd = open_at_box(plan.stderr_path, O_WRONLY | O_CREAT | O_TRUNC | O_NONBLOCK);
+    if (fd < 0 || ::fcntl(fd, F_SETFL, 0) != 0 || !install_fd(fd, 2))
+      fail(plan, child_step::open_stderr);
+  }
+
+  if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+    fail(plan, child_step::no_new_privs);
+  if (plan.seccomp &&
+      ::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, plan.seccomp) != 0)
+    fail(plan, child_step::load_seccomp);
+
+  for (std::size_t i = 0; i < plan.exec_count; ++i) {
+    ::execve(plan.exec_paths[i], plan.argv, plan.envp);
+    // Keep searching only past names that are not there, like execvp.
+    if (errno != ENOENT && errno != ENOTDIR)
+      break;
+  }
+  fail(plan, child_step::exec);
+}
+
+std::uint64_t own_cpu_ns() {
+  struct timespec ts;
+  if (::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) != 0)
+    return 0;
+  return static_cast<std::uint64_t>(ts.tv_sec) * 1000000000ULL +
+         static_cast<std::uint64_t>(ts.tv_nsec);
+}
+
+} // namespace
+
+void inside_box_init(const child_plan& plan) {
+  int keep[3] = {plan.release_fd, plan.failure_fd, plan.report_fd};
+  sort_small(keep, 3);
+  if (!close_other_fds(keep, 3))
+    fail(plan, child_step::close_fds);
+
+  // Wait until the host has put us into the box's cgroups; EOF means the host gave up.
+  char go = 0;
+  ssize_t got;
+  do
+    got = ::read(plan.release_fd, &go, 1);
+  while (got < 0 && errno == EINTR);
+  if (got != 1)
+    fail(plan, child_step::wait_for_release);
+  ::close(plan.release_fd);
+
+  if (::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0)
+    fail(plan, child_step::die_with_parent);
+  ::umask(0); // device nodes and mount points get exactly the modes in the plan
+  if (::sethostname(plan.hostname, __builtin_strlen(plan.hostname)) != 0)
+    fail(plan, child_step::set_hostname);
+  // Nothing we mount may propagate back to the host.
+  if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
+    fail(plan, child_step::make_mounts_private);
+  for (std::size_t i = 0; i < plan.mount_count; ++i)
+    if (!run_mount(plan.mounts[i]))
+      fail(plan, child_step::mount, static_cast<std::uint32_t>(i));
+
+  if (::chdir(plan.new_root) != 0 || ::mkdir(plan.old_root, 0700) != 0 ||
+      ::syscall(SYS_pivot_root, ".", ".old_root") != 0 || ::chdir("/") != 0)
+    fail(plan, child_step::pivot_root);
+  if (::umount2("/.old_root", MNT_DETACH) != 0 || ::rmdir("/.old_root") != 0)
+    fail(plan, child_step::detach_old_root);
+  if (::mount(nullptr, "/", nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV,
+              nullptr) != 0)
+    fail(plan, child_step::remount_root_read_only);
+
+  // A raw clone, not fork(): glibc's fork runs atfork handlers and takes locks the copied
+  // host may hold.
+  long program = ::syscall(SYS_clone, SIGCHLD, nullptr, nullptr, nullptr, 0);
+  if (program < 0)
+    fail(plan, child_step::fork_program);
+  if (program == 0)
+    start_program(plan);
+
+  ::close(plan.failure_fd);
+  init_report ready;
+  ready.kind = report_ready;
+  ready.init_cpu_ns = own_cpu_ns();
+  (void) !::write(plan.report_fd, &ready, sizeof ready);
+
+  // Reap everything; when the program itself ends, report it and exit, which makes the kernel
+  // kill whatever else is left in the namespace.
+  for (;;) {
+    int status = 0;
+    struct rusage usage {};
+    pid_t pid = ::wait4(-1, &status, __WALL, &usage);
+    if (pid < 0) {
+      if (errno == EINTR)
+        continue;
+      ::_exit(126); // no children left without seeing the program: cannot happen
+    }
+    if (pid != program)
+      continue;
+    init_report ended;
+    ended.kind = report_ended;
+    ended.wait_status = status;
+    ended.max_rss_kib = usage.ru_maxrss;
+    ended.csw_voluntary = usage.ru_nvcsw;
+    ended.csw_forced = usage.ru_nivcsw;
+    (void) !::write(plan.report_fd, &ended, sizeof ended);
+    ::_exit(0);
+  }
+}
+
+std::string_view to_string(child_step step) {
+  switch (step) {
+    case child_step::wait_for_release: return "wait for release";
+    case child_step::die_with_parent: return "set parent-death signal";
+    case child_step::set_hostname: return "set hostname";
+    case child_step::make_mounts_private: return "make mounts private";
+    case child_step::mount: return "mount";
+    case child_step::pivot_root: return "pivot_root";
+    case child_step::detach_old_root: return "detach old root";
+    case child_step::remount_root_read_only: return "remount root read-only";
+    case child_step::fork_program: return "fork program";
+    case child_step::close_fds: return "close inherited descriptors";
+    case child_step::set_rlimit: return "set rlimit";
+    case child_step::drop_capabilities: return "drop capability bounding set";
+    case child_step::drop_groups: return "drop supplementary groups";
+    case child_step::set_gid: return "set gid";
+    case child_step::set_uid: return "set uid";
+    case child_step::change_dir: return "change directory";
+    case child_step::open_stdin: return "open stdin";
+    case child_step::open_stdout: return "open stdout";
+    case child_step::open_stderr: return "open stderr";
+    case child_step::no_new_privs: return "set no_new_privs";
+    case child_step::load_seccomp: return "load seccomp filter";
+    case child_step::exec: return "execute program";
+  }
+  return "unknown step";
+}
+
+std::string_view to_string(mount_kind kind) {
+  switch (kind) {
+    case mount_kind::make_dir: return "mkdir";
+    case mount_kind::make_file: return "create file";
+    case mount_kind::bind: return "bind";
+    case mount_kind::remount: return "remount";
+    case mount_kind::filesystem: return "mount filesystem";
+    case mount_kind::device: return "mknod";
+    case mount_kind::symlink: return "symlink";
+  }
+  return "unknown";
+}
+
+} // namespace recodex::sandbox::detail

@@ -1,0 +1,116 @@
+// The sandbox room's door: lease a box, run one untrusted program in it, get an isolate-style
+// result. Everything behind this header (namespaces, pivot_root, cgroups, seccomp, rlimits, the
+// init process) is private to the room. Verdicts are data; `result` errors mean the caller got
+// something wrong before anything ran (a bad option, no free box).
+#pragma once
+
+#include "messages/result.hpp"
+#include "sandbox/dir_rule.hpp"
+#include "sandbox/fwd.hpp"
+#include "sandbox/status.hpp"
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace recodex::sandbox {
+
+// Where boxes keep their lock files and staging roots, and which ids and uids they take.
+struct box_config {
+  std::string state_dir = "/run/recodex-sandbox";
+  int box_count = 1000;       // ids 0..box_count-1
+  int first_uid = 60000;      // box N runs as uid/gid first_uid + N, as isolate does
+  std::string cgroup_parent = "recodex-sandbox"; // below each controller's root
+};
+
+// A leased box: an id held by an exclusive lock (several worker slots can run in parallel, each
+// in its own box), the box's unprivileged uid/gid, and its private state directory. Move-only;
+// the lock is released when it is destroyed.
+class box {
+public:
+  box(box&&) noexcept;
+  box& operator=(box&&) noexcept;
+  ~box();
+
+  int id() const { return id_; }
+  unsigned uid() const { return uid_; }
+  unsigned gid() const { return gid_; }
+  const std::string& state_dir() const { return state_dir_; } // e.g. /run/recodex-sandbox/box-3
+  const box_config& config() const { return config_; }
+
+private:
+  friend result<box> acquire_box(const box_config&, std::optional<int>);
+  box(box_config config, int id, int lock_fd);
+
+  box_config config_;
+  int id_ = -1;
+  unsigned uid_ = 0;
+  unsigned gid_ = 0;
+  int lock_fd_ = -1;
+  std::string state_dir_;
+};
+
+// Leases box `id`, or the first free one when no id is given. Fails with `conflict` when the box
+// (or every box) is in use by another holder, in this process or another.
+result<box> acquire_box(const box_config& config = {}, std::optional<int> id = std::nullopt);
+
+struct run_options {
+  std::string box_dir;                 // host directory mounted read-write at /box
+  std::vector<std::string> argv;       // argv[0] is the program: a path or a name searched in PATH
+
+  double time_s = 0;       // CPU time limit (0 = none)
+  double wall_time_s = 0;  // wall-clock limit (0 = none)
+  double extra_time_s = 0; // grace before killing; exceeding time_s is still TO
+  std::uint64_t memory_kib = 0;   // cgroup memory limit (0 = none)
+  std::uint64_t stack_kib = 0;    // RLIMIT_STACK (0 = inherited)
+  std::uint64_t fsize_kib = 0;    // RLIMIT_FSIZE (0 = inherited)
+  std::uint64_t as_kib = 0;       // RLIMIT_AS (0 = none)
+  unsigned open_files = 64;       // RLIMIT_NOFILE
+  std::optional<unsigned> processes = 1; // pids limit for the program; nullopt = unlimited
+  std::uint64_t tmp_kib = 65536;  // size of the private /tmp
+
+  std::string stdin_path;   // inside paths; relative ones are relative to /box; empty = inherit
+  std::string stdout_path;
+  std::string stderr_path;
+  bool stderr_to_stdout = false;
+  std::string chdir = "/box";
+
+  // KEY=VALUE pairs; the environment starts empty apart from LIBC_FATAL_STDERR_=1 and a default
+  // PATH (overridden by an explicit PATH).
+  std::vector<std::pair<std::string, std::string>> env;
+  std::vector<dir_rule> dirs; // applied after the default root, replacing rules with the same inside path
+  bool share_net = false;
+};
+
+struct run_result {
+  status result = status::internal_error;
+  double time_s = 0;      // CPU seconds from cgroup accounting
+  double wall_time_s = 0;
+  std::uint64_t memory_kib = 0;  // cgroup peak (cg-mem)
+  std::uint64_t max_rss_kib = 0;
+  bool exited = false;
+  int exitcode = 0;
+  int exitsig = 0;
+  bool killed = false;
+  bool oom_killed = false;       // cg-oom-killed
+  std::string message;
+  std::uint64_t csw_voluntary = 0;
+  std::uint64_t csw_forced = 0;
+};
+
+// Runs one program in `b`. Verdicts (including XX, "we failed") are in the run_result; an error
+// means the options were unusable and nothing was started.
+result<run_result> run(const box& b, const run_options& options);
+
+// One line per host feature the sandbox needs, for `recodex-sandbox --check`.
+struct host_check_item {
+  std::string name;
+  bool ok = false;
+  std::string detail; // what was found, or what is missing and how to fix it
+};
+std::vector<host_check_item> check_host(const box_config& config = {});
+
+} // namespace recodex::sandbox
