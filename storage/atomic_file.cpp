@@ -5,6 +5,7 @@
 #include "storage/atomic_file.hpp"
 
 #include <cerrno>
+#include <cstdio>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -52,6 +53,23 @@ result<void> fsync_directory(const fs::path& dir) {
   if (status != 0)
     return make_errno_error(saved, "cannot fsync directory " + dir.string());
   return ok();
+}
+
+result<bool> rename_no_replace(const fs::path& from, const fs::path& to) {
+  if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) == 0)
+    return true;
+  if (errno == EEXIST)
+    return false;
+  if (errno != EINVAL && errno != ENOSYS)
+    return make_errno_error(errno, "cannot rename " + from.string() + " to " + to.string());
+  // The file system lacks RENAME_NOREPLACE: link() refuses to replace just the same.
+  if (::link(from.c_str(), to.c_str()) != 0) {
+    if (errno == EEXIST)
+      return false;
+    return make_errno_error(errno, "cannot link " + from.string() + " to " + to.string());
+  }
+  ::unlink(from.c_str());
+  return true;
 }
 
 // -- atomic_file_writer --

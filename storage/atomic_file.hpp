@@ -56,4 +56,8 @@ result<void> write_fully(int fd, const void* data, std::size_t size,
 // Makes a rename or new entry in `dir` durable.
 result<void> fsync_directory(const std::filesystem::path& dir);
 
+// Moves `from` to `to` unless `to` exists: true when moved, false (and `from` left in place)
+// when `to` was already there. Concurrent callers with the same `to` get exactly one `true`.
+result<bool> rename_no_replace(const std::filesystem::path& from, const std::filesystem::path& to);
+
 } // namespace recodex::storage

@@ -9,7 +9,6 @@
 #include "storage/atomic_file.hpp"
 
 #include <cerrno>
-#include <cstdio>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -29,24 +28,6 @@ constexpr const char* incoming_dir_name = ".incoming";
 error bad_sha1(std::string_view text) {
   return make_error(errc::invalid_argument,
                     "'" + std::string{text} + "' is not a SHA-1 (40 hex digits)");
-}
-
-// Moves `from` to `to` unless `to` exists. Returns false (and leaves `from`) on EEXIST.
-// File systems without RENAME_NOREPLACE get link()+unlink(), which refuses to replace as well.
-result<bool> move_no_replace(const fs::path& from, const fs::path& to) {
-  if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) == 0)
-    return true;
-  if (errno == EEXIST)
-    return false;
-  if (errno != EINVAL && errno != ENOSYS)
-    return make_errno_error(errno, "cannot rename " + from.string() + " to " + to.string());
-  if (::link(from.c_str(), to.c_str()) != 0) {
-    if (errno == EEXIST)
-      return false;
-    return make_errno_error(errno, "cannot link " + from.string() + " to " + to.string());
-  }
-  ::unlink(from.c_str());
-  return true;
 }
 
 result<void> make_directory(const fs::path& dir) {
@@ -143,7 +124,7 @@ result<blob_info> blob_writer::commit() {
     discard();
     return made.error();
   }
-  auto moved = move_no_replace(temp_path_, dir / sha1);
+  auto moved = rename_no_replace(temp_path_, dir / sha1);
   if (!moved) {
     discard();
     return moved.error();

@@ -1,1 +1,406 @@
+// Submissions, archives and results on disk. Theory of operation: a submission's first file
+// decides its place, recorded in submits/@index/<submit_id> ("<user>/<course>/<id>" or "<id>")
+// under a lock file, so concurrent first writers agree; every lookup reads that entry, which finds
+// owned and unowned submissions alike. '@' never occurs in an id, so the index collides with no
+// user or submission. Archives are built with libarchive on demand and kept while they are newer
+// than every file and directory of the submission.
 #include "storage/submission_store.hpp"
+
+#include "storage/names.hpp"
+
+#include <algorithm>
+#include <archive.h>
+#include <archive_entry.h>
+#include <cerrno>
+#include <fcntl.h>
+#include <memory>
+#include <stdlib.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <system_error>
+#include <unistd.h>
+#include <utility>
+#include <vector>
+
+namespace recodex::storage {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* index_dir_name = "@index";
+constexpr std::size_t copy_chunk_size = 64 * 1024;
+
+// -- validation --
+
+error invalid(std::string_view what, std::string_view value) {
+  return make_error(errc::invalid_argument,
+                    std::string{what} + " '" + std::string{value} + "' is not allowed");
+}
+
+// atomic_file_writer's temporaries are `.<name>.tmp-XXXXXX`; a submitted file named like that
+// could not be told apart from an upload in progress, so such names are refused.
+bool looks_temporary(std::string_view name) {
+  constexpr std::string_view marker = ".tmp-";
+  constexpr std::size_t suffix = 6;
+  return name.size() > 1 + marker.size() + suffix && name.front() == '.' &&
+         name.substr(name.size() - suffix - marker.size(), marker.size()) == marker;
+}
+
+bool has_temporary_component(const fs::path& relative) {
+  for (const auto& component : relative)
+    if (looks_temporary(component.native()))
+      return true;
+  return false;
+}
+
+result<void> check_id(std::string_view what, std::string_view id) {
+  if (!is_valid_id(id))
+    return invalid(what, id);
+  return ok();
+}
+
+// -- small file helpers --
+
+struct fd_closer {
+  int fd = -1;
+  explicit fd_closer(int descriptor) : fd(descriptor) {}
+  fd_closer(fd_closer&& other) noexcept : fd(std::exchange(other.fd, -1)) {}
+  fd_closer& operator=(fd_closer&&) = delete;
+  ~fd_closer() {
+    if (fd >= 0)
+      ::close(fd);
+  }
+};
+
+result<void> make_directories(const fs::path& dir) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec)
+    return make_errno_error(ec.value(), "cannot create directory " + dir.string());
+  return ok();
+}
+
+bool is_real_directory(const fs::path& path) {
+  std::error_code ec;
+  return fs::is_directory(fs::symlink_status(path, ec));
+}
+
+// -- the index of submission places --
+
+fs::path index_entry_path(const fs::path& submits, std::string_view submit_id) {
+  return submits / index_dir_name / std::string{submit_id};
+}
+
+// The place recorded for a submission (relative to submits/), nullopt when there is none.
+result<std::optional<std::string>> read_index(const fs::path& submits, std::string_view id) {
+  auto entry = index_entry_path(submits, id);
+  fd_closer file{::open(entry.c_str(), O_RDONLY | O_CLOEXEC)};
+  if (file.fd < 0) {
+    if (errno == ENOENT)
+      return std::optional<std::string>{};
+    return make_errno_error(errno, "cannot open " + entry.string());
+  }
+  char buffer[512]; // "<user>/<course>/<id>\n" is at most 3 * 128 + 3 bytes
+  std::string place;
+  for (;;) {
+    ssize_t got = ::read(file.fd, buffer, sizeof buffer);
+    if (got < 0 && errno == EINTR)
+      continue;
+    if (got < 0)
+      return make_errno_error(errno, "cannot read " + entry.string());
+    if (got == 0 || place.size() > sizeof buffer)
+      break;
+    place.append(buffer, static_cast<std::size_t>(got));
+  }
+  if (!place.empty() && place.back() == '\n')
+    place.pop_back();
+  // The entry names a directory we are about to write into: accept only what we would write.
+  std::vector<std::string_view> parts;
+  std::string_view rest{place};
+  for (std::size_t slash; (slash = rest.find('/')) != std::string_view::npos;
+       rest.remove_prefix(slash + 1))
+    parts.push_back(rest.substr(0, slash));
+  parts.push_back(rest);
+  bool well_formed = (parts.size() == 1 || parts.size() == 3) && parts.back() == id &&
+                     std::all_of(parts.begin(), parts.end(), is_valid_id);
+  if (!well_formed)
+    return make_error(errc::internal, "corrupt submission index entry " + entry.string());
+  return std::optional<std::string>{std::move(place)};
+}
+
+// Held while a new submission's place is decided: first writers of submissions (in any thread
+// or process) take turns, so checking for collisions and recording the place is one step.
+result<fd_closer> lock_index(const fs::path& submits) {
+  auto dir = submits / index_dir_name;
+  RECODEX_TRY_VOID(make_directories(dir));
+  auto path = dir / "@lock";
+  fd_closer lock{::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644)};
+  if (lock.fd < 0)
+    return make_errno_error(errno, "cannot open " + path.string());
+  while (::flock(lock.fd, LOCK_EX) != 0)
+    if (errno != EINTR)
+      return make_errno_error(errno, "cannot lock " + path.string());
+  return lock;
+}
+
+// Finds or decides where a submission's files go, refusing places that would mix an unowned
+// submission with a user's directory (both live directly below submits/).
+result<fs::path> place_submission(const fs::path& submits, std::string_view id,
+                                  const std::optional<submission_owner>& owner) {
+  std::string wanted =
+      owner ? owner->user_id + "/" + owner->course + "/" + std::string{id} : std::string{id};
+  auto agree = [&](const std::string& recorded) -> result<fs::path> {
+    if (owner && recorded != wanted)
+      return make_error(errc::conflict, "submission " + std::string{id} + " is stored under " +
+                                            (submits / recorded).string());
+    return submits / recorded;
+  };
+
+  RECODEX_TRY(recorded, read_index(submits, id));
+  if (recorded)
+    return agree(*recorded);
+
+  auto lock = lock_index(submits); // held until this function returns
+  if (!lock)
+    return lock.error();
+  RECODEX_TRY(raced, read_index(submits, id));
+  if (raced)
+    return agree(*raced);
+  if (owner) {
+    RECODEX_TRY(user_as_submission, read_index(submits, owner->user_id));
+    if (user_as_submission && *user_as_submission == owner->user_id)
+      return make_error(errc::conflict, "user id " + owner->user_id +
+                                            " is taken by a submission stored without an owner");
+  } else {
+    std::error_code ec;
+    if (fs::exists(fs::symlink_status(submits / wanted, ec)))
+      return make_error(errc::conflict, "submission id " + std::string{id} + " collides with " +
+                                            (submits / wanted).string());
+  }
+  // Index first: a crash before the directory exists leaves a place that the next write fills.
+  RECODEX_TRY_VOID(write_file_atomically(index_entry_path(submits, id), wanted + "\n"));
+  RECODEX_TRY_VOID(make_directories(submits / wanted));
+  return submits / wanted;
+}
+
+// -- archives --
+
+struct archive_file {
+  fs::path absolute;
+  std::string name; // '/'-separated, relative to the submission directory
+};
+
+// Regular files of a submission, sorted by name; temporaries of uploads in flight and anything
+// that is not a regular file (symlinks included) are left out.
+result<std::vector<archive_file>> list_submission_files(const fs::path& dir) {
+  std::vector<archive_file> files;
+  std::error_code ec;
+  fs::recursive_directory_iterator it{dir, ec}, end;
+  for (; !ec && it != end; it.increment(ec)) {
+    auto relative = it->path().lexically_relative(dir);
+    if (has_temporary_component(relative)) {
+      if (it->is_directory(ec))
+        it.disable_recursion_pending();
+      continue;
+    }
+    if (fs::is_regular_file(it->symlink_status(ec)))
+      files.push_back({it->path(), relative.generic_string()});
+  }
+  if (ec)
+    return make_errno_error(ec.value(), "cannot list " + dir.string());
+  std::sort(files.begin(), files.end(),
+            [](const archive_file& a, const archive_file& b) { return a.name < b.name; });
+  return files;
+}
+
+// Newest modification of the submission directory tree: a new or replaced file changes its
+// directory's mtime, so a cached archive older than this misses something.
+fs::file_time_type newest_change(const fs::path& dir) {
+  std::error_code ec;
+  auto newest = fs::last_write_time(dir, ec);
+  for (fs::recursive_directory_iterator it{dir, ec}, end; !ec && it != end; it.increment(ec)) {
+    std::error_code entry_ec;
+    auto changed = it->last_write_time(entry_ec);
+    if (!entry_ec)
+      newest = std::max(newest, changed);
+  }
+  return newest;
+}
+
+struct archive_deleter {
+  void operator()(archive* a) const { archive_write_free(a); }
+};
+struct entry_deleter {
+  void operator()(archive_entry* e) const { archive_entry_free(e); }
+};
+
+// Where libarchive's output goes; a write failure keeps our error for the caller.
+struct archive_sink {
+  atomic_file_writer* writer = nullptr;
+  std::optional<error> failure;
+};
+
+la_ssize_t write_to_sink(archive* a, void* client, const void* buffer, size_t size) {
+  auto* sink = static_cast<archive_sink*>(client);
+  if (auto written = sink->writer->write(buffer, size); !written) {
+    sink->failure = written.error();
+    archive_set_error(a, EIO, "%s", written.error().message.c_str());
+    return -1;
+  }
+  return static_cast<la_ssize_t>(size);
+}
+
+error archive_failure(archive* a, const archive_sink& sink, const fs::path& target) {
+  if (sink.failure)
+    return *sink.failure;
+  const char* reason = archive_error_string(a);
+  return make_error(errc::io_error, "cannot build " + target.string() + ": " +
+                                        (reason != nullptr ? reason : "libarchive failed"));
+}
+
+result<void> add_to_archive(archive* a, const archive_sink& sink, const archive_file& file,
+                            const fs::path& target) {
+  fd_closer source{::open(file.absolute.c_str(), O_RDONLY | O_CLOEXEC)};
+  if (source.fd < 0)
+    return make_errno_error(errno, "cannot open " + file.absolute.string());
+  struct stat st {};
+  if (::fstat(source.fd, &st) != 0)
+    return make_errno_error(errno, "cannot stat " + file.absolute.string());
+
+  std::unique_ptr<archive_entry, entry_deleter> entry{archive_entry_new()};
+  // Names are stored as UTF-8 whatever the process locale is, as workers expect.
+  archive_entry_set_pathname_utf8(entry.get(), file.name.c_str());
+  archive_entry_set_filetype(entry.get(), AE_IFREG);
+  archive_entry_set_perm(entry.get(), 0644);
+  archive_entry_set_size(entry.get(), st.st_size);
+  archive_entry_set_mtime(entry.get(), st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+  if (archive_write_header(a, entry.get()) < ARCHIVE_WARN)
+    return archive_failure(a, sink, target);
+
+  std::vector<char> buffer(copy_chunk_size);
+  for (;;) {
+    ssize_t got = ::read(source.fd, buffer.data(), buffer.size());
+    if (got < 0) {
+      if (errno == EINTR)
+        continue;
+      return make_errno_error(errno, "cannot read " + file.absolute.string());
+    }
+    if (got == 0)
+      return ok();
+    if (archive_write_data(a, buffer.data(), static_cast<size_t>(got)) < 0)
+      return archive_failure(a, sink, target);
+  }
+}
+
+result<fs::path> build_archive(const fs::path& dir, const fs::path& target) {
+  RECODEX_TRY(files, list_submission_files(dir));
+  RECODEX_TRY(writer, atomic_file_writer::create(target));
+  archive_sink sink{&writer, std::nullopt};
+  std::unique_ptr<archive, archive_deleter> zip{archive_write_new()};
+  if (!zip)
+    return make_error(errc::internal, "libarchive cannot allocate a writer");
+  // No block padding: bytes after the zip's end record would confuse readers.
+  if (archive_write_set_format_zip(zip.get()) != ARCHIVE_OK ||
+      archive_write_set_bytes_in_last_block(zip.get(), 1) != ARCHIVE_OK ||
+      archive_write_open(zip.get(), &sink, nullptr, write_to_sink, nullptr) != ARCHIVE_OK)
+    return archive_failure(zip.get(), sink, target);
+  for (const auto& file : files) {
+    RECODEX_TRY_VOID(add_to_archive(zip.get(), sink, file, target));
+  }
+  if (archive_write_close(zip.get()) != ARCHIVE_OK)
+    return archive_failure(zip.get(), sink, target);
+  return writer.commit();
+}
+
+} // namespace
+
+// -- submission_store --
+
+submission_store::submission_store(fs::path data_dir, std::uint64_t max_file_size)
+    : data_dir_(std::move(data_dir)), max_file_size_(max_file_size) {}
+
+result<submission_store> submission_store::open(fs::path data_dir, std::uint64_t max_file_size) {
+  for (const char* part : {"submits", "submit_archives", "results", "temp"}) {
+    RECODEX_TRY_VOID(make_directories(data_dir / part));
+  }
+  return submission_store{std::move(data_dir), max_file_size};
+}
+
+result<atomic_file_writer>
+submission_store::begin_submission_file(std::string_view submit_id, std::string_view relative_path,
+                                        const std::optional<submission_owner>& owner) const {
+  RECODEX_TRY_VOID(check_id("submission id", submit_id));
+  if (!is_valid_relative_path(relative_path) || has_temporary_component(fs::path{relative_path}))
+    return invalid("file path", relative_path);
+  if (owner) {
+    RECODEX_TRY_VOID(check_id("user id", owner->user_id));
+    RECODEX_TRY_VOID(check_id("course", owner->course));
+  }
+  RECODEX_TRY(dir, place_submission(data_dir_ / "submits", submit_id, owner));
+
+  auto cached = data_dir_ / "submit_archives" / (std::string{submit_id} + ".zip");
+  if (::unlink(cached.c_str()) != 0 && errno != ENOENT)
+    return make_errno_error(errno, "cannot remove the outdated archive " + cached.string());
+  return atomic_file_writer::create(dir / fs::path{relative_path}, max_file_size_);
+}
+
+result<void>
+submission_store::put_submission_file(std::string_view submit_id, std::string_view relative_path,
+                                      std::string_view content,
+                                      const std::optional<submission_owner>& owner) const {
+  RECODEX_TRY(writer, begin_submission_file(submit_id, relative_path, owner));
+  RECODEX_TRY_VOID(writer.write(content));
+  RECODEX_TRY_VOID(writer.commit());
+  return ok();
+}
+
+result<fs::path> submission_store::submission_dir(std::string_view submit_id) const {
+  RECODEX_TRY_VOID(check_id("submission id", submit_id));
+  auto submits = data_dir_ / "submits";
+  RECODEX_TRY(place, read_index(submits, submit_id));
+  if (!place || !is_real_directory(submits / *place))
+    return make_error(errc::not_found, "no submission " + std::string{submit_id});
+  return submits / *place;
+}
+
+result<fs::path> submission_store::archive(std::string_view submit_id) const {
+  RECODEX_TRY_VOID(check_id("submission id", submit_id));
+  auto target = data_dir_ / "submit_archives" / (std::string{submit_id} + ".zip");
+  std::error_code ec;
+  auto dir = submission_dir(submit_id);
+  if (!dir) {
+    if (dir.error().code == errc::not_found && fs::is_regular_file(target, ec))
+      return target; // uploaded with begin_archive, no files to build from
+    return dir.error();
+  }
+  auto built = fs::last_write_time(target, ec);
+  // Strictly newer: with coarse timestamps a file committed in the archive's last tick counts
+  // as missing, and the archive is rebuilt once more rather than served stale.
+  if (!ec && built > newest_change(dir.value()))
+    return target;
+  return build_archive(dir.value(), target);
+}
+
+result<atomic_file_writer> submission_store::begin_archive(std::string_view submit_id) const {
+  RECODEX_TRY_VOID(check_id("submission id", submit_id));
+  return atomic_file_writer::create(
+      data_dir_ / "submit_archives" / (std::string{submit_id} + ".zip"), max_file_size_);
+}
+
+result<atomic_file_writer> submission_store::begin_result(std::string_view id) const {
+  RECODEX_TRY_VOID(check_id("result id", id));
+  return atomic_file_writer::create(data_dir_ / "results" / (std::string{id} + ".zip"),
+                                    max_file_size_);
+}
+
+result<fs::path> submission_store::result_file(std::string_view id) const {
+  RECODEX_TRY_VOID(check_id("result id", id));
+  auto path = data_dir_ / "results" / (std::string{id} + ".zip");
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec))
+    return make_error(errc::not_found, "no result " + std::string{id});
+  return path;
+}
+
+} // namespace recodex::storage

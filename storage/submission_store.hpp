@@ -1,8 +1,9 @@
 // Submissions, their archives and evaluation results under the data directory:
-//   submits/<user_id>/<course>/<submit_id>/...   (or submits/<submit_id>/ when user/course unknown)
-//   submit_archives/<submit_id>.zip              (files at the archive root, job-config.yml included)
+//   submits/<user_id>/<course>/<submit_id>/...  or submits/<submit_id>/ when the owner is unknown
+//   submits/@index/<submit_id>       where each submission lives ('@' is never in an id)
+//   submit_archives/<submit_id>.zip  files at the archive root, job-config.yml included
 //   results/<id>.zip
-//   temp/                                        (scratch space, see temp_cleaner.hpp)
+//   temp/                            scratch space, see temp_cleaner.hpp
 // Every file is written through atomic_file_writer, so readers never see partial files.
 #pragma once
 
@@ -30,12 +31,13 @@ public:
 
   // Starts writing one file of a submission; ids, owner parts and the relative path are
   // validated (invalid_argument). Writing a file invalidates a cached archive.
-  result<atomic_file_writer> begin_submission_file(std::string_view submit_id,
-                                                   std::string_view relative_path,
-                                                   const std::optional<submission_owner>& owner = std::nullopt) const;
-  result<void> put_submission_file(std::string_view submit_id, std::string_view relative_path,
-                                   std::string_view content,
-                                   const std::optional<submission_owner>& owner = std::nullopt) const;
+  result<atomic_file_writer>
+  begin_submission_file(std::string_view submit_id, std::string_view relative_path,
+                        const std::optional<submission_owner>& owner = std::nullopt) const;
+  result<void>
+  put_submission_file(std::string_view submit_id, std::string_view relative_path,
+                      std::string_view content,
+                      const std::optional<submission_owner>& owner = std::nullopt) const;
 
   // Where a submission's files are (not_found when it has none).
   result<std::filesystem::path> submission_dir(std::string_view submit_id) const;

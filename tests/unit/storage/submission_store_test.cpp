@@ -1,0 +1,345 @@
+// The submission store: both layouts, lookups, validation, archives read back with libarchive,
+// archive caching and invalidation, uploaded archives and results.
+#include "storage/submission_store.hpp"
+#include "temp_directory.hpp"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <map>
+#include <string>
+#include <sys/stat.h>
+#include <thread>
+#include <vector>
+
+using namespace recodex::storage;
+using recodex::errc;
+namespace fs = std::filesystem;
+
+namespace {
+
+submission_store open_store(const testing::temp_directory& dir,
+                            std::uint64_t limit = atomic_file_writer::unlimited) {
+  auto store = submission_store::open(dir.path(), limit);
+  REQUIRE(store);
+  return std::move(store.value());
+}
+
+struct zip_entry {
+  std::string content;
+  bool regular = false;
+  int perm = 0;
+};
+
+// Every entry of a zip by name, read back with libarchive; an unreadable archive fails the test.
+std::map<std::string, zip_entry> read_zip(const fs::path& zip) {
+  std::map<std::string, zip_entry> entries;
+  archive* reader = archive_read_new();
+  archive_read_support_format_zip(reader);
+  REQUIRE(archive_read_open_filename(reader, zip.c_str(), 16384) == ARCHIVE_OK);
+  archive_entry* entry = nullptr;
+  int status = ARCHIVE_OK;
+  while ((status = archive_read_next_header(reader, &entry)) == ARCHIVE_OK) {
+    zip_entry e;
+    e.regular = archive_entry_filetype(entry) == AE_IFREG;
+    e.perm = static_cast<int>(archive_entry_perm(entry));
+    char buffer[4096];
+    la_ssize_t got = 0;
+    while ((got = archive_read_data(reader, buffer, sizeof buffer)) > 0)
+      e.content.append(buffer, static_cast<std::size_t>(got));
+    REQUIRE(got == 0);
+    const char* name = archive_entry_pathname_utf8(entry);
+    entries[name != nullptr ? name : archive_entry_pathname(entry)] = e;
+  }
+  CHECK(status == ARCHIVE_EOF);
+  archive_read_free(reader);
+  return entries;
+}
+
+// Moves every mtime in a tree an hour back, so "newer than" comparisons do not depend on the
+// file system's timestamp granularity.
+void backdate(const fs::path& root) {
+  auto past = fs::file_time_type::clock::now() - std::chrono::hours{1};
+  for (const auto& entry : fs::recursive_directory_iterator{root})
+    fs::last_write_time(entry.path(), past);
+  fs::last_write_time(root, past);
+}
+
+ino_t inode_of(const fs::path& file) {
+  struct stat st {};
+  REQUIRE(::stat(file.c_str(), &st) == 0);
+  return st.st_ino;
+}
+
+} // namespace
+
+TEST_CASE("opening a data directory creates the submission layout", "[storage][submissions]") {
+  testing::temp_directory dir;
+  auto store = open_store(dir);
+  for (const char* part : {"submits", "submit_archives", "results", "temp"})
+    CHECK(fs::is_directory(dir / part));
+  CHECK(store.data_dir() == dir.path());
+  CHECK(store.temp_dir() == dir / "temp");
+}
+
+TEST_CASE("a submission without an owner lives in submits/<id>/ and is found by id",
+          "[storage][submissions]") {
+  testing::temp_directory dir;
+  auto store = open_store(dir);
+  REQUIRE(store.put_submission_file("sub-1", "job-config.yml", "config"));
+  REQUIRE(store.put_submission_file("sub-1", "src/main.c", "int main() {}"));
+  CHECK(testing::read_whole_file(dir / "submits" / "sub-1" / "job-config.yml") == "config");
+  CHECK(testing::read_whole_file(dir / "submits" / "sub-1" / "src" / "main.c") == "int main() {}");
+  auto found = store.submission_dir("sub-1");
+  REQUIRE(found);
+  CHECK(found.value() == dir / "submits" / "sub-1");
+}
+
+TEST_CASE("an owned submission lives in submits/<user>/<course>/<id>/ and is found by id alone",
+          "[storage][submissions]") {
+  testing::temp_directory dir;
+  auto store = open_store(dir);
+  submission_owner owner{"user_7", "course.algo"};
+  REQUIRE(store.put_submission_file("42", "job-config.yml", "cfg", owner));
+  CHECK(testing::read_whole_file(dir / "submits" / "user_7" / "course.algo" / "42" /
+                                 "job-config.yml") == "cfg");
+  CHECK_FALSE(fs::exists(dir / "submits" / "42"));
+  auto found = store.submission_dir("42");
+  REQUIRE(found);
+  CHECK(found.value() == dir / "submits" / "user_7" / "course.algo" / "42");
+
+  // Later files without an owner join the submission where it is.
+  REQUIRE(store.put_submission_file("42", "extra.txt", "more"));
+  CHECK(fs::exists(found.value() / "extra.txt"));
+  auto archive = store.archive("42");
+  REQUIRE(archive);
+  auto entries = read_zip(archive.value());
+  CHECK(entries.size() == 2);
+  CHECK(entries.count("extra.txt") == 1);
+}
+
+TEST_CASE("a submission cannot change owner", "[storage][submissions]") {
+  testing::temp_directory dir;
+  auto store = open_store(dir);
+  REQUIRE(store.put_submission_file("42", "a", "1", submission_owner{"u1", "c1"}));
+  auto moved = store.put_submission_file("42", "b", "2", submission_owner{"u2", "c1"});
+  REQUIRE_FALSE(moved);
+  CHECK(moved.error().code == errc::conflict);
+  CHECK(moved.error().message.find("u1/c1/42") != std::string::npos);
+  CHECK_FALSE(fs::exists(dir / "submits" / "u2"));
+
+  REQUIRE(store.put_submission_file("43", "a", "1"));
+  auto owned_later = store.put_submission_file("43", "b", "2", submission_owner{"u1", "c1"});
+  REQUIRE_FALSE(owned_later);
+  CHECK(owned_later.error().code == errc::conflict);
+}
+
+TEST_CASE("an unowned submission and a user never share a directory", "[storage][submissions]") {
+  testing::temp_directory dir;
+  auto store = open_store(dir);
+  // A user "alice" exists; a submission named "alice" without an owner would mix with her files.
+  REQUIRE(store.put_submission_file("s1", "f", "x", submission_owner{"alice", "c"}));
+  auto clash = store.put_submission_file("alice", "f", "y");
+  REQUIRE_FALSE(clash);
+  CHECK(clash.error().code == errc::conflict);
+  CHECK(store.submission_dir("alice").error().code == errc::not_found);
+
+  // And the other way round.
+  REQUIRE(store.put_submission_file("bob", "f", "x"));
+  auto user_clash = store.put_submission_file("s2", "f", "y", submission_owner{"bob", "c"});
+  REQUIRE_FALSE(user_clash);
+  CHECK(user_clash.error().code == errc::conflict);
+  CHECK_FALSE(fs::exists(dir / "submits" / "bob" / "c"));
+}
+
+TEST_CASE("traversal and malformed file paths are rejected and nothing is written",
+          "[storage][submissions]") {
+  testing::temp_directory dir;
+  auto store = open_store(dir);
+  auto bad = GENERATE(as<std::string>{}, "", "../x", "../../etc/passwd", "/abs", "/", "a//b",
+                      "a/./b", "./a", "a/..", "a/../../b", "..", ".", "a/", "a\\b", "..\\x",
+                      "C:\\x", std::string("a\0b", 3), ".job-config.yml.tmp-abc123",
+                      "src/.main.c.tmp-XyZ123/x", std::string(1025, 'a'));
+  CAPTURE(bad);
+  auto written = store.put_submission_file("sub", bad, "evil");
+  REQUIRE_FALSE(written);
+  CHECK(written.error().code == errc::invalid_argument);
+  CHECK(testing::count_files(dir.path()) == 0);
+  CHECK(store.submission_dir("sub").error().code == errc::not_found);
+}
+
+TEST_CASE("malformed submission ids and owners are rejected", "[storage][submissions]") {
+  testing::temp_directory dir;
+  auto store = open_store(dir);
+  auto bad = GENERATE(as<std::string>{}, "", ".", "..", "../x", "a/b", "/abs", "a b", "a\\b",
+                      "@index", std::string(129, 'x'));
+  CAPTURE(bad);
+  CHECK(store.put_submission_file(bad, "f", "x").error().code == errc::invalid_argument);
+  CHECK(store.put_submission_file("s", "f", "x", submission_owner{bad, "c"}).error().code ==
+        errc::invalid_argument);
+  CHECK(store.put_submission_file("s", "f", "x", submission_owner{"u", bad}).error().code ==
+        errc::invalid_argument);
+  CHECK(store.submission_dir(bad).error().code == errc::invalid_argument);
+  CHECK(store.archive(bad).error().code == errc::invalid_argument);
+  CHECK(store.begin_archive(bad).error().code == errc::invalid_argument);
+  CHECK(store.begin_result(bad).error().code == errc::invalid_argument);
+  CHECK(store.result_file(bad).error().code == errc::invalid_argument);
+  CHECK(testing::count_files(dir.path()) == 0);
+}
+
+TEST_CASE("a submission file over the size limit is too_large and not stored",
+          "[storage][submissions]") {
+  testing::temp_directory dir;
+  auto store = open_store(dir, 8);
+  REQUIRE(store.put_submission_file("s", "ok", "12345678"));
+  auto over = store.put_submission_file("s", "big", "123456789");
+  REQUIRE_FALSE(over);
+  CHECK(over.error().code == errc::too_large);
+  CHECK_FALSE(fs::exists(dir / "submits" / "s" / "big"));
+}
+
+TEST_CASE("the archive holds the files at its root with their contents", "[storage][submissions]") {
+  testing::temp_directory dir;
+  auto store = open_store(dir);
+  std::map<std::string, std::string> files{
+      {"job-config.yml", "submission-id: s1\n"},   {"main.c", "int main(void) { return 0; }\n"},
+      {"lib/util/helpers.h", "#pragma once\n"},    {"empty.txt", ""},
+      {"p\xc5\x99\xc3\xadklad.txt", "UTF-8 name"}, {"big.bin", std::string(300000, '\x7f')},
+  };
+  for (const auto& [name, content] : files)
+    REQUIRE(store.put_submission_file("s1", name, content, submission_owner{"u", "c"}));
+
+  auto archive = store.archive("s1");
+  REQUIRE(archive);
+  CHECK(archive.value() == dir / "submit_archives" / "s1.zip");
+  auto entries = read_zip(archive.value());
+  CHECK(entries.size() == files.size());
+  for (const auto& [name, content] : files) {
+    CAPTURE(name);
+    REQUIRE(entries.count(name) == 1);
+    CHECK(entries[name].regular);
+    CHECK(entries[name].perm == 0644);
+    CHECK(entries[name].content == content);
+  }
+}
+
+TEST_CASE("an upload in progress is not part of the archive", "[storage][submissions]") {
+  testing::temp_directory dir;
+  auto store = open_store(dir);
+  REQUIRE(store.put_submission_file("s", "job-config.yml", "cfg"));
+  auto writer = store.begin_submission_file("s", "late.txt");
+  REQUIRE(writer);
+  REQUIRE(writer.value().write("half"));
+  auto archive = store.archive("s");
+  REQUIRE(archive);
+  auto entries = read_zip(archive.value());
+  CHECK(entries.size() == 1);
+  CHECK(entries.count("job-config.yml") == 1);
+
+  // Committed after the archive was built: the next request sees it.
+  REQUIRE(writer.value().commit());
+  auto rebuilt = store.archive("s");
+  REQUIRE(rebuilt);
+  CHECK(read_zip(rebuilt.value()).count("late.txt") == 1);
+}
+
+TEST_CASE("the archive is cached until a submission file is written", "[storage][submissions]") {
+  testing::temp_directory dir;
+  auto store = open_store(dir);
+  REQUIRE(store.put_submission_file("s", "a.txt", "a"));
+  backdate(dir / "submits");
+  auto first = store.archive("s");
+  REQUIRE(first);
+  auto inode = inode_of(first.value());
+  auto second = store.archive("s");
+  REQUIRE(second);
+  CHECK(inode_of(second.value()) == inode); // served from the cache, not rebuilt
+
+  auto writer = store.begin_submission_file("s", "b.txt");
+  REQUIRE(writer);
+  CHECK_FALSE(fs::exists(first.value())); // invalidated as soon as a write starts
+  REQUIRE(writer.value().write("b"));
+  REQUIRE(writer.value().commit());
+  auto third = store.archive("s");
+  REQUIRE(third);
+  auto entries = read_zip(third.value());
+  CHECK(entries.size() == 2);
+  CHECK(entries["b.txt"].content == "b");
+}
+
+TEST_CASE("an archive older than the submission's files is rebuilt", "[storage][submissions]") {
+  testing::temp_directory dir;
+  auto store = open_store(dir);
+  REQUIRE(store.put_submission_file("s", "a.txt", "a"));
+  auto first = store.archive("s");
+  REQUIRE(first);
+  // A stale archive, e.g. left by a build that raced with a write.
+  fs::last_write_time(first.value(), fs::file_time_type::clock::now() - std::chrono::hours{2});
+  testing::write_whole_file(dir / "submits" / "s" / "b.txt", "b");
+  auto rebuilt = store.archive("s");
+  REQUIRE(rebuilt);
+  CHECK(read_zip(rebuilt.value()).size() == 2);
+}
+
+TEST_CASE("an archive uploaded with begin_archive is served as is", "[storage][submissions]") {
+  testing::temp_directory dir;
+  auto store = open_store(dir);
+  auto writer = store.begin_archive("uploaded");
+  REQUIRE(writer);
+  REQUIRE(writer.value().write("PK not really a zip"));
+  CHECK(store.archive("uploaded").error().code == errc::not_found); // not committed yet
+  REQUIRE(writer.value().commit());
+  auto archive = store.archive("uploaded");
+  REQUIRE(archive);
+  CHECK(testing::read_whole_file(archive.value()) == "PK not really a zip");
+}
+
+TEST_CASE("the archive of an unknown submission is not_found", "[storage][submissions]") {
+  testing::temp_directory dir;
+  auto store = open_store(dir);
+  auto archive = store.archive("nobody");
+  REQUIRE_FALSE(archive);
+  CHECK(archive.error().code == errc::not_found);
+  CHECK(archive.error().message.find("nobody") != std::string::npos);
+}
+
+TEST_CASE("concurrent first writers of one submission agree on its place",
+          "[storage][submissions]") {
+  testing::temp_directory dir;
+  auto store = open_store(dir);
+  constexpr int writers = 8;
+  std::atomic<int> failed{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < writers; ++i)
+    threads.emplace_back([&, i] {
+      if (!store.put_submission_file("shared", "file" + std::to_string(i), std::to_string(i),
+                                     submission_owner{"u", "c"}))
+        ++failed;
+    });
+  for (auto& t : threads)
+    t.join();
+  CHECK(failed == 0);
+  CHECK(testing::count_files(dir / "submits" / "u" / "c" / "shared") == writers);
+  CHECK(read_zip(store.archive("shared").value()).size() == writers);
+}
+
+TEST_CASE("results are stored at results/<id>.zip and looked up by id", "[storage][submissions]") {
+  testing::temp_directory dir;
+  auto store = open_store(dir, 100);
+  CHECK(store.result_file("job_1").error().code == errc::not_found);
+  auto writer = store.begin_result("job_1");
+  REQUIRE(writer);
+  REQUIRE(writer.value().write("result bytes"));
+  CHECK(store.result_file("job_1").error().code == errc::not_found);
+  REQUIRE(writer.value().commit());
+  auto found = store.result_file("job_1");
+  REQUIRE(found);
+  CHECK(found.value() == dir / "results" / "job_1.zip");
+  CHECK(testing::read_whole_file(found.value()) == "result bytes");
+
+  auto big = store.begin_result("job_2");
+  REQUIRE(big);
+  CHECK(big.value().write(std::string(101, 'r')).error().code == errc::too_large);
+  CHECK(store.result_file("job_2").error().code == errc::not_found);
+}
