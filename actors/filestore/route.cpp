@@ -229,7 +229,9 @@ route route_worker_files(http_method method, const parsed_target& t) {
   if (s.size() == 4 && (s[2] == "exercise-file" || s[2] == "supplementary-file")) {
     return dispatch(method, {http_method::get}, t, [&](http_method) -> route {
       std::string sha1 = s[3];
-      return or_reject(check_sha1(sha1), routes::worker_file{sha1});
+      if (auto bad = check_sha1(sha1))
+        return *bad;
+      return routes::worker_file{sha1};
     });
   }
   if (s.size() == 5 && s[2] == "result") {
@@ -324,8 +326,10 @@ route route_blobs(http_method method, const parsed_target& t) {
     return not_found(t.path);
   std::string sha1 = s[1];
   if (family == "exercises") {
-    return dispatch(method, {http_method::get}, t, [&](http_method) {
-      return or_reject(check_sha1(sha1), routes::blob_download{family, sha1});
+    return dispatch(method, {http_method::get}, t, [&](http_method) -> route {
+      if (auto bad = check_sha1(sha1))
+        return *bad;
+      return routes::blob_download{family, sha1};
     });
   }
   return dispatch(method, {http_method::get, http_method::put}, t, [&](http_method m) {
@@ -522,7 +526,7 @@ std::string to_string(const route& r) {
     r);
 }
 
-bool operator==(const route& a, const route& b) {
+bool routes::operator==(const route& a, const route& b) {
   if (a.index() != b.index())
     return false;
   return std::visit(

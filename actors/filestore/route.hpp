@@ -139,7 +139,10 @@ bool takes_body(const route& r);
 // For test failure messages and debug logs: "version_file{task=t1, version=2, name=a.txt}".
 std::string to_string(const route& r);
 
+namespace routes {
+// Whole-route comparison for tests (found by ADL through the route types' namespace).
 bool operator==(const route& a, const route& b);
 inline bool operator!=(const route& a, const route& b) { return !(a == b); }
+} // namespace routes
 
 } // namespace recodex::filestore
