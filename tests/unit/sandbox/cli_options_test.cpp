@@ -66,7 +66,7 @@ TEST_CASE("defaults follow isolate: one process, no limits, /box", "[sandbox][cl
   CHECK(parsed.value().meta_path.empty());
 }
 
-TEST_CASE("--processes without a value or with 0 means no limit", "[sandbox][cli]") {
+TEST_CASE("a bare --processes or --processes=0 means no limit", "[sandbox][cli]") {
   for (const char* option : {"--processes", "--processes=0"}) {
     auto parsed = parse({"--box=/b", option, "--", "true"});
     REQUIRE(parsed);
@@ -80,7 +80,7 @@ TEST_CASE("the program may follow the options without --", "[sandbox][cli]") {
   CHECK(parsed.value().options.argv == std::vector<std::string>{"/bin/echo", "--not-an-option"});
 }
 
-TEST_CASE("--help and --check need nothing else", "[sandbox][cli]") {
+TEST_CASE("the --help and --check actions need nothing else", "[sandbox][cli]") {
   auto help = parse({"--help"});
   REQUIRE(help);
   CHECK(help.value().action == cli_action::help);

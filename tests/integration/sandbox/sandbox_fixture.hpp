@@ -1,0 +1,96 @@
+// Shared by the root sandbox tests: the skip rule, throw-away box directories, compiling the
+// test programs with the host's gcc, and running them through the library.
+#pragma once
+
+#include "sandbox/sandbox.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace sandbox_test {
+
+// Empty when this host can run boxes; otherwise why not, in one line.
+inline const std::string& skip_reason() {
+  static const std::string reason = [] {
+    if (::geteuid() != 0)
+      return std::string{"needs root (namespaces, mounts, cgroups)"};
+    for (const auto& item : recodex::sandbox::check_host())
+      if (!item.ok && item.name != "smoke run")
+        return item.name + ": " + item.detail;
+    return std::string{};
+  }();
+  return reason;
+}
+
+#define REQUIRE_SANDBOX_HOST()                                                                     \
+  do {                                                                                             \
+    if (!::sandbox_test::skip_reason().empty()) {                                                  \
+      WARN("SKIPPED: " << ::sandbox_test::skip_reason());                                          \
+      return;                                                                                      \
+    }                                                                                              \
+  } while (false)
+
+struct temp_box {
+  std::string dir;
+  temp_box() {
+    char name[] = "/tmp/recodex-sandbox-test-XXXXXX";
+    REQUIRE(::mkdtemp(name));
+    dir = name;
+  }
+  ~temp_box() {
+    std::string command = "rm -rf '" + dir + "'";
+    (void) !std::system(command.c_str());
+  }
+  std::string path(const std::string& name) const {
+    return dir + "/" + name;
+  }
+  void write(const std::string& name, const std::string& text) const {
+    std::ofstream{path(name)} << text;
+  }
+  std::string read(const std::string& name) const {
+    std::ifstream in{path(name)};
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+  }
+  bool exists(const std::string& name) const {
+    struct stat st;
+    return ::lstat(path(name).c_str(), &st) == 0;
+  }
+};
+
+// Compiles tests/sandbox/<relative> into the box as <name>; returns the inside path.
+inline std::string compile(const temp_box& box, const std::string& relative,
+                           const std::string& name, const std::string& flags = "") {
+  std::string source = std::string{RECODEX_SANDBOX_PROGRAMS} + "/" + relative;
+  std::string command = "gcc -O1 -o '" + box.path(name) + "' '" + source + "' " + flags;
+  INFO(command);
+  REQUIRE(std::system(command.c_str()) == 0);
+  return "/box/" + name;
+}
+
+inline recodex::sandbox::run_result run_in(const temp_box& box,
+                                           recodex::sandbox::run_options options) {
+  auto leased = recodex::sandbox::acquire_box();
+  REQUIRE(leased);
+  options.box_dir = box.dir;
+  auto ran = recodex::sandbox::run(leased.value(), options);
+  REQUIRE(ran);
+  return ran.value();
+}
+
+inline recodex::sandbox::run_options program(std::vector<std::string> argv) {
+  recodex::sandbox::run_options o;
+  o.argv = std::move(argv);
+  o.time_s = 5;
+  o.wall_time_s = 10;
+  return o;
+}
+
+} // namespace sandbox_test

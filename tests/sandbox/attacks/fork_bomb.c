@@ -1,0 +1,7 @@
+/* Forks without end; every child forks too. */
+#include <unistd.h>
+
+int main(void) {
+  for (;;)
+    fork();
+}
