@@ -5,6 +5,7 @@
 #pragma once
 
 #include "messages/filestore_messages.hpp"
+#include "messages/job_messages.hpp"
 
 #include <caf/type_id.hpp>
 
@@ -28,5 +29,23 @@ CAF_BEGIN_TYPE_ID_BLOCK(recodex, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(recodex, (recodex::blob_location))
   CAF_ADD_TYPE_ID(recodex, (recodex::task_list))
   CAF_ADD_TYPE_ID(recodex, (recodex::task_versions))
+
+  // -- job flow (broker, bridges, workers, monitor, notifier) --
+  CAF_ADD_TYPE_ID(recodex, (recodex::job_request))
+  CAF_ADD_TYPE_ID(recodex, (recodex::eval_reply))
+  CAF_ADD_TYPE_ID(recodex, (recodex::get_runtime_stats))
+  CAF_ADD_TYPE_ID(recodex, (recodex::runtime_stats))
+  CAF_ADD_TYPE_ID(recodex, (recodex::set_frozen))
+  CAF_ADD_TYPE_ID(recodex, (recodex::worker_info))
+  CAF_ADD_TYPE_ID(recodex, (recodex::worker_ping))
+  CAF_ADD_TYPE_ID(recodex, (recodex::job_done))
+  CAF_ADD_TYPE_ID(recodex, (recodex::worker_done))
+  CAF_ADD_TYPE_ID(recodex, (recodex::progress))
+  CAF_ADD_TYPE_ID(recodex, (recodex::worker_progress))
+  CAF_ADD_TYPE_ID(recodex, (recodex::job_assignment))
+  CAF_ADD_TYPE_ID(recodex, (recodex::worker_pong))
+  CAF_ADD_TYPE_ID(recodex, (recodex::worker_intro))
+  CAF_ADD_TYPE_ID(recodex, (recodex::job_status_report))
+  CAF_ADD_TYPE_ID(recodex, (recodex::error_report))
 
 CAF_END_TYPE_ID_BLOCK(recodex)

@@ -56,6 +56,31 @@ task_versions sample(tag<task_versions>) {
   return {"sum-two", {sample(tag<storage::version_info>{})}};
 }
 
+// -- job flow --
+header_list sample_headers() { return {{"hwgroup", "group1|group2"}, {"env", "c"}, {"env", "python3"}}; }
+job_request sample(tag<job_request>) {
+  return {"student_42", sample_headers(), {"http://f/archive.zip", std::string("bin\0ary", 7)}};
+}
+eval_reply sample(tag<eval_reply>) { return {false, "The broker is frozen."}; }
+get_runtime_stats sample(tag<get_runtime_stats>) { return {}; }
+runtime_stats sample(tag<runtime_stats>) { return {7, 2, 1, 3, 11, 4, true}; }
+set_frozen sample(tag<set_frozen>) { return {false}; }
+worker_info sample(tag<worker_info>) {
+  return {std::string("\0\x80\x01\x02\x03", 5), "group1", sample_headers(), "box 1", "student_7"};
+}
+worker_ping sample(tag<worker_ping>) { return {"w1"}; }
+job_done sample(tag<job_done>) { return {"student_42", job_status::internal_error, "no config"}; }
+worker_done sample(tag<worker_done>) { return {"w1", {"student_42", job_status::failed, "bad"}}; }
+progress sample(tag<progress>) { return {"student_42", "TASK", "run_py", "COMPLETED"}; }
+worker_progress sample(tag<worker_progress>) { return {"w1", {"student_42", "STARTED", "", ""}}; }
+job_assignment sample(tag<job_assignment>) { return {"w1", "student_42", {"a", "b"}}; }
+worker_pong sample(tag<worker_pong>) { return {"w1"}; }
+worker_intro sample(tag<worker_intro>) { return {"w2"}; }
+job_status_report sample(tag<job_status_report>) {
+  return {"student_42", job_status::failed, "Job was reassigned too many (2) times."};
+}
+error_report sample(tag<error_report>) { return {"Received two different INIT messages"}; }
+
 constexpr auto first_id = caf::id_block::recodex::begin;
 constexpr auto type_count = caf::id_block::recodex::end - caf::id_block::recodex::begin;
 
