@@ -18,6 +18,7 @@ namespace recodex::sandbox::detail {
 enum class child_step : std::uint32_t {
   wait_for_release,
   die_with_parent,
+  enter_netns,
   set_hostname,
   make_mounts_private,
   mount,            // index = position in child_plan::mounts
@@ -89,6 +90,7 @@ struct child_plan {
   int release_fd = -1; // host -> init: one byte once the init sits in its cgroups
   int failure_fd = -1; // child -> host: child_failure records; close-on-exec, so EOF = exec'd
   int report_fd = -1;  // init -> host: init_report records
+  int netns_fd = -1;   // the box's empty network namespace to enter; -1 = keep the host's
   const char* hostname = "box";
   const char* new_root = nullptr;     // staging directory; a tmpfs is mounted on it
   const char* old_root = nullptr;     // new_root + "/.old_root", pivot_root's put_old

@@ -178,9 +178,9 @@ std::uint64_t own_cpu_ns() {
 } // namespace
 
 void inside_box_init(const child_plan& plan) {
-  int keep[3] = {plan.release_fd, plan.failure_fd, plan.report_fd};
-  sort_small(keep, 3);
-  if (!close_other_fds(keep, 3))
+  int keep[4] = {plan.release_fd, plan.failure_fd, plan.report_fd, plan.netns_fd};
+  sort_small(keep, 4);
+  if (!close_other_fds(keep, 4))
     fail(plan, child_step::close_fds);
 
   // Wait until the host has put us into the box's cgroups; EOF means the host gave up.
@@ -195,6 +195,11 @@ void inside_box_init(const child_plan& plan) {
 
   if (::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0)
     fail(plan, child_step::die_with_parent);
+  if (plan.netns_fd >= 0) {
+    if (::setns(plan.netns_fd, CLONE_NEWNET) != 0)
+      fail(plan, child_step::enter_netns);
+    ::close(plan.netns_fd);
+  }
   ::umask(0); // device nodes and mount points get exactly the modes in the plan
   if (::sethostname(plan.hostname, __builtin_strlen(plan.hostname)) != 0)
     fail(plan, child_step::set_hostname);
@@ -256,6 +261,7 @@ std::string_view to_string(child_step step) {
   switch (step) {
     case child_step::wait_for_release: return "wait for release";
     case child_step::die_with_parent: return "set parent-death signal";
+    case child_step::enter_netns: return "enter network namespace";
     case child_step::set_hostname: return "set hostname";
     case child_step::make_mounts_private: return "make mounts private";
     case child_step::mount: return "mount";
