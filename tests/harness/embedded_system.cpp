@@ -1,6 +1,7 @@
 // Starts and stops the embedded harness's actors in dependency order.
 #include "tests/harness/embedded_system.hpp"
 
+#include "actors/filestore/http_server.hpp"
 #include "messages/actor_system_setup.hpp"
 #include "storage/data_store.hpp"
 
@@ -30,7 +31,7 @@ struct embedded_system::parts {
   std::shared_ptr<storage::data_store> store;
   filestore_actor filestore;
   std::uint16_t filestore_port = 0;
-  std::string fileserver_url;
+  std::unique_ptr<http_file_server> fileserver;
 };
 
 embedded_system::embedded_system(embedded_options options)
@@ -49,9 +50,25 @@ embedded_system::embedded_system(embedded_options options)
       parts_->filestore_port = *port;
     }
   }
+  if (options.http_fileserver) {
+    filestore_config config;
+    config.port = 0;
+    config.data_dir = data_dir_.path();
+    config.io_threads = 2;
+    if (options.http_username || options.http_password)
+      config.auth = filestore_credentials{options.http_username.value_or(""),
+                                          options.http_password.value_or("")};
+    auto server = http_file_server::start(config, parts_->store);
+    if (!server)
+      throw std::runtime_error("harness: cannot start the file server: " +
+                               to_string(server.error()));
+    parts_->fileserver = std::move(server).value();
+  }
 }
 
 embedded_system::~embedded_system() {
+  if (parts_->fileserver)
+    parts_->fileserver->stop();
   if (parts_->filestore) {
     if (parts_->filestore_port != 0)
       parts_->system.middleman().unpublish(parts_->filestore, parts_->filestore_port);
@@ -64,6 +81,8 @@ caf::actor_system& embedded_system::system() { return parts_->system; }
 storage::data_store& embedded_system::store() const { return *parts_->store; }
 filestore_actor embedded_system::filestore() const { return parts_->filestore; }
 std::uint16_t embedded_system::filestore_port() const { return parts_->filestore_port; }
-std::string embedded_system::fileserver_url() const { return parts_->fileserver_url; }
+std::string embedded_system::fileserver_url() const {
+  return parts_->fileserver ? parts_->fileserver->url() : std::string{};
+}
 
 } // namespace recodex::testing
