@@ -45,8 +45,10 @@
 #include <cctype>
 #include <cerrno>
 #include <condition_variable>
+#include <csignal>
 #include <cstring>
 #include <ctime>
+#include <limits>
 #include <mutex>
 #include <optional>
 #include <netinet/in.h>
@@ -212,7 +214,9 @@ private:
     busy_ = false;
     parser_.emplace();
     parser_->header_limit(header_limit);
-    parser_->body_limit(boost::none); // the limit is ours, checked while streaming
+    // The limit is ours, checked while streaming. (Not boost::none: Beast 1.74 compares the
+    // length with the empty optional and then reports every body as over the limit.)
+    parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
     arm(core_.config.idle_timeout);
     http::async_read_header(socket_, buffer_, *parser_,
                             [self = shared_from_this()](beast::error_code ec, std::size_t) {
@@ -632,6 +636,11 @@ result<std::unique_ptr<http_file_server>> http_file_server::start(const filestor
 
 result<std::unique_ptr<http_file_server>>
 http_file_server::start(const filestore_config& config, std::shared_ptr<storage::data_store> store) {
+  // sendfile(2) raises SIGPIPE on a connection the peer has closed; we want EPIPE instead.
+  struct sigaction current {};
+  if (::sigaction(SIGPIPE, nullptr, &current) == 0 && current.sa_handler == SIG_DFL)
+    ::signal(SIGPIPE, SIG_IGN);
+
   auto state = std::make_unique<impl>();
   server_core& core = state->core;
   core.config = config;
