@@ -25,6 +25,7 @@
 #include <algorithm>
 #include <charconv>
 #include <chrono>
+#include <ctime>
 #include <functional>
 #include <git2.h>
 #include <map>
@@ -330,11 +331,14 @@ struct task_repository::impl {
     if (git_tree_lookup(&raw_tree, repo_.get(), &tree_id) < 0)
       return libgit2_error(errc::internal, "cannot read tree " + hex_of(tree_id));
     const tree_ptr tree{raw_tree};
+    // The current time in UTC: git_signature_now would ask localtime for the zone offset,
+    // which nobody reads here, and glibc's tzset looks like a data race to ThreadSanitizer.
+    staged.time = static_cast<std::int64_t>(std::time(nullptr));
     git_signature* raw_signature = nullptr;
-    if (git_signature_now(&raw_signature, "recodex", "recodex@localhost") < 0)
+    if (git_signature_new(&raw_signature, "recodex", "recodex@localhost",
+                          static_cast<git_time_t>(staged.time), 0) < 0)
       return libgit2_error(errc::internal, "cannot make the commit signature");
     const signature_ptr signature{raw_signature};
-    staged.time = static_cast<std::int64_t>(signature->when.time);
     const git_commit* parents[] = {parent.get()};
     if (git_commit_create(&staged.id, repo_.get(), nullptr, signature.get(), signature.get(),
                           nullptr, message.c_str(), tree.get(), parent ? 1 : 0, parents) < 0)

@@ -118,8 +118,9 @@ public:
 
   // -- for tests --
   // Called by every write attempt (counted from 1) after its objects are stored and just before
-  // the ref moves: the one point where a crash or a competing process matters. Set it before
-  // the repository is shared between threads.
+  // the ref moves: the one point where a crash or a competing process matters. It runs under
+  // the task's mutex, so it must not write to that task through this same instance. Set it
+  // before the repository is shared between threads.
   using write_hook = std::function<void(const std::string& task_id, unsigned attempt)>;
   void set_before_ref_update_hook(write_hook hook);
 

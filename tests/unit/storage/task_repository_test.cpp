@@ -26,6 +26,14 @@ using namespace recodex;
 using namespace recodex::storage;
 namespace fs = std::filesystem;
 
+#if defined(__SANITIZE_THREAD__)
+// libgit2 signs every ref update with git_signature_now, whose mktime re-reads TZ under glibc's
+// own tzset lock; ThreadSanitizer cannot see that lock and reports a race in tzset_internal.
+extern "C" const char* __tsan_default_suppressions() {
+  return "race:tzset_internal\n";
+}
+#endif
+
 namespace {
 
 struct temp_dir {
