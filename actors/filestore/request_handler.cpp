@@ -6,6 +6,7 @@
 
 #include "actors/filestore/basic_auth.hpp"
 #include "actors/filestore/multipart_parser.hpp"
+#include "storage/atomic_file.hpp"
 #include "storage/blob_store.hpp"
 #include "storage/data_store.hpp"
 #include "storage/names.hpp"
@@ -18,6 +19,7 @@
 
 #include <cctype>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -226,7 +228,23 @@ private:
   std::unordered_set<std::string> names_;
 };
 
-// POST /submissions/<id>: each field name is a relative path in the submission.
+// An unnamed file in `dir` (O_TMPFILE, or a name unlinked at once where the file system lacks
+// it): gone with its descriptor, so an abandoned upload leaves nothing behind.
+result<unique_fd> anonymous_file(const std::filesystem::path& dir) {
+  int fd = ::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+  if (fd >= 0)
+    return unique_fd(fd);
+  std::string pattern = (dir / "upload-XXXXXX").string();
+  fd = ::mkostemp(pattern.data(), O_CLOEXEC);
+  if (fd < 0)
+    return make_errno_error(errno, "cannot create a temporary file in " + dir.string());
+  ::unlink(pattern.c_str());
+  return unique_fd(fd);
+}
+
+// POST /submissions/<id>: each field name is a relative path in the submission. Parts are
+// spooled to unnamed temporary files and enter the submission only once the whole body has
+// parsed, because opening a submission file already creates the submission.
 class submission_upload final : public multipart_upload {
 public:
   submission_upload(std::string boundary, const storage::submission_store& store, std::string id)
@@ -239,25 +257,54 @@ protected:
                     "'" + header.name +
                       "' is not a valid relative path (no leading '/', no '.' or '..', no '\\')");
     RECODEX_TRY_VOID(claim_name(header.name));
-    RECODEX_TRY(writer, store_.begin_submission_file(id_, header.name));
-    files_.emplace_back(std::move(writer));
+    RECODEX_TRY(file, anonymous_file(store_.temp_dir()));
+    files_.push_back(spooled{header.name, std::move(file), 0});
     return ok();
   }
-  result<void> on_part_data(std::string_view data) override { return files_.back().write(data); }
+  result<void> on_part_data(std::string_view data) override {
+    auto& file = files_.back();
+    RECODEX_TRY_VOID(storage::write_fully(file.fd.get(), data.data(), data.size(),
+                                          store_.temp_dir() / ("(spool of " + file.name + ")")));
+    file.size += data.size();
+    return ok();
+  }
   result<void> on_part_end() override { return ok(); }
 
   reply complete() override {
-    for (auto& file : files_)
-      if (auto r = file.commit(); !r)
+    std::vector<storage::atomic_file_writer> writers;
+    std::string chunk(128 * 1024, '\0');
+    for (auto& file : files_) {
+      auto writer = store_.begin_submission_file(id_, file.name);
+      if (!writer)
+        return error_reply(writer.error());
+      for (std::uint64_t offset = 0; offset < file.size;) {
+        ssize_t n = ::pread(file.fd.get(), chunk.data(), chunk.size(), static_cast<off_t>(offset));
+        if (n < 0 && errno == EINTR)
+          continue;
+        if (n <= 0)
+          return error_reply(make_errno_error(n < 0 ? errno : EIO, "cannot read back " + file.name));
+        if (auto w = writer.value().write(chunk.data(), static_cast<std::size_t>(n)); !w)
+          return error_reply(w.error());
+        offset += static_cast<std::uint64_t>(n);
+      }
+      writers.push_back(std::move(writer.value()));
+    }
+    for (auto& writer : writers)
+      if (auto r = writer.commit(); !r)
         return error_reply(r.error());
     return json_reply(200, json{{"archive_path", "/submission_archives/" + id_ + ".zip"},
                                 {"result_path", "/results/" + id_ + ".zip"}});
   }
 
 private:
+  struct spooled {
+    std::string name;
+    unique_fd fd;
+    std::uint64_t size = 0;
+  };
   const storage::submission_store& store_;
   std::string id_;
-  std::vector<storage::atomic_file_writer> files_;
+  std::vector<spooled> files_;
 };
 
 // POST /tasks and /exercises: every part becomes a blob named by its SHA-1.
