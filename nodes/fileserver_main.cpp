@@ -7,14 +7,13 @@
 #include "nodes/common/config_reader.hpp"
 #include "nodes/common/logging.hpp"
 
-#include <spdlog/spdlog.h>
-
 #include <charconv>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
 #include <optional>
 #include <pthread.h>
+#include <spdlog/spdlog.h>
 #include <string>
 #include <sys/resource.h>
 #include <vector>
@@ -27,7 +26,8 @@ using recodex::nodes::logging_config;
 
 constexpr const char* program = "recodex-fileserver";
 
-constexpr const char* help_text = R"(Usage: recodex-fileserver [-c <config.yml>] [--data-dir <dir>] [--port <n>]
+constexpr const char* help_text =
+    R"(Usage: recodex-fileserver [-c <config.yml>] [--data-dir <dir>] [--port <n>]
 
 Serves the ReCodEx file store over HTTP: submission archives, results and
 SHA-1-named task files (current /v1/worker-files routes and the legacy
@@ -162,8 +162,8 @@ void log_effective_config(const filestore_config& c, const logging_config& l,
             url, c.data_dir.string(),
             c.auth ? "HTTP Basic, user '" + c.auth->username + "'" : std::string("none"),
             c.max_upload_size, c.temp_max_age.count(), c.temp_clean_interval.count(),
-            c.io_threads == 0 ? std::string("one per core") : std::to_string(c.io_threads),
-            l.level, l.file.empty() ? std::string("(stderr only)") : l.file);
+            c.io_threads == 0 ? std::string("one per core") : std::to_string(c.io_threads), l.level,
+            l.file.empty() ? std::string("(stderr only)") : l.file);
 }
 
 } // namespace

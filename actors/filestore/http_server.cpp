@@ -22,6 +22,8 @@
 
 #include "actors/filestore/request_handler.hpp"
 
+#include <algorithm>
+#include <atomic>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -37,11 +39,6 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/serializer.hpp>
-#include <spdlog/sinks/stdout_color_sinks.h>
-#include <spdlog/spdlog.h>
-
-#include <algorithm>
-#include <atomic>
 #include <cctype>
 #include <cerrno>
 #include <condition_variable>
@@ -50,9 +47,11 @@
 #include <ctime>
 #include <limits>
 #include <mutex>
-#include <optional>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <optional>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <thread>
@@ -85,7 +84,9 @@ std::shared_ptr<spdlog::logger> filestore_logger() {
   return spdlog::stderr_color_mt("filestore");
 }
 
-std::string_view view(beast::string_view s) { return {s.data(), s.size()}; }
+std::string_view view(beast::string_view s) {
+  return {s.data(), s.size()};
+}
 
 bool iequals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
@@ -141,7 +142,7 @@ struct server_core {
 class session : public std::enable_shared_from_this<session> {
 public:
   session(server_core& core, lane& home, tcp::socket socket)
-    : core_(core), lane_(home), socket_(std::move(socket)), timer_(home.ioc) {
+      : core_(core), lane_(home), socket_(std::move(socket)), timer_(home.ioc) {
     core_.stats.connections_open.fetch_add(1, std::memory_order_acq_rel);
     core_.stats.connections_total.fetch_add(1, std::memory_order_relaxed);
     std::lock_guard<std::mutex> lock(lane_.sessions_mutex);
@@ -218,10 +219,9 @@ private:
     // length with the empty optional and then reports every body as over the limit.)
     parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
     arm(core_.config.idle_timeout);
-    http::async_read_header(socket_, buffer_, *parser_,
-                            [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                              self->on_header(ec);
-                            });
+    http::async_read_header(
+        socket_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
   }
 
   void on_header(beast::error_code ec) {
@@ -236,10 +236,10 @@ private:
         head_only_ = false;
         version_ = 11;
         if (ec == http::error::header_limit)
-          return respond(filestore::error_reply(431, "header_too_large",
-                                                "request header larger than 16 KiB"));
-        return respond(filestore::error_reply(400, "bad_request",
-                                              "malformed HTTP request: " + ec.message()));
+          return respond(
+              filestore::error_reply(431, "header_too_large", "request header larger than 16 KiB"));
+        return respond(
+            filestore::error_reply(400, "bad_request", "malformed HTTP request: " + ec.message()));
       }
       return close(); // the peer went away or the deadline passed
     }
@@ -259,7 +259,7 @@ private:
     head_only_ = head.method == filestore::http_method::head;
     body_pending_ = !parser_->is_done();
     bool expects_continue =
-      version_ >= 11 && iequals(view(req[http::field::expect]), "100-continue");
+        version_ >= 11 && iequals(view(req[http::field::expect]), "100-continue");
     method_.assign(filestore::to_string(head.method)); // capacity is reused across requests
     target_.assign(head.target);
 
@@ -290,10 +290,9 @@ private:
     body.data = body_buffer_.get();
     body.size = body_chunk_size;
     arm(core_.config.idle_timeout);
-    http::async_read(socket_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                       self->on_body(ec);
-                     });
+    http::async_read(
+        socket_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_body(ec); });
   }
 
   void on_body(beast::error_code ec) {
@@ -305,8 +304,8 @@ private:
       upload_.reset();
       if (is_parse_error(ec)) {
         keep_alive_ = false;
-        return respond(filestore::error_reply(400, "bad_request",
-                                              "malformed request body: " + ec.message()));
+        return respond(
+            filestore::error_reply(400, "bad_request", "malformed request body: " + ec.message()));
       }
       return close();
     }
@@ -315,10 +314,10 @@ private:
     body_pending_ = !parser_->is_done();
     if (body_bytes_ > core_.config.max_upload_size) {
       upload_.reset();
-      return respond(filestore::error_reply(
-        413, "too_large",
-        "the body exceeds the limit of " + std::to_string(core_.config.max_upload_size) +
-          " bytes"));
+      return respond(filestore::error_reply(413, "too_large",
+                                            "the body exceeds the limit of " +
+                                                std::to_string(core_.config.max_upload_size) +
+                                                " bytes"));
     }
     if (got > 0) {
       if (auto written = upload_->write(std::string_view(body_buffer_.get(), got)); !written) {
@@ -356,12 +355,12 @@ private:
   }
 
   // The exception boundary for work done off the io threads.
-  template <class F>
-  static reply guarded(F&& f) {
+  template <class F> static reply guarded(F&& f) {
     try {
       return f();
     } catch (const std::exception& e) {
-      return filestore::error_reply(500, "internal", std::string("unexpected failure: ") + e.what());
+      return filestore::error_reply(500, "internal",
+                                    std::string("unexpected failure: ") + e.what());
     } catch (...) {
       return filestore::error_reply(500, "internal", "unexpected failure");
     }
@@ -441,7 +440,7 @@ private:
     while (file_offset_ < file_end_) {
       off_t offset = static_cast<off_t>(file_offset_);
       std::size_t count =
-        static_cast<std::size_t>(std::min<std::uint64_t>(file_end_ - file_offset_, 1u << 30));
+          static_cast<std::size_t>(std::min<std::uint64_t>(file_end_ - file_offset_, 1u << 30));
       ssize_t n = ::sendfile(fd, file_.get(), &offset, count);
       if (n < 0) {
         if (errno == EINTR)
@@ -473,14 +472,14 @@ private:
   void on_written() {
     file_.reset();
     switch (next_) {
-      case after_write::read_body:
-        return read_body();
-      case after_write::next_request:
-        return read_header();
-      case after_write::linger:
-        return linger();
-      case after_write::close:
-        return shutdown_and_close();
+    case after_write::read_body:
+      return read_body();
+    case after_write::next_request:
+      return read_header();
+    case after_write::linger:
+      return linger();
+    case after_write::close:
+      return shutdown_and_close();
     }
   }
 
@@ -543,7 +542,7 @@ private:
   unsigned version_ = 11;
   bool keep_alive_ = false;
   bool head_only_ = false;
-  bool body_pending_ = false; // the request body has not been read to its end
+  bool body_pending_ = false;   // the request body has not been read to its end
   std::string method_, target_; // for debug logs only
 
   // response
@@ -624,18 +623,25 @@ struct http_file_server::impl {
 
 http_file_server::http_file_server(std::unique_ptr<impl> impl) : impl_(std::move(impl)) {}
 
-http_file_server::~http_file_server() { stop(); }
+http_file_server::~http_file_server() {
+  stop();
+}
 
-std::uint16_t http_file_server::port() const { return impl_->port; }
+std::uint16_t http_file_server::port() const {
+  return impl_->port;
+}
 
-std::string http_file_server::url() const { return impl_->url; }
+std::string http_file_server::url() const {
+  return impl_->url;
+}
 
 result<std::unique_ptr<http_file_server>> http_file_server::start(const filestore_config& config) {
   return start(config, nullptr);
 }
 
 result<std::unique_ptr<http_file_server>>
-http_file_server::start(const filestore_config& config, std::shared_ptr<storage::data_store> store) {
+http_file_server::start(const filestore_config& config,
+                        std::shared_ptr<storage::data_store> store) {
   // sendfile(2) raises SIGPIPE on a connection the peer has closed; we want EPIPE instead.
   struct sigaction current {};
   if (::sigaction(SIGPIPE, nullptr, &current) == 0 && current.sa_handler == SIG_DFL)
@@ -647,7 +653,8 @@ http_file_server::start(const filestore_config& config, std::shared_ptr<storage:
   core.log = filestore_logger();
   unsigned io_threads = config.io_threads ? config.io_threads : std::thread::hardware_concurrency();
   io_threads = std::max(1u, io_threads);
-  unsigned blocking = config.blocking_threads ? config.blocking_threads : std::max(4u, 2 * io_threads);
+  unsigned blocking =
+      config.blocking_threads ? config.blocking_threads : std::max(4u, 2 * io_threads);
   core.config.io_threads = io_threads;
   core.config.blocking_threads = blocking;
 
@@ -669,9 +676,8 @@ http_file_server::start(const filestore_config& config, std::shared_ptr<storage:
   tcp::endpoint endpoint{address, config.port};
   auto acceptor = std::make_unique<tcp::acceptor>(first.ioc);
   auto fail = [&](std::string_view step) {
-    return error{errc::unavailable, "cannot " + std::string(step) + " " +
-                                      config.listen_address + ":" + std::to_string(config.port) +
-                                      ": " + ec.message()};
+    return error{errc::unavailable, "cannot " + std::string(step) + " " + config.listen_address +
+                                        ":" + std::to_string(config.port) + ": " + ec.message()};
   };
   acceptor->open(endpoint.protocol(), ec);
   if (ec)
@@ -732,9 +738,8 @@ void http_file_server::stop() {
   }
   {
     std::unique_lock<std::mutex> lock(core.drained_mutex);
-    bool drained = core.drained.wait_for(lock, core.config.stop_timeout, [&] {
-      return core.stats.connections_open.load() == 0;
-    });
+    bool drained = core.drained.wait_for(lock, core.config.stop_timeout,
+                                         [&] { return core.stats.connections_open.load() == 0; });
     if (!drained)
       core.log->warn("stopping with {} connections still busy after {} s",
                      core.stats.connections_open.load(), core.config.stop_timeout.count());

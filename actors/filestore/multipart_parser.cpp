@@ -14,11 +14,13 @@ namespace recodex::filestore {
 
 namespace {
 
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+char lower(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
 
 bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return lower(x) == lower(y); });
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
+                                            [](char x, char y) { return lower(x) == lower(y); });
 }
 
 std::string_view trim(std::string_view text) {
@@ -80,7 +82,8 @@ std::optional<parsed_header_value> parse_header_value(std::string_view text) {
         return std::nullopt;
     } else {
       auto end = text.find(';', at);
-      param.value = std::string(trim(text.substr(at, end == std::string_view::npos ? end : end - at)));
+      param.value =
+          std::string(trim(text.substr(at, end == std::string_view::npos ? end : end - at)));
       at = end == std::string_view::npos ? text.size() : end;
     }
     out.parameters.push_back(std::move(param));
@@ -132,7 +135,9 @@ std::optional<std::string> decode_ext_value(std::string_view text) {
   return out;
 }
 
-bool is_boundary_char(char c) { return c >= 0x20 && c <= 0x7e && c != '"'; }
+bool is_boundary_char(char c) {
+  return c >= 0x20 && c <= 0x7e && c != '"';
+}
 
 } // namespace
 
@@ -140,7 +145,7 @@ result<std::string> multipart_boundary(std::string_view content_type) {
   auto value = parse_header_value(content_type);
   if (!value || !iequals(value->head, "multipart/form-data"))
     return error{errc::invalid_argument, "expected Content-Type multipart/form-data, got '" +
-                                           std::string(content_type) + "'"};
+                                             std::string(content_type) + "'"};
   const auto* boundary = find_parameter(*value, "boundary");
   if (!boundary)
     return error{errc::invalid_argument, "multipart/form-data content type without a boundary"};
@@ -152,7 +157,7 @@ result<std::string> multipart_boundary(std::string_view content_type) {
 }
 
 multipart_parser::multipart_parser(std::string boundary, limits limits)
-  : delimiter_("\r\n--" + boundary), limits_(limits) {}
+    : delimiter_("\r\n--" + boundary), limits_(limits) {}
 
 error multipart_parser::fail(std::string message, std::size_t at) {
   state_ = state::failed;
@@ -166,8 +171,8 @@ result<bool> multipart_parser::scan_for_delimiter(std::string_view data, std::si
   while (at < size) {
     if (matched_ == 0) {
       const void* cr = std::memchr(data.data() + at, '\r', size - at);
-      std::size_t next = cr ? static_cast<std::size_t>(static_cast<const char*>(cr) - data.data())
-                            : size;
+      std::size_t next =
+          cr ? static_cast<std::size_t>(static_cast<const char*>(cr) - data.data()) : size;
       if (emit && next > at) {
         RECODEX_TRY_VOID(handler.on_part_data(data.substr(at, next - at)));
       }
@@ -257,75 +262,74 @@ result<void> multipart_parser::feed(std::string_view chunk, multipart_handler& h
   };
   while (at < chunk.size()) {
     switch (state_) {
-      case state::preamble:
-      case state::body: {
-        bool in_body = state_ == state::body;
-        auto found = scan_for_delimiter(chunk, at, in_body, handler);
-        if (!found)
-          return stop(found.error());
-        if (found.value()) {
-          if (in_body) {
-            if (auto r = handler.on_part_end(); !r)
-              return stop(r.error());
-          }
-          state_ = state::delimiter_tail;
+    case state::preamble:
+    case state::body: {
+      bool in_body = state_ == state::body;
+      auto found = scan_for_delimiter(chunk, at, in_body, handler);
+      if (!found)
+        return stop(found.error());
+      if (found.value()) {
+        if (in_body) {
+          if (auto r = handler.on_part_end(); !r)
+            return stop(r.error());
         }
-        break;
+        state_ = state::delimiter_tail;
       }
-      case state::delimiter_tail: {
-        char c = chunk[at++];
-        if (c == '-') {
-          state_ = state::close_dash;
-        } else if (c == '\r') {
-          state_ = state::line_end;
-        } else if (c != ' ' && c != '\t') {
-          return fail("expected CRLF or \"--\" after the boundary", at - 1);
-        }
-        break;
+      break;
+    }
+    case state::delimiter_tail: {
+      char c = chunk[at++];
+      if (c == '-') {
+        state_ = state::close_dash;
+      } else if (c == '\r') {
+        state_ = state::line_end;
+      } else if (c != ' ' && c != '\t') {
+        return fail("expected CRLF or \"--\" after the boundary", at - 1);
       }
-      case state::close_dash:
-        if (chunk[at++] != '-')
-          return fail("expected \"--\" after the boundary", at - 1);
-        state_ = state::epilogue;
+      break;
+    }
+    case state::close_dash:
+      if (chunk[at++] != '-')
+        return fail("expected \"--\" after the boundary", at - 1);
+      state_ = state::epilogue;
+      break;
+    case state::line_end:
+      if (chunk[at++] != '\n')
+        return fail("expected LF after CR on the boundary line", at - 1);
+      state_ = state::headers;
+      line_.clear();
+      header_bytes_ = 0;
+      current_ = part_header{};
+      has_disposition_ = false;
+      break;
+    case state::headers: {
+      auto newline = chunk.find('\n', at);
+      std::size_t end = newline == std::string_view::npos ? chunk.size() : newline;
+      header_bytes_ += end - at + (newline == std::string_view::npos ? 0 : 1);
+      if (header_bytes_ > limits_.max_header_bytes)
+        return fail(
+            "part headers longer than " + std::to_string(limits_.max_header_bytes) + " bytes", at);
+      line_.append(chunk.substr(at, end - at));
+      at = end;
+      if (newline == std::string_view::npos)
         break;
-      case state::line_end:
-        if (chunk[at++] != '\n')
-          return fail("expected LF after CR on the boundary line", at - 1);
-        state_ = state::headers;
-        line_.clear();
-        header_bytes_ = 0;
-        current_ = part_header{};
-        has_disposition_ = false;
-        break;
-      case state::headers: {
-        auto newline = chunk.find('\n', at);
-        std::size_t end = newline == std::string_view::npos ? chunk.size() : newline;
-        header_bytes_ += end - at + (newline == std::string_view::npos ? 0 : 1);
-        if (header_bytes_ > limits_.max_header_bytes)
-          return fail("part headers longer than " + std::to_string(limits_.max_header_bytes) +
-                        " bytes",
-                      at);
-        line_.append(chunk.substr(at, end - at));
-        at = end;
-        if (newline == std::string_view::npos)
-          break;
-        ++at; // the LF
-        std::string_view line = line_;
-        if (!line.empty() && line.back() == '\r')
-          line.remove_suffix(1);
-        if (line.empty()) {
-          RECODEX_TRY_VOID(end_headers(handler, at));
-        } else {
-          RECODEX_TRY_VOID(header_line(line, at));
-        }
-        line_.clear();
-        break;
+      ++at; // the LF
+      std::string_view line = line_;
+      if (!line.empty() && line.back() == '\r')
+        line.remove_suffix(1);
+      if (line.empty()) {
+        RECODEX_TRY_VOID(end_headers(handler, at));
+      } else {
+        RECODEX_TRY_VOID(header_line(line, at));
       }
-      case state::epilogue:
-        at = chunk.size();
-        break;
-      case state::failed:
-        return error{errc::invalid_argument, "malformed multipart body: parser already failed"};
+      line_.clear();
+      break;
+    }
+    case state::epilogue:
+      at = chunk.size();
+      break;
+    case state::failed:
+      return error{errc::invalid_argument, "malformed multipart body: parser already failed"};
     }
   }
   offset_ += chunk.size();
@@ -334,16 +338,16 @@ result<void> multipart_parser::feed(std::string_view chunk, multipart_handler& h
 
 result<void> multipart_parser::finish() {
   switch (state_) {
-    case state::epilogue:
-      return ok();
-    case state::preamble:
-      return fail("no boundary found in the body", 0);
-    case state::body:
-      return fail("the body ended inside part '" + current_.name + "' (no closing boundary)", 0);
-    case state::failed:
-      return error{errc::invalid_argument, "malformed multipart body: parser already failed"};
-    default:
-      return fail("the body ended inside a part's headers or boundary line", 0);
+  case state::epilogue:
+    return ok();
+  case state::preamble:
+    return fail("no boundary found in the body", 0);
+  case state::body:
+    return fail("the body ended inside part '" + current_.name + "' (no closing boundary)", 0);
+  case state::failed:
+    return error{errc::invalid_argument, "malformed multipart body: parser already failed"};
+  default:
+    return fail("the body ended inside a part's headers or boundary line", 0);
   }
 }
 

@@ -45,7 +45,8 @@ public:
     std::size_t max_parts = 1000;
   };
 
-  explicit multipart_parser(std::string boundary) : multipart_parser(std::move(boundary), limits{}) {}
+  explicit multipart_parser(std::string boundary)
+      : multipart_parser(std::move(boundary), limits{}) {}
   multipart_parser(std::string boundary, limits limits);
 
   // Consumes all of `chunk`. Malformed input gives invalid_argument with a message that says
@@ -81,8 +82,8 @@ private:
   std::string delimiter_; // "\r\n--" + boundary
   limits limits_;
   state state_ = state::preamble;
-  std::size_t matched_ = 2; // delimiter bytes matched so far; the body starts as if after CRLF
-  std::string line_;           // the header line being assembled
+  std::size_t matched_ = 2;      // delimiter bytes matched so far; the body starts as if after CRLF
+  std::string line_;             // the header line being assembled
   std::size_t header_bytes_ = 0; // of the current part's header block
   part_header current_;
   bool has_disposition_ = false;

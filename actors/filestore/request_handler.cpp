@@ -15,13 +15,12 @@
 #include "storage/task_repository.hpp"
 #include "storage/temp_cleaner.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
+#include <nlohmann/json.hpp>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <unordered_set>
@@ -57,21 +56,21 @@ constexpr std::size_t max_hash_field = 128;       // a "sha1:<name>" reference
 
 unsigned status_of(errc code) {
   switch (code) {
-    case errc::invalid_argument:
-    case errc::hash_mismatch:
-      return 400;
-    case errc::not_found:
-      return 404;
-    case errc::already_exists:
-    case errc::conflict:
-      return 409;
-    case errc::too_large:
-      return 413;
-    case errc::unavailable:
-      return 503;
-    case errc::io_error:
-    case errc::internal:
-      return 500;
+  case errc::invalid_argument:
+  case errc::hash_mismatch:
+    return 400;
+  case errc::not_found:
+    return 404;
+  case errc::already_exists:
+  case errc::conflict:
+    return 409;
+  case errc::too_large:
+    return 413;
+  case errc::unavailable:
+    return 503;
+  case errc::io_error:
+  case errc::internal:
+    return 500;
   }
   return 500;
 }
@@ -116,7 +115,7 @@ json manifest_json(const std::string& task, const storage::version_info& v) {
   json files = json::array();
   for (const auto& f : v.files)
     files.push_back({{"name", f.name}, {"sha1", f.sha1}, {"size", f.size}});
-  return {{"task", task},        {"number", v.number}, {"time", v.time},
+  return {{"task", task},         {"number", v.number}, {"time", v.time},
           {"message", v.message}, {"commit", v.commit}, {"files", std::move(files)}};
 }
 
@@ -138,7 +137,9 @@ reply error_reply(const error& e) {
   return error_reply(status_of(e.code), to_string(e.code), e.message);
 }
 
-reply upload::failure(const error& e) { return error_reply(e); }
+reply upload::failure(const error& e) {
+  return error_reply(e);
+}
 
 // -- uploads --
 
@@ -148,7 +149,7 @@ namespace {
 class file_upload final : public upload {
 public:
   file_upload(storage::atomic_file_writer writer, json ok_body)
-    : writer_(std::move(writer)), ok_body_(std::move(ok_body)) {}
+      : writer_(std::move(writer)), ok_body_(std::move(ok_body)) {}
 
   result<void> write(std::string_view data) override { return writer_.write(data); }
 
@@ -174,11 +175,10 @@ public:
     auto info = writer_.commit();
     if (!info)
       return error_reply(info.error());
-    return json_reply(info.value().created ? 201 : 200,
-                      json{{"result", "OK"},
-                           {"sha1", info.value().sha1},
-                           {"size", info.value().size},
-                           {"created", info.value().created}});
+    return json_reply(info.value().created ? 201 : 200, json{{"result", "OK"},
+                                                             {"sha1", info.value().sha1},
+                                                             {"size", info.value().size},
+                                                             {"created", info.value().created}});
   }
 
 private:
@@ -248,14 +248,14 @@ result<unique_fd> anonymous_file(const std::filesystem::path& dir) {
 class submission_upload final : public multipart_upload {
 public:
   submission_upload(std::string boundary, const storage::submission_store& store, std::string id)
-    : multipart_upload(std::move(boundary)), store_(store), id_(std::move(id)) {}
+      : multipart_upload(std::move(boundary)), store_(store), id_(std::move(id)) {}
 
 protected:
   result<void> on_part_begin(const part_header& header) override {
     if (!storage::is_valid_relative_path(header.name))
       return refuse(400, "invalid_name",
                     "'" + header.name +
-                      "' is not a valid relative path (no leading '/', no '.' or '..', no '\\')");
+                        "' is not a valid relative path (no leading '/', no '.' or '..', no '\\')");
     RECODEX_TRY_VOID(claim_name(header.name));
     RECODEX_TRY(file, anonymous_file(store_.temp_dir()));
     files_.push_back(spooled{header.name, std::move(file), 0});
@@ -282,7 +282,8 @@ protected:
         if (n < 0 && errno == EINTR)
           continue;
         if (n <= 0)
-          return error_reply(make_errno_error(n < 0 ? errno : EIO, "cannot read back " + file.name));
+          return error_reply(
+              make_errno_error(n < 0 ? errno : EIO, "cannot read back " + file.name));
         if (auto w = writer.value().write(chunk.data(), static_cast<std::size_t>(n)); !w)
           return error_reply(w.error());
         offset += static_cast<std::uint64_t>(n);
@@ -311,7 +312,7 @@ private:
 class blob_multipart_upload final : public multipart_upload {
 public:
   blob_multipart_upload(std::string boundary, const storage::blob_store& blobs, std::string family)
-    : multipart_upload(std::move(boundary)), blobs_(blobs), family_(std::move(family)) {}
+      : multipart_upload(std::move(boundary)), blobs_(blobs), family_(std::move(family)) {}
 
 protected:
   result<void> on_part_begin(const part_header& header) override {
@@ -348,7 +349,8 @@ class version_upload final : public multipart_upload {
 public:
   version_upload(std::string boundary, const storage::blob_store& blobs,
                  storage::task_repository& tasks, std::string task)
-    : multipart_upload(std::move(boundary)), blobs_(blobs), tasks_(tasks), task_(std::move(task)) {}
+      : multipart_upload(std::move(boundary)), blobs_(blobs), tasks_(tasks),
+        task_(std::move(task)) {}
 
 protected:
   result<void> on_part_begin(const part_header& header) override {
@@ -374,25 +376,25 @@ protected:
     }
     return refuse(400, "unexpected_field",
                   "field '" + header.name +
-                    "' has no filename: file parts need one, text fields are 'message' and "
-                    "'sha1:<name>'");
+                      "' has no filename: file parts need one, text fields are 'message' and "
+                      "'sha1:<name>'");
   }
 
   result<void> on_part_data(std::string_view data) override {
     switch (current_) {
-      case part_kind::file:
-        return files_.back().second.write(data);
-      case part_kind::message:
-        if (message_.size() + data.size() > max_text_field)
-          return refuse(413, "too_large", "the message is longer than 64 KiB");
-        message_.append(data);
-        return ok();
-      case part_kind::ref:
-        if (refs_.back().second.size() + data.size() > max_hash_field)
-          return refuse(400, "invalid_hash",
-                        "field 'sha1:" + refs_.back().first + "' does not hold a SHA-1");
-        refs_.back().second.append(data);
-        return ok();
+    case part_kind::file:
+      return files_.back().second.write(data);
+    case part_kind::message:
+      if (message_.size() + data.size() > max_text_field)
+        return refuse(413, "too_large", "the message is longer than 64 KiB");
+      message_.append(data);
+      return ok();
+    case part_kind::ref:
+      if (refs_.back().second.size() + data.size() > max_hash_field)
+        return refuse(400, "invalid_hash",
+                      "field 'sha1:" + refs_.back().first + "' does not hold a SHA-1");
+      refs_.back().second.append(data);
+      return ok();
     }
     return ok();
   }
@@ -446,7 +448,7 @@ private:
 class revert_upload final : public upload {
 public:
   revert_upload(storage::task_repository& tasks, std::string task, std::uint32_t version)
-    : tasks_(tasks), task_(std::move(task)), version_(version) {}
+      : tasks_(tasks), task_(std::move(task)), version_(version) {}
 
   result<void> write(std::string_view data) override {
     if (message_.size() + data.size() > max_text_field)
@@ -475,8 +477,8 @@ private:
 
 struct request_handler::impl {
   impl(filestore_config c, const server_stats& s, std::shared_ptr<storage::data_store> st)
-    : config(std::move(c)), stats(s), store(std::move(st)), blobs(store->blobs()),
-      submissions(store->submissions()), tasks(store->tasks()) {}
+      : config(std::move(c)), stats(s), store(std::move(st)), blobs(store->blobs()),
+        submissions(store->submissions()), tasks(store->tasks()) {}
 
   filestore_config config;
   const server_stats& stats;
@@ -493,16 +495,11 @@ struct request_handler::impl {
 
 namespace {
 
-template <class... F>
-struct overloaded : F... {
-  using F::operator()...;
-};
-template <class... F>
-overloaded(F...) -> overloaded<F...>;
+template <class... F> struct overloaded : F... { using F::operator()...; };
+template <class... F> overloaded(F...) -> overloaded<F...>;
 
 // Any error from opening an upload becomes the reply.
-template <class T>
-decision upload_or_error(result<T> r) {
+template <class T> decision upload_or_error(result<T> r) {
   if (!r)
     return error_reply(r.error());
   return std::move(r.value());
@@ -519,8 +516,8 @@ decision request_handler::impl::dispatch(const request_head& head, route& r) {
     auto path = blobs.path_of(sha1);
     if (!path)
       return error_reply(path.error().code == errc::not_found
-                           ? error{errc::not_found, "no file with SHA-1 " + sha1}
-                           : path.error());
+                             ? error{errc::not_found, "no file with SHA-1 " + sha1}
+                             : path.error());
     return file_reply(path.value(), octet_stream);
   };
   auto serve_archive = [this](std::string id) -> decision {
@@ -546,115 +543,120 @@ decision request_handler::impl::dispatch(const request_head& head, route& r) {
   storage::task_repository& repo = tasks;
 
   return std::visit(
-    overloaded{
-      [&](routes::reject& x) -> decision {
-        auto out = error_reply(x.status, x.code, x.message);
-        out.allow = std::move(x.allow);
-        return out;
+      overloaded{
+          [&](routes::reject& x) -> decision {
+            auto out = error_reply(x.status, x.code, x.message);
+            out.allow = std::move(x.allow);
+            return out;
+          },
+          [&](routes::status_page&) -> decision { return status_page(head); },
+          [&](routes::health&) -> decision {
+            return json_reply(200, json{{"status", "ok"}});
+          },
+          [&](routes::worker_archive& x) -> decision { return serve_archive(std::move(x.id)); },
+          [&](routes::worker_file& x) -> decision { return serve_blob(x.sha1); },
+          [&](routes::worker_result& x) -> decision {
+            return receive_result(x.id, json{{"success", true}});
+          },
+          [&](routes::submission_upload& x) -> decision {
+            return multipart([&](std::string boundary) -> decision {
+              return std::make_unique<submission_upload>(std::move(boundary), submissions,
+                                                         std::move(x.id));
+            });
+          },
+          [&](routes::submission_archive& x) -> decision { return serve_archive(std::move(x.id)); },
+          [&](routes::result_upload& x) -> decision {
+            return receive_result(x.id, json{{"result", "OK"}});
+          },
+          [&](routes::result_download& x) -> decision {
+            auto path = submissions.result_file(x.id);
+            if (!path)
+              return error_reply(path.error());
+            return file_reply(path.value(), zip_type);
+          },
+          [&](routes::blob_upload& x) -> decision {
+            return multipart([&](std::string boundary) -> decision {
+              return std::make_unique<blob_multipart_upload>(std::move(boundary), blobs,
+                                                             std::move(x.family));
+            });
+          },
+          [&](routes::blob_download& x) -> decision { return serve_blob(x.sha1); },
+          [&](routes::blob_put& x) -> decision {
+            auto writer = blobs.begin_write(std::string_view(x.sha1));
+            if (!writer)
+              return error_reply(writer.error());
+            return std::make_unique<blob_put_upload>(std::move(writer.value()));
+          },
+          [&](routes::task_list&) -> decision {
+            return deferred([&repo]() -> reply {
+              auto list = repo.list_tasks();
+              if (!list)
+                return error_reply(list.error());
+              json tasks = json::array();
+              for (const auto& t : list.value())
+                tasks.push_back({{"task", t.task_id}, {"newest_version", t.newest_version}});
+              return json_reply(200, json{{"tasks", std::move(tasks)}});
+            });
+          },
+          [&](routes::version_create& x) -> decision {
+            return multipart([&](std::string boundary) -> decision {
+              return std::make_unique<version_upload>(std::move(boundary), blobs, repo,
+                                                      std::move(x.task));
+            });
+          },
+          [&](routes::version_list& x) -> decision {
+            return deferred([&repo, task = std::move(x.task)]() -> reply {
+              auto list = repo.list_versions(task);
+              if (!list)
+                return error_reply(list.error());
+              json versions = json::array();
+              for (const auto& v : list.value())
+                versions.push_back(manifest_json(task, v));
+              return json_reply(200, json{{"task", task}, {"versions", std::move(versions)}});
+            });
+          },
+          [&](routes::version_get& x) -> decision {
+            return deferred([&repo, task = std::move(x.task), number = x.version]() -> reply {
+              auto v = repo.version(task, number);
+              if (!v)
+                return error_reply(v.error());
+              return json_reply(200, manifest_json(task, v.value()));
+            });
+          },
+          [&](routes::version_file& x) -> decision {
+            return deferred([this, &repo, x = std::move(x)]() -> reply {
+              auto entry = repo.resolve(x.task, x.version, x.name);
+              if (!entry)
+                return error_reply(entry.error());
+              auto path = blobs.path_of(entry.value().sha1);
+              if (!path)
+                return error_reply(path.error());
+              return file_reply(path.value(), octet_stream);
+            });
+          },
+          [&](routes::version_revert& x) -> decision {
+            return std::make_unique<revert_upload>(repo, std::move(x.task), x.version);
+          },
+          [&](routes::version_diff& x) -> decision {
+            return deferred([&repo, x = std::move(x)]() -> reply {
+              auto d = repo.diff(x.task, x.from, x.to);
+              if (!d)
+                return error_reply(d.error());
+              return json_reply(200, json{{"task", x.task},
+                                          {"from", x.from},
+                                          {"to", x.to},
+                                          {"added", d.value().added},
+                                          {"removed", d.value().removed},
+                                          {"changed", d.value().changed}});
+            });
+          },
       },
-      [&](routes::status_page&) -> decision { return status_page(head); },
-      [&](routes::health&) -> decision { return json_reply(200, json{{"status", "ok"}}); },
-      [&](routes::worker_archive& x) -> decision { return serve_archive(std::move(x.id)); },
-      [&](routes::worker_file& x) -> decision { return serve_blob(x.sha1); },
-      [&](routes::worker_result& x) -> decision { return receive_result(x.id, json{{"success", true}}); },
-      [&](routes::submission_upload& x) -> decision {
-        return multipart([&](std::string boundary) -> decision {
-          return std::make_unique<submission_upload>(std::move(boundary), submissions,
-                                                                std::move(x.id));
-        });
-      },
-      [&](routes::submission_archive& x) -> decision { return serve_archive(std::move(x.id)); },
-      [&](routes::result_upload& x) -> decision { return receive_result(x.id, json{{"result", "OK"}}); },
-      [&](routes::result_download& x) -> decision {
-        auto path = submissions.result_file(x.id);
-        if (!path)
-          return error_reply(path.error());
-        return file_reply(path.value(), zip_type);
-      },
-      [&](routes::blob_upload& x) -> decision {
-        return multipart([&](std::string boundary) -> decision {
-          return std::make_unique<blob_multipart_upload>(std::move(boundary), blobs,
-                                                         std::move(x.family));
-        });
-      },
-      [&](routes::blob_download& x) -> decision { return serve_blob(x.sha1); },
-      [&](routes::blob_put& x) -> decision {
-        auto writer = blobs.begin_write(std::string_view(x.sha1));
-        if (!writer)
-          return error_reply(writer.error());
-        return std::make_unique<blob_put_upload>(std::move(writer.value()));
-      },
-      [&](routes::task_list&) -> decision {
-        return deferred([&repo]() -> reply {
-          auto list = repo.list_tasks();
-          if (!list)
-            return error_reply(list.error());
-          json tasks = json::array();
-          for (const auto& t : list.value())
-            tasks.push_back({{"task", t.task_id}, {"newest_version", t.newest_version}});
-          return json_reply(200, json{{"tasks", std::move(tasks)}});
-        });
-      },
-      [&](routes::version_create& x) -> decision {
-        return multipart([&](std::string boundary) -> decision {
-          return std::make_unique<version_upload>(std::move(boundary), blobs, repo,
-                                                  std::move(x.task));
-        });
-      },
-      [&](routes::version_list& x) -> decision {
-        return deferred([&repo, task = std::move(x.task)]() -> reply {
-          auto list = repo.list_versions(task);
-          if (!list)
-            return error_reply(list.error());
-          json versions = json::array();
-          for (const auto& v : list.value())
-            versions.push_back(manifest_json(task, v));
-          return json_reply(200, json{{"task", task}, {"versions", std::move(versions)}});
-        });
-      },
-      [&](routes::version_get& x) -> decision {
-        return deferred([&repo, task = std::move(x.task), number = x.version]() -> reply {
-          auto v = repo.version(task, number);
-          if (!v)
-            return error_reply(v.error());
-          return json_reply(200, manifest_json(task, v.value()));
-        });
-      },
-      [&](routes::version_file& x) -> decision {
-        return deferred([this, &repo, x = std::move(x)]() -> reply {
-          auto entry = repo.resolve(x.task, x.version, x.name);
-          if (!entry)
-            return error_reply(entry.error());
-          auto path = blobs.path_of(entry.value().sha1);
-          if (!path)
-            return error_reply(path.error());
-          return file_reply(path.value(), octet_stream);
-        });
-      },
-      [&](routes::version_revert& x) -> decision {
-        return std::make_unique<revert_upload>(repo, std::move(x.task), x.version);
-      },
-      [&](routes::version_diff& x) -> decision {
-        return deferred([&repo, x = std::move(x)]() -> reply {
-          auto d = repo.diff(x.task, x.from, x.to);
-          if (!d)
-            return error_reply(d.error());
-          return json_reply(200, json{{"task", x.task},
-                                      {"from", x.from},
-                                      {"to", x.to},
-                                      {"added", d.value().added},
-                                      {"removed", d.value().removed},
-                                      {"changed", d.value().changed}});
-        });
-      },
-    },
-    r);
+      r);
 }
 
 decision request_handler::impl::handle(const request_head& head) {
-  if (config.auth &&
-      !basic_authorization_matches(head.authorization, config.auth->username,
-                                   config.auth->password)) {
+  if (config.auth && !basic_authorization_matches(head.authorization, config.auth->username,
+                                                  config.auth->password)) {
     auto out = error_reply(401, "unauthorized",
                            head.authorization.empty() ? "this server requires credentials"
                                                       : "wrong credentials");
@@ -665,14 +667,14 @@ decision request_handler::impl::handle(const request_head& head) {
   if (takes_body(r) && head.content_length && *head.content_length > config.max_upload_size)
     return error_reply(413, "too_large",
                        "the body of " + std::to_string(*head.content_length) +
-                         " bytes exceeds the limit of " + std::to_string(config.max_upload_size));
+                           " bytes exceeds the limit of " + std::to_string(config.max_upload_size));
   return dispatch(head, r);
 }
 
 reply request_handler::impl::status_page(const request_head& head) const {
-  auto uptime = std::chrono::duration_cast<std::chrono::seconds>(
-                  std::chrono::steady_clock::now() - stats.started)
-                  .count();
+  auto uptime = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() -
+                                                                 stats.started)
+                    .count();
   json status{{"service", "recodex-fileserver"},
               {"uptime_seconds", uptime},
               {"requests", stats.requests.load(std::memory_order_relaxed)},
@@ -730,6 +732,8 @@ std::string request_handler::clean_temporaries() const {
          " stale blob temporaries";
 }
 
-const filestore_config& request_handler::config() const { return impl_->config; }
+const filestore_config& request_handler::config() const {
+  return impl_->config;
+}
 
 } // namespace recodex::filestore

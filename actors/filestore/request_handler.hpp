@@ -53,11 +53,11 @@ private:
 struct reply {
   unsigned status = 200;
   std::string content_type = "application/json";
-  std::string body;          // in-memory body; ignored when `file` is set
-  unique_fd file;            // when set, the body is the first file_size bytes of this file
+  std::string body; // in-memory body; ignored when `file` is set
+  unique_fd file;   // when set, the body is the first file_size bytes of this file
   std::uint64_t file_size = 0;
-  std::string allow;         // Allow header of a 405
-  bool challenge = false;    // a 401 that carries WWW-Authenticate
+  std::string allow;      // Allow header of a 405
+  bool challenge = false; // a 401 that carries WWW-Authenticate
 };
 
 // The parts of a request the handler looks at; views into the parser's header, valid during

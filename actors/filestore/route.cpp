@@ -76,8 +76,8 @@ std::variant<routes::reject, parsed_target> parse_target(std::string_view target
     if (scheme_end == std::string_view::npos)
       return reject_with(400, "bad_target", "request target must start with '/'");
     auto path_start = target.find('/', scheme_end + 3);
-    target = path_start == std::string_view::npos ? std::string_view("/")
-                                                  : target.substr(path_start);
+    target =
+        path_start == std::string_view::npos ? std::string_view("/") : target.substr(path_start);
   }
   parsed_target out;
   auto question = target.find('?');
@@ -128,7 +128,7 @@ std::optional<routes::reject> check_id(std::string_view what, const std::string&
     return std::nullopt;
   return reject_with(400, "invalid_id",
                      std::string(what) + " '" + id +
-                       "' is not valid: use 1-128 characters from [A-Za-z0-9_.-], no '..'");
+                         "' is not valid: use 1-128 characters from [A-Za-z0-9_.-], no '..'");
 }
 
 std::optional<routes::reject> check_sha1(std::string& sha1) {
@@ -163,7 +163,7 @@ std::optional<std::uint32_t> parse_version(std::string_view text, bool allow_lat
 routes::reject bad_version(std::string_view text, bool allow_latest) {
   return reject_with(400, "invalid_version",
                      "version '" + std::string(text) + "' is not valid: use a number from 1" +
-                       (allow_latest ? " or latest" : ""));
+                         (allow_latest ? " or latest" : ""));
 }
 
 // Strips ".zip" from "<id>.zip"; the legacy routes name files that way.
@@ -200,8 +200,7 @@ std::string allow_header(method_set allowed) {
 // Answers 405 unless `method` is allowed on this path, else builds the route. HEAD is allowed
 // wherever GET is.
 template <class Build>
-route dispatch(http_method method, method_set allowed, const parsed_target& target,
-               Build&& build) {
+route dispatch(http_method method, method_set allowed, const parsed_target& target, Build&& build) {
   if (!allows(allowed, method)) {
     return routes::reject{405, "method_not_allowed",
                           std::string(to_string(method)) + " is not allowed on " + target.path,
@@ -296,7 +295,7 @@ route route_versioned_tasks(http_method method, const parsed_target& t) {
         if (!storage::is_valid_task_file_name(s[6]))
           return reject_with(400, "invalid_name",
                              "task file name '" + s[6] +
-                               "' is not valid: one printable path component, not . or ..");
+                                 "' is not valid: one printable path component, not . or ..");
         return routes::version_file{task, *version, s[6]};
       });
     }
@@ -370,13 +369,9 @@ route route_legacy_submissions(http_method method, const parsed_target& t) {
 
 // -- printing and comparison --
 
-template <class T>
-struct route_name;
+template <class T> struct route_name;
 #define RECODEX_ROUTE_NAME(type)                                                                   \
-  template <>                                                                                      \
-  struct route_name<routes::type> {                                                                \
-    static constexpr std::string_view value = #type;                                               \
-  };
+  template <> struct route_name<routes::type> { static constexpr std::string_view value = #type; };
 RECODEX_ROUTE_NAME(reject)
 RECODEX_ROUTE_NAME(status_page)
 RECODEX_ROUTE_NAME(health)
@@ -404,27 +399,51 @@ auto fields(const routes::reject& r) {
   return std::make_tuple(std::pair("status", std::to_string(r.status)), std::pair("code", r.code),
                          std::pair("message", r.message), std::pair("allow", r.allow));
 }
-auto fields(const routes::status_page&) { return std::tuple<>(); }
-auto fields(const routes::health&) { return std::tuple<>(); }
-auto fields(const routes::task_list&) { return std::tuple<>(); }
+auto fields(const routes::status_page&) {
+  return std::tuple<>();
+}
+auto fields(const routes::health&) {
+  return std::tuple<>();
+}
+auto fields(const routes::task_list&) {
+  return std::tuple<>();
+}
 auto fields(const routes::worker_archive& r) {
   return std::make_tuple(std::pair("type", r.type), std::pair("id", r.id));
 }
-auto fields(const routes::worker_file& r) { return std::make_tuple(std::pair("sha1", r.sha1)); }
+auto fields(const routes::worker_file& r) {
+  return std::make_tuple(std::pair("sha1", r.sha1));
+}
 auto fields(const routes::worker_result& r) {
   return std::make_tuple(std::pair("type", r.type), std::pair("id", r.id));
 }
-auto fields(const routes::submission_upload& r) { return std::make_tuple(std::pair("id", r.id)); }
-auto fields(const routes::submission_archive& r) { return std::make_tuple(std::pair("id", r.id)); }
-auto fields(const routes::result_upload& r) { return std::make_tuple(std::pair("id", r.id)); }
-auto fields(const routes::result_download& r) { return std::make_tuple(std::pair("id", r.id)); }
-auto fields(const routes::blob_upload& r) { return std::make_tuple(std::pair("family", r.family)); }
+auto fields(const routes::submission_upload& r) {
+  return std::make_tuple(std::pair("id", r.id));
+}
+auto fields(const routes::submission_archive& r) {
+  return std::make_tuple(std::pair("id", r.id));
+}
+auto fields(const routes::result_upload& r) {
+  return std::make_tuple(std::pair("id", r.id));
+}
+auto fields(const routes::result_download& r) {
+  return std::make_tuple(std::pair("id", r.id));
+}
+auto fields(const routes::blob_upload& r) {
+  return std::make_tuple(std::pair("family", r.family));
+}
 auto fields(const routes::blob_download& r) {
   return std::make_tuple(std::pair("family", r.family), std::pair("sha1", r.sha1));
 }
-auto fields(const routes::blob_put& r) { return std::make_tuple(std::pair("sha1", r.sha1)); }
-auto fields(const routes::version_create& r) { return std::make_tuple(std::pair("task", r.task)); }
-auto fields(const routes::version_list& r) { return std::make_tuple(std::pair("task", r.task)); }
+auto fields(const routes::blob_put& r) {
+  return std::make_tuple(std::pair("sha1", r.sha1));
+}
+auto fields(const routes::version_create& r) {
+  return std::make_tuple(std::pair("task", r.task));
+}
+auto fields(const routes::version_list& r) {
+  return std::make_tuple(std::pair("task", r.task));
+}
 auto fields(const routes::version_get& r) {
   return std::make_tuple(std::pair("task", r.task),
                          std::pair("version", std::to_string(r.version)));
@@ -446,20 +465,20 @@ auto fields(const routes::version_diff& r) {
 
 std::string_view to_string(http_method method) {
   switch (method) {
-    case http_method::get:
-      return "GET";
-    case http_method::head:
-      return "HEAD";
-    case http_method::post:
-      return "POST";
-    case http_method::put:
-      return "PUT";
-    case http_method::delete_:
-      return "DELETE";
-    case http_method::options:
-      return "OPTIONS";
-    case http_method::other:
-      return "OTHER";
+  case http_method::get:
+    return "GET";
+  case http_method::head:
+    return "HEAD";
+  case http_method::post:
+    return "POST";
+  case http_method::put:
+    return "PUT";
+  case http_method::delete_:
+    return "DELETE";
+  case http_method::options:
+    return "OPTIONS";
+  case http_method::other:
+    return "OTHER";
   }
   return "OTHER";
 }
@@ -479,7 +498,8 @@ route route_request(http_method method, std::string_view target) {
   const auto& t = std::get<parsed_target>(parsed);
   const segments& s = t.parts;
   if (s.empty())
-    return dispatch(method, {http_method::get}, t, [](http_method) { return routes::status_page{}; });
+    return dispatch(method, {http_method::get}, t,
+                    [](http_method) { return routes::status_page{}; });
   if (s.size() == 1 && s[0] == "health")
     return dispatch(method, {http_method::get}, t, [](http_method) { return routes::health{}; });
   if (s[0] == "v1" && s.size() >= 3 && s[1] == "worker-files")
@@ -495,46 +515,46 @@ route route_request(http_method method, std::string_view target) {
 
 bool takes_body(const route& r) {
   return std::visit(
-    [](const auto& x) {
-      using T = std::decay_t<decltype(x)>;
-      return std::is_same_v<T, routes::worker_result> ||
-             std::is_same_v<T, routes::submission_upload> ||
-             std::is_same_v<T, routes::result_upload> || std::is_same_v<T, routes::blob_upload> ||
-             std::is_same_v<T, routes::blob_put> || std::is_same_v<T, routes::version_create> ||
-             std::is_same_v<T, routes::version_revert>;
-    },
-    r);
+      [](const auto& x) {
+        using T = std::decay_t<decltype(x)>;
+        return std::is_same_v<T, routes::worker_result> ||
+               std::is_same_v<T, routes::submission_upload> ||
+               std::is_same_v<T, routes::result_upload> || std::is_same_v<T, routes::blob_upload> ||
+               std::is_same_v<T, routes::blob_put> || std::is_same_v<T, routes::version_create> ||
+               std::is_same_v<T, routes::version_revert>;
+      },
+      r);
 }
 
 std::string to_string(const route& r) {
   return std::visit(
-    [](const auto& x) {
-      using T = std::decay_t<decltype(x)>;
-      std::string out(route_name<T>::value);
-      out += '{';
-      bool first = true;
-      std::apply(
-        [&](const auto&... field) {
-          ((out += (first ? "" : ", "), out += field.first, out += '=', out += field.second,
-            first = false),
-           ...);
-        },
-        fields(x));
-      out += '}';
-      return out;
-    },
-    r);
+      [](const auto& x) {
+        using T = std::decay_t<decltype(x)>;
+        std::string out(route_name<T>::value);
+        out += '{';
+        bool first = true;
+        std::apply(
+            [&](const auto&... field) {
+              ((out += (first ? "" : ", "), out += field.first, out += '=', out += field.second,
+                first = false),
+               ...);
+            },
+            fields(x));
+        out += '}';
+        return out;
+      },
+      r);
 }
 
 bool routes::operator==(const route& a, const route& b) {
   if (a.index() != b.index())
     return false;
   return std::visit(
-    [&](const auto& x) {
-      using T = std::decay_t<decltype(x)>;
-      return fields(x) == fields(std::get<T>(b));
-    },
-    a);
+      [&](const auto& x) {
+        using T = std::decay_t<decltype(x)>;
+        return fields(x) == fields(std::get<T>(b));
+      },
+      a);
 }
 
 } // namespace recodex::filestore

@@ -121,12 +121,12 @@ struct reject {
 } // namespace routes
 
 using route =
-  std::variant<routes::reject, routes::status_page, routes::health, routes::worker_archive,
-               routes::worker_file, routes::worker_result, routes::submission_upload,
-               routes::submission_archive, routes::result_upload, routes::result_download,
-               routes::blob_upload, routes::blob_download, routes::blob_put, routes::task_list,
-               routes::version_create, routes::version_list, routes::version_get,
-               routes::version_file, routes::version_revert, routes::version_diff>;
+    std::variant<routes::reject, routes::status_page, routes::health, routes::worker_archive,
+                 routes::worker_file, routes::worker_result, routes::submission_upload,
+                 routes::submission_archive, routes::result_upload, routes::result_download,
+                 routes::blob_upload, routes::blob_download, routes::blob_put, routes::task_list,
+                 routes::version_create, routes::version_list, routes::version_get,
+                 routes::version_file, routes::version_revert, routes::version_diff>;
 
 // Routes one request. `target` is the raw request-target (origin-form "/a/b?x=y", or
 // absolute-form "http://host/a/b"); path segments are percent-decoded one by one, so "%2F" and
@@ -142,7 +142,9 @@ std::string to_string(const route& r);
 namespace routes {
 // Whole-route comparison for tests (found by ADL through the route types' namespace).
 bool operator==(const route& a, const route& b);
-inline bool operator!=(const route& a, const route& b) { return !(a == b); }
+inline bool operator!=(const route& a, const route& b) {
+  return !(a == b);
+}
 } // namespace routes
 
 } // namespace recodex::filestore

@@ -3,13 +3,12 @@
 // yaml-cpp's as<T>() so every message can say what was expected and what was found.
 #include "nodes/common/config_reader.hpp"
 
-#include <yaml-cpp/yaml.h>
-
 #include <cctype>
 #include <charconv>
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <yaml-cpp/yaml.h>
 
 namespace recodex::nodes {
 
@@ -22,14 +21,14 @@ int line_of(const YAML::Node& node) {
 
 std::string kind_of(const YAML::Node& node) {
   switch (node.Type()) {
-    case YAML::NodeType::Map:
-      return "a mapping";
-    case YAML::NodeType::Sequence:
-      return "a list";
-    case YAML::NodeType::Scalar:
-      return "'" + node.Scalar() + "'";
-    default:
-      return "nothing";
+  case YAML::NodeType::Map:
+    return "a mapping";
+  case YAML::NodeType::Sequence:
+    return "a list";
+  case YAML::NodeType::Scalar:
+    return "'" + node.Scalar() + "'";
+  default:
+    return "nothing";
   }
 }
 
@@ -82,12 +81,24 @@ std::optional<std::uint64_t> parse_size(std::string_view text) {
   };
   constexpr std::uint64_t ki = 1024;
   static const unit_row units[] = {
-    {"", 1},           {"B", 1},
-    {"K", ki},         {"k", ki},           {"KiB", ki},           {"KB", 1000},
-    {"M", ki * ki},    {"m", ki * ki},      {"MiB", ki * ki},      {"MB", 1000 * 1000},
-    {"G", ki * ki * ki}, {"g", ki * ki * ki}, {"GiB", ki * ki * ki}, {"GB", 1000ull * 1000 * 1000},
-    {"T", ki * ki * ki * ki}, {"t", ki * ki * ki * ki}, {"TiB", ki * ki * ki * ki},
-    {"TB", 1000ull * 1000 * 1000 * 1000},
+      {"", 1},
+      {"B", 1},
+      {"K", ki},
+      {"k", ki},
+      {"KiB", ki},
+      {"KB", 1000},
+      {"M", ki * ki},
+      {"m", ki * ki},
+      {"MiB", ki * ki},
+      {"MB", 1000 * 1000},
+      {"G", ki * ki * ki},
+      {"g", ki * ki * ki},
+      {"GiB", ki * ki * ki},
+      {"GB", 1000ull * 1000 * 1000},
+      {"T", ki * ki * ki * ki},
+      {"t", ki * ki * ki * ki},
+      {"TiB", ki * ki * ki * ki},
+      {"TB", 1000ull * 1000 * 1000 * 1000},
   };
   for (const auto& u : units) {
     if (u.name == unit) {
@@ -171,7 +182,8 @@ struct config_reader::impl {
   }
 
   // The scalar text at `key`, or nullopt (absent, or not a scalar: then a problem is recorded).
-  std::optional<std::pair<std::string, int>> scalar(std::string_view key, std::string_view expected) {
+  std::optional<std::pair<std::string, int>> scalar(std::string_view key,
+                                                    std::string_view expected) {
     auto node = find(key);
     if (!node)
       return std::nullopt;
@@ -244,8 +256,7 @@ std::optional<std::string> config_reader::string(std::string_view key) {
 
 std::optional<std::int64_t> config_reader::integer(std::string_view key, std::int64_t min,
                                                    std::int64_t max) {
-  std::string expected =
-    "an integer from " + std::to_string(min) + " to " + std::to_string(max);
+  std::string expected = "an integer from " + std::to_string(min) + " to " + std::to_string(max);
   auto s = impl_->scalar(key, expected);
   if (!s)
     return std::nullopt;
@@ -299,7 +310,7 @@ std::optional<std::chrono::seconds> config_reader::seconds(std::string_view key,
   if (!value) {
     impl_->add(std::string(key), s->second,
                "expected seconds or a duration such as 30s, 15m, 24h or 7d, got '" + s->first +
-                 "'");
+                   "'");
     return std::nullopt;
   }
   if (value->count() < min_seconds) {
@@ -310,7 +321,9 @@ std::optional<std::chrono::seconds> config_reader::seconds(std::string_view key,
   return value;
 }
 
-bool config_reader::has(std::string_view key) { return impl_->find(key).has_value(); }
+bool config_reader::has(std::string_view key) {
+  return impl_->find(key).has_value();
+}
 
 void config_reader::problem(std::string_view key, std::string message) {
   int line = 0;
@@ -319,7 +332,9 @@ void config_reader::problem(std::string_view key, std::string message) {
   impl_->add(std::string(key), line, std::move(message));
 }
 
-const std::vector<config_problem>& config_reader::errors() const { return impl_->errors; }
+const std::vector<config_problem>& config_reader::errors() const {
+  return impl_->errors;
+}
 
 std::vector<config_problem> config_reader::unknown_keys() const {
   std::vector<config_problem> out;
@@ -338,6 +353,8 @@ std::string config_reader::describe(const config_problem& p) const {
   return out + p.message;
 }
 
-const std::string& config_reader::source() const { return impl_->source; }
+const std::string& config_reader::source() const {
+  return impl_->source;
+}
 
 } // namespace recodex::nodes

@@ -18,8 +18,8 @@
 namespace recodex::nodes {
 
 struct config_problem {
-  std::string key;  // dotted key path; empty for the document as a whole
-  int line = 0;     // 1-based; 0 when the key is absent from the file
+  std::string key; // dotted key path; empty for the document as a whole
+  int line = 0;    // 1-based; 0 when the key is absent from the file
   std::string message;
 
   friend bool operator==(const config_problem& a, const config_problem& b) {

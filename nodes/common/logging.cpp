@@ -4,11 +4,10 @@
 
 #include "nodes/common/config_reader.hpp"
 
+#include <filesystem>
 #include <spdlog/sinks/rotating_file_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
-
-#include <filesystem>
 
 namespace recodex::nodes {
 
@@ -25,7 +24,8 @@ spdlog::level::level_enum level_of(const std::string& name) {
 } // namespace
 
 bool is_log_level(const std::string& level) {
-  for (const char* name : {"trace", "debug", "info", "warn", "warning", "error", "err", "critical", "off"})
+  for (const char* name :
+       {"trace", "debug", "info", "warn", "warning", "error", "err", "critical", "off"})
     if (level == name)
       return true;
   return false;
@@ -40,7 +40,7 @@ void read_logging_config(config_reader& reader, logging_config& config) {
     else
       reader.problem("logger.level",
                      "expected one of trace, debug, info, warn, error, critical, off, got '" +
-                       *level + "'");
+                         *level + "'");
   }
   if (auto size = reader.size("logger.max-size", 1024))
     config.max_size = *size;
@@ -58,7 +58,7 @@ result<void> setup_logging(const logging_config& config, const std::vector<std::
       if (file.has_parent_path())
         std::filesystem::create_directories(file.parent_path(), ec);
       sinks.push_back(std::make_shared<spdlog::sinks::rotating_file_sink_mt>(
-        config.file, static_cast<std::size_t>(config.max_size), config.rotations));
+          config.file, static_cast<std::size_t>(config.max_size), config.rotations));
     }
   } catch (const std::exception& e) {
     return error{errc::io_error, "cannot open log file " + config.file + ": " + e.what()};

@@ -15,10 +15,10 @@ namespace recodex::nodes {
 class config_reader;
 
 struct logging_config {
-  std::string file;            // empty: stderr only
-  std::string level = "info";  // trace, debug, info, warn, error, critical, off
+  std::string file;                          // empty: stderr only
+  std::string level = "info";                // trace, debug, info, warn, error, critical, off
   std::uint64_t max_size = 10 * 1024 * 1024; // bytes per file before rotating
-  unsigned rotations = 3;      // rotated files kept
+  unsigned rotations = 3;                    // rotated files kept
 };
 
 // Reads logger.file, logger.level, logger.max-size and logger.rotations into `config`

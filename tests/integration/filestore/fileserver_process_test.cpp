@@ -6,7 +6,6 @@
 #include "tests/integration/filestore/http_client.hpp"
 
 #include <catch2/catch.hpp>
-
 #include <cerrno>
 #include <chrono>
 #include <csignal>
@@ -107,7 +106,7 @@ private:
     if (fds_[0] < 0 && fds_[1] < 0)
       return false;
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-      deadline - std::chrono::steady_clock::now());
+        deadline - std::chrono::steady_clock::now());
     pollfd p[2] = {{fds_[0], POLLIN, 0}, {fds_[1], POLLIN, 0}};
     if (::poll(p, 2, static_cast<int>(std::max<long>(0, left.count()))) <= 0)
       return false;
@@ -180,8 +179,8 @@ TEST_CASE("the file server process serves 100 MiB both ways in bounded memory an
           "SIGTERM",
           "[filestore][process]") {
   recodex::testing::temp_directory dir("recodex-fileserver-process");
-  child_process server({binary, "-c", example_config, "--data-dir", (dir.path() / "data").string(),
-                        "--port", "0"});
+  child_process server(
+      {binary, "-c", example_config, "--data-dir", (dir.path() / "data").string(), "--port", "0"});
   auto line = server.read_line(10s);
   INFO("stderr: " << server.stderr_text());
   REQUIRE(line.has_value());
@@ -207,10 +206,13 @@ TEST_CASE("the file server process serves 100 MiB both ways in bounded memory an
     INFO(target);
     recodex::storage::sha1_hasher hasher;
     std::uint64_t received = 0;
-    auto got = c.download(target, [&](std::string_view piece) {
-      hasher.update(piece);
-      received += piece.size();
-    }, auth);
+    auto got = c.download(
+        target,
+        [&](std::string_view piece) {
+          hasher.update(piece);
+          received += piece.size();
+        },
+        auth);
     CHECK(got.status == 200);
     CHECK(received == size);
     CHECK(hasher.finish() == hash);

@@ -11,7 +11,6 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
-
 #include <cctype>
 #include <limits>
 #include <stdexcept>
@@ -31,7 +30,8 @@ struct http_connection::impl {
 
   // Runs one asynchronous operation to completion or the timeout.
   template <class Start>
-  beast::error_code run(Start&& start, std::chrono::milliseconds limit, bool throw_on_timeout = true) {
+  beast::error_code run(Start&& start, std::chrono::milliseconds limit,
+                        bool throw_on_timeout = true) {
     bool done = false;
     beast::error_code result;
     start([&](beast::error_code ec, std::size_t = 0) {
@@ -46,15 +46,14 @@ struct http_connection::impl {
       ioc.restart();
       ioc.run();
       if (throw_on_timeout)
-        throw std::runtime_error("HTTP client: no answer within " +
-                                 std::to_string(limit.count()) + " ms");
+        throw std::runtime_error("HTTP client: no answer within " + std::to_string(limit.count()) +
+                                 " ms");
       return asio::error::timed_out;
     }
     return result;
   }
 
-  template <class Start>
-  void must(Start&& start) {
+  template <class Start> void must(Start&& start) {
     auto ec = run(std::forward<Start>(start), timeout);
     if (ec)
       throw beast::system_error(ec);
@@ -74,8 +73,7 @@ struct http_connection::impl {
     return out;
   }
 
-  template <class Request>
-  void set_headers(Request& req, const header_list& headers) {
+  template <class Request> void set_headers(Request& req, const header_list& headers) {
     req.set(http::field::host, "127.0.0.1");
     for (const auto& [name, value] : headers)
       req.set(name, value);
@@ -84,7 +82,7 @@ struct http_connection::impl {
 
 http_connection::http_connection(const std::string& host, std::uint16_t port,
                                  std::chrono::seconds timeout)
-  : impl_(std::make_unique<impl>()) {
+    : impl_(std::make_unique<impl>()) {
   impl_->timeout = timeout;
   tcp::endpoint endpoint{asio::ip::make_address(host), port};
   impl_->must([&](auto handler) {
@@ -98,7 +96,8 @@ http_response http_connection::read_response(bool head_request) {
   http::response_parser<http::string_body> parser;
   parser.body_limit(std::numeric_limits<std::uint64_t>::max());
   parser.skip(head_request);
-  impl_->must([&](auto handler) { http::async_read(impl_->socket, impl_->buffer, parser, handler); });
+  impl_->must(
+      [&](auto handler) { http::async_read(impl_->socket, impl_->buffer, parser, handler); });
   return impl::convert(parser.get());
 }
 
@@ -116,10 +115,10 @@ http_response http_connection::request(const std::string& method, const std::str
   return read_response(method == "HEAD");
 }
 
-http_response http_connection::upload(const std::string& method, const std::string& target,
-                                      std::uint64_t size,
-                                      const std::function<void(char*, std::size_t, std::uint64_t)>& fill,
-                                      const header_list& headers, bool chunked) {
+http_response
+http_connection::upload(const std::string& method, const std::string& target, std::uint64_t size,
+                        const std::function<void(char*, std::size_t, std::uint64_t)>& fill,
+                        const header_list& headers, bool chunked) {
   http::request<http::empty_body> req;
   req.method_string(method);
   req.target(target);
@@ -148,7 +147,8 @@ http_response http_connection::upload(const std::string& method, const std::stri
   }
   if (chunked) {
     static const std::string last = "0\r\n\r\n";
-    impl_->must([&](auto handler) { asio::async_write(impl_->socket, asio::buffer(last), handler); });
+    impl_->must(
+        [&](auto handler) { asio::async_write(impl_->socket, asio::buffer(last), handler); });
   }
   return read_response();
 }
@@ -162,16 +162,17 @@ http_response http_connection::download(const std::string& target,
 
   http::response_parser<http::buffer_body> parser;
   parser.body_limit(std::numeric_limits<std::uint64_t>::max());
-  impl_->must(
-    [&](auto handler) { http::async_read_header(impl_->socket, impl_->buffer, parser, handler); });
+  impl_->must([&](auto handler) {
+    http::async_read_header(impl_->socket, impl_->buffer, parser, handler);
+  });
   constexpr std::size_t piece = 256 * 1024;
   std::string chunk(piece, '\0');
   while (!parser.is_done()) {
     parser.get().body().data = chunk.data();
     parser.get().body().size = piece;
     auto ec = impl_->run(
-      [&](auto handler) { http::async_read(impl_->socket, impl_->buffer, parser, handler); },
-      impl_->timeout);
+        [&](auto handler) { http::async_read(impl_->socket, impl_->buffer, parser, handler); },
+        impl_->timeout);
     if (ec && ec != http::error::need_buffer)
       throw beast::system_error(ec);
     sink(std::string_view(chunk.data(), piece - parser.get().body().size));
@@ -209,20 +210,20 @@ std::string http_connection::read_until(std::string_view delimiter,
       return out;
     }
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-      deadline - std::chrono::steady_clock::now());
+        deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0)
       return std::string(have);
     std::size_t got = 0;
     auto space = buffer.prepare(4096);
     auto ec = impl_->run(
-      [&](auto handler) {
-        impl_->socket.async_read_some(space, [handler, &got](beast::error_code e,
-                                                             std::size_t n) mutable {
-          got = n;
-          handler(e);
-        });
-      },
-      left, false);
+        [&](auto handler) {
+          impl_->socket.async_read_some(
+              space, [handler, &got](beast::error_code e, std::size_t n) mutable {
+                got = n;
+                handler(e);
+              });
+        },
+        left, false);
     buffer.commit(got);
     if (ec)
       return std::string(static_cast<const char*>(buffer.data().data()), buffer.size());
@@ -235,12 +236,12 @@ bool http_connection::closed_by_peer(std::chrono::milliseconds timeout) {
   impl_->buffer.consume(impl_->buffer.size());
   for (;;) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-      deadline - std::chrono::steady_clock::now());
+        deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0)
       return false;
     auto ec = impl_->run(
-      [&](auto handler) { impl_->socket.async_read_some(asio::buffer(scratch), handler); }, left,
-      false);
+        [&](auto handler) { impl_->socket.async_read_some(asio::buffer(scratch), handler); }, left,
+        false);
     if (ec == asio::error::timed_out)
       return false;
     if (ec)
@@ -254,7 +255,8 @@ http_response http_request(std::uint16_t port, const std::string& method, const 
   return connection.request(method, target, body, headers);
 }
 
-std::pair<std::string, std::string> basic_auth(const std::string& user, const std::string& password) {
+std::pair<std::string, std::string> basic_auth(const std::string& user,
+                                               const std::string& password) {
   return {"Authorization", "Basic " + filestore::base64_encode(user + ":" + password)};
 }
 

@@ -74,7 +74,8 @@ http_response http_request(std::uint16_t port, const std::string& method, const 
                            const std::string& body = {}, const header_list& headers = {});
 
 // {"Authorization", "Basic ..."}
-std::pair<std::string, std::string> basic_auth(const std::string& user, const std::string& password);
+std::pair<std::string, std::string> basic_auth(const std::string& user,
+                                               const std::string& password);
 
 struct form_part {
   std::string name;

@@ -7,14 +7,13 @@
 #include "tests/harness/temp_directory.hpp"
 #include "tests/integration/filestore/http_client.hpp"
 
+#include <atomic>
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
-
-#include <atomic>
-#include <filesystem>
-#include <set>
 #include <thread>
 
 namespace fs = std::filesystem;
@@ -109,7 +108,9 @@ void check_error(const http_response& r, unsigned status, const std::string& cod
   CHECK_FALSE(j.value("error", "").empty());
 }
 
-std::string sha1(const std::string& content) { return recodex::storage::sha1_hex(content); }
+std::string sha1(const std::string& content) {
+  return recodex::storage::sha1_hex(content);
+}
 
 // Zip local headers and the central directory carry the names in clear.
 bool zip_names(const std::string& zip, const std::string& name) {
@@ -146,8 +147,9 @@ TEST_CASE("legacy POST /tasks and /exercises store each part once by SHA-1 and s
   server_fixture f;
   const std::string content = "supplementary file\n";
   const std::string hash = sha1(content);
-  auto posted = f.post_form("/tasks", {{"a.txt", content, "a.txt"}, {"b.txt", content, "b.txt"},
-                                       {"other", "x", std::nullopt}});
+  auto posted = f.post_form(
+      "/tasks",
+      {{"a.txt", content, "a.txt"}, {"b.txt", content, "b.txt"}, {"other", "x", std::nullopt}});
   REQUIRE(posted.status == 200);
   CHECK(body_json(posted) == json{{"result", "OK"},
                                   {"files",
@@ -155,8 +157,9 @@ TEST_CASE("legacy POST /tasks and /exercises store each part once by SHA-1 and s
                                     {"b.txt", "/tasks/" + hash},
                                     {"other", "/tasks/" + sha1("x")}}}});
   // Dedup: two fields with one content are one file on disk.
-  CHECK(f.stored_files() == std::set<std::string>{"tasks/" + hash.substr(0, 1) + "/" + hash,
-                                                  "tasks/" + sha1("x").substr(0, 1) + "/" + sha1("x")});
+  CHECK(f.stored_files() ==
+        std::set<std::string>{"tasks/" + hash.substr(0, 1) + "/" + hash,
+                              "tasks/" + sha1("x").substr(0, 1) + "/" + sha1("x")});
 
   auto exercises = f.post_form("/exercises", {{"c", content, "c"}});
   REQUIRE(exercises.status == 200);
@@ -165,8 +168,9 @@ TEST_CASE("legacy POST /tasks and /exercises store each part once by SHA-1 and s
   std::string upper = hash;
   for (auto& c : upper)
     c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  for (const std::string& target : std::vector<std::string>{"/tasks/" + hash, "/exercises/" + hash, "/v1/worker-files/exercise-file/" + hash,
-        "/v1/worker-files/supplementary-file/" + hash, "/tasks/" + upper}) {
+  for (const std::string& target : std::vector<std::string>{
+           "/tasks/" + hash, "/exercises/" + hash, "/v1/worker-files/exercise-file/" + hash,
+           "/v1/worker-files/supplementary-file/" + hash, "/tasks/" + upper}) {
     INFO(target);
     auto got = f.get(target);
     CHECK(got.status == 200);
@@ -181,7 +185,8 @@ TEST_CASE("legacy POST /tasks and /exercises store each part once by SHA-1 and s
   check_error(f.get("/tasks/" + sha1("never stored")), 404, "not_found");
 }
 
-TEST_CASE("PUT /tasks/<sha1> stores the body only when it hashes to the name", "[filestore][http]") {
+TEST_CASE("PUT /tasks/<sha1> stores the body only when it hashes to the name",
+          "[filestore][http]") {
   server_fixture f;
   const std::string content(10000, 'q');
   const std::string hash = sha1(content);
@@ -204,9 +209,10 @@ TEST_CASE("PUT /tasks/<sha1> stores the body only when it hashes to the name", "
 TEST_CASE("legacy submissions: POST /submissions/<id>, the archive holds the files at its root",
           "[filestore][http]") {
   server_fixture f;
-  auto posted = f.post_form("/submissions/job_42",
-                            {{"job-config.yml", "submission:\n  job-id: job_42\n", "job-config.yml"},
-                             {"src/main.c", "int main() { return 0; }\n", "main.c"}});
+  auto posted =
+      f.post_form("/submissions/job_42",
+                  {{"job-config.yml", "submission:\n  job-id: job_42\n", "job-config.yml"},
+                   {"src/main.c", "int main() { return 0; }\n", "main.c"}});
   REQUIRE(posted.status == 200);
   CHECK(body_json(posted) == json{{"archive_path", "/submission_archives/job_42.zip"},
                                   {"result_path", "/results/job_42.zip"}});
@@ -249,7 +255,8 @@ TEST_CASE("results: PUT on both families, GET /results/<id>.zip", "[filestore][h
   CHECK(f.get("/results/job_1.zip").body == "v2");
 }
 
-TEST_CASE("versioned tasks: create, list, read, fetch files, revert and diff", "[filestore][http]") {
+TEST_CASE("versioned tasks: create, list, read, fetch files, revert and diff",
+          "[filestore][http]") {
   server_fixture f;
   auto v1 = f.post_form("/v1/tasks/hello/versions", {{"in.txt", "1 2\n", "in.txt"},
                                                      {"out.txt", "3\n", "out.txt"},
@@ -333,19 +340,20 @@ TEST_CASE("with credentials configured every route needs them", "[filestore][htt
     std::string method, target, body;
   };
   auto probes = std::vector<probe>{
-    {"GET", "/", ""},
-    {"GET", "/health", ""},
-    {"GET", "/tasks/" + hash, ""},
-    {"PUT", "/tasks/" + hash, "x"},
-    {"PUT", "/results/r.zip", "zip"},
-    {"PUT", "/v1/worker-files/result/student/r", "zip"},
-    {"GET", "/v1/worker-files/exercise-file/" + hash, ""},
-    {"GET", "/v1/tasks", ""},
-    {"GET", "/nonexistent", ""},
+      {"GET", "/", ""},
+      {"GET", "/health", ""},
+      {"GET", "/tasks/" + hash, ""},
+      {"PUT", "/tasks/" + hash, "x"},
+      {"PUT", "/results/r.zip", "zip"},
+      {"PUT", "/v1/worker-files/result/student/r", "zip"},
+      {"GET", "/v1/worker-files/exercise-file/" + hash, ""},
+      {"GET", "/v1/tasks", ""},
+      {"GET", "/nonexistent", ""},
   };
   for (const auto& p : probes) {
     INFO(p.method << " " << p.target);
-    for (const auto& headers : {header_list{}, header_list{wrong}, header_list{{"Authorization", "Bearer x"}}}) {
+    for (const auto& headers :
+         {header_list{}, header_list{wrong}, header_list{{"Authorization", "Bearer x"}}}) {
       auto r = http_request(f.port, p.method, p.target, p.body, headers);
       check_error(r, 401, "unauthorized");
       CHECK(r.header("www-authenticate") == "Basic realm=\"recodex\"");
@@ -370,24 +378,24 @@ TEST_CASE("traversal attempts, bad ids and bad hashes are refused and touch noth
     unsigned status;
   };
   auto probes = std::vector<probe>{
-    {"GET", "/submission_archives/..%2F..%2Fetc%2Fpasswd.zip", 400},
-    {"GET", "/submission_archives/%2e%2e.zip", 400},
-    {"GET", "/results/..%2Fkeep.zip", 400},
-    {"PUT", "/results/%2E%2E.zip", 400},
-    {"PUT", "/results/a..b.zip", 400},
-    {"PUT", "/v1/worker-files/result/student/..", 400},
-    {"POST", "/submissions/%2Fetc", 400},
-    {"GET", "/tasks/../../etc/passwd", 404},
-    {"GET", "/tasks/..%2F..%2Fetc%2Fpasswd", 400},
-    {"GET", "/exercises/%2e%2e", 400},
-    {"GET", "/v1/worker-files/exercise-file/../../etc/passwd", 404},
-    {"GET", "/v1/tasks/t/versions/1/files/..%2F..%2Fetc%2Fpasswd", 400},
-    {"GET", "/v1/tasks/..%2Ft/versions", 400},
-    {"GET", "http://127.0.0.1/../../etc/passwd", 404},
-    {"GET", "/etc/passwd", 404},
-    {"GET", "//etc/passwd", 404},
-    {"GET", "/tasks/abcdef", 400},
-    {"PUT", "/tasks/" + std::string(40, 'g'), 400},
+      {"GET", "/submission_archives/..%2F..%2Fetc%2Fpasswd.zip", 400},
+      {"GET", "/submission_archives/%2e%2e.zip", 400},
+      {"GET", "/results/..%2Fkeep.zip", 400},
+      {"PUT", "/results/%2E%2E.zip", 400},
+      {"PUT", "/results/a..b.zip", 400},
+      {"PUT", "/v1/worker-files/result/student/..", 400},
+      {"POST", "/submissions/%2Fetc", 400},
+      {"GET", "/tasks/../../etc/passwd", 404},
+      {"GET", "/tasks/..%2F..%2Fetc%2Fpasswd", 400},
+      {"GET", "/exercises/%2e%2e", 400},
+      {"GET", "/v1/worker-files/exercise-file/../../etc/passwd", 404},
+      {"GET", "/v1/tasks/t/versions/1/files/..%2F..%2Fetc%2Fpasswd", 400},
+      {"GET", "/v1/tasks/..%2Ft/versions", 400},
+      {"GET", "http://127.0.0.1/../../etc/passwd", 404},
+      {"GET", "/etc/passwd", 404},
+      {"GET", "//etc/passwd", 404},
+      {"GET", "/tasks/abcdef", 400},
+      {"PUT", "/tasks/" + std::string(40, 'g'), 400},
   };
   for (const auto& p : probes) {
     INFO(p.method << " " << p.target);
@@ -420,7 +428,8 @@ TEST_CASE("malformed multipart bodies are 400 and store nothing", "[filestore][h
   const auto type = multipart_content_type();
   const std::string good = multipart_body({{"a", "1", "a"}, {"b", "2", "b"}});
   const std::string truncated = good.substr(0, good.size() - 30);
-  for (const std::string& target : std::vector<std::string>{"/submissions/s1", "/tasks", "/v1/tasks/t/versions"}) {
+  for (const std::string& target :
+       std::vector<std::string>{"/submissions/s1", "/tasks", "/v1/tasks/t/versions"}) {
     INFO(target);
     check_error(http_request(f.port, "POST", target, truncated, {type}), 400,
                 "malformed_multipart");
@@ -428,9 +437,9 @@ TEST_CASE("malformed multipart bodies are 400 and store nothing", "[filestore][h
                 "malformed_multipart");
     check_error(http_request(f.port, "POST", target, good, {{"Content-Type", "text/plain"}}), 400,
                 "malformed_multipart");
-    check_error(http_request(f.port, "POST", target,
-                             good, {{"Content-Type", "multipart/form-data"}}),
-                400, "malformed_multipart");
+    check_error(
+        http_request(f.port, "POST", target, good, {{"Content-Type", "multipart/form-data"}}), 400,
+        "malformed_multipart");
   }
   check_error(f.post_form("/submissions/s2", {{"../evil", "x", "e"}}), 400, "invalid_name");
   check_error(f.post_form("/submissions/s2", {{"/etc/passwd", "x", "e"}}), 400, "invalid_name");
@@ -479,7 +488,8 @@ TEST_CASE("bodies over the limit are 413, announced or streamed, and store nothi
   CHECK(f.stored_files() == before);
 }
 
-TEST_CASE("Expect: 100-continue is answered at once, before the body is sent", "[filestore][http]") {
+TEST_CASE("Expect: 100-continue is answered at once, before the body is sent",
+          "[filestore][http]") {
   server_fixture f;
   http_connection c("127.0.0.1", f.port);
   const std::string body = "result zip bytes";

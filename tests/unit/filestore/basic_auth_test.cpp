@@ -3,7 +3,6 @@
 #include "actors/filestore/basic_auth.hpp"
 
 #include <catch2/catch.hpp>
-
 #include <string>
 #include <vector>
 
@@ -28,25 +27,25 @@ TEST_CASE("Authorization headers are accepted only with exactly the configured c
   };
   const std::string good = "Basic " + fs::base64_encode("re:codex");
   auto rows = std::vector<row>{
-    {good, true},
-    {"basic " + fs::base64_encode("re:codex"), true},
-    {"BASIC   " + fs::base64_encode("re:codex") + "  ", true},
-    {"Basic " + fs::base64_encode("re:codeX"), false},
-    {"Basic " + fs::base64_encode("Re:codex"), false},
-    {"Basic " + fs::base64_encode("re:codex "), false},
-    {"Basic " + fs::base64_encode("re:"), false},
-    {"Basic " + fs::base64_encode("re"), false}, // no colon
-    {"Basic " + fs::base64_encode(":codex"), false},
-    {"Basic " + fs::base64_encode("re:codexcodex"), false},
-    {"Bearer " + fs::base64_encode("re:codex"), false},
-    {"Basic", false},
-    {"Basic ", false},
-    {"Basicx " + fs::base64_encode("re:codex"), false},
-    {"", false},
-    {"Basic cmU6Y29kZXg", false},   // missing padding
-    {"Basic cmU6Y29kZXg=x", false}, // data after padding
-    {"Basic cm=6Y29kZXg=", false},  // padding inside
-    {"Basic cmU6Y2*kZXg=", false},  // not base64
+      {good, true},
+      {"basic " + fs::base64_encode("re:codex"), true},
+      {"BASIC   " + fs::base64_encode("re:codex") + "  ", true},
+      {"Basic " + fs::base64_encode("re:codeX"), false},
+      {"Basic " + fs::base64_encode("Re:codex"), false},
+      {"Basic " + fs::base64_encode("re:codex "), false},
+      {"Basic " + fs::base64_encode("re:"), false},
+      {"Basic " + fs::base64_encode("re"), false}, // no colon
+      {"Basic " + fs::base64_encode(":codex"), false},
+      {"Basic " + fs::base64_encode("re:codexcodex"), false},
+      {"Bearer " + fs::base64_encode("re:codex"), false},
+      {"Basic", false},
+      {"Basic ", false},
+      {"Basicx " + fs::base64_encode("re:codex"), false},
+      {"", false},
+      {"Basic cmU6Y29kZXg", false},   // missing padding
+      {"Basic cmU6Y29kZXg=x", false}, // data after padding
+      {"Basic cm=6Y29kZXg=", false},  // padding inside
+      {"Basic cmU6Y2*kZXg=", false},  // not base64
   };
   for (const auto& r : rows) {
     INFO("'" << r.header << "'");
@@ -59,5 +58,6 @@ TEST_CASE("a password may contain colons, only the first one separates", "[files
   REQUIRE(parsed);
   CHECK(parsed->username == "user");
   CHECK(parsed->password == "pa:ss");
-  CHECK(fs::basic_authorization_matches("Basic " + fs::base64_encode("user:pa:ss"), "user", "pa:ss"));
+  CHECK(
+      fs::basic_authorization_matches("Basic " + fs::base64_encode("user:pa:ss"), "user", "pa:ss"));
 }

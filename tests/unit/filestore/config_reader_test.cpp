@@ -4,7 +4,6 @@
 #include "nodes/common/config_reader.hpp"
 
 #include <catch2/catch.hpp>
-
 #include <string>
 #include <vector>
 
@@ -16,8 +15,7 @@ using recodex::nodes::parse_size;
 using namespace std::chrono_literals;
 
 namespace Catch {
-template <>
-struct StringMaker<config_problem> {
+template <> struct StringMaker<config_problem> {
   static std::string convert(const config_problem& p) {
     return "{" + p.key + " @" + std::to_string(p.line) + ": " + p.message + "}";
   }
@@ -60,14 +58,14 @@ TEST_CASE("values are read by key path with their types", "[nodes][config]") {
 }
 
 TEST_CASE("every problem is collected with its key path and line", "[nodes][config]") {
-  auto reader = load("listen:\n"            // 1
-                     "  port: 99999\n"      // 2
-                     "  address: [1, 2]\n"  // 3
+  auto reader = load("listen:\n"               // 1
+                     "  port: 99999\n"         // 2
+                     "  address: [1, 2]\n"     // 3
                      "max-upload-size: lots\n" // 4
                      "temp-max-age: 5 weeks\n" // 5
-                     "flag: maybe\n"        // 6
-                     "logger: 3\n"          // 7
-                     "count: 1.5\n");       // 8
+                     "flag: maybe\n"           // 6
+                     "logger: 3\n"             // 7
+                     "count: 1.5\n");          // 8
   CHECK_FALSE(reader.integer("listen.port", 0, 65535));
   CHECK_FALSE(reader.string("listen.address"));
   CHECK_FALSE(reader.size("max-upload-size"));
@@ -78,15 +76,15 @@ TEST_CASE("every problem is collected with its key path and line", "[nodes][conf
   CHECK_FALSE(reader.integer("count", 0, 10));
   reader.problem("listen.port", "clashes with something");
   auto expected = std::vector<config_problem>{
-    {"listen.port", 2, "expected an integer from 0 to 65535, got '99999'"},
-    {"listen.address", 3, "expected a string, got a list"},
-    {"max-upload-size", 4, "expected a size in bytes such as 1048576 or 256MiB, got 'lots'"},
-    {"temp-max-age", 5,
-     "expected seconds or a duration such as 30s, 15m, 24h or 7d, got '5 weeks'"},
-    {"flag", 6, "expected true or false, got 'maybe'"},
-    {"logger", 7, "expected a mapping, got '3'"},
-    {"count", 8, "expected an integer from 0 to 10, got '1.5'"},
-    {"listen.port", 2, "clashes with something"},
+      {"listen.port", 2, "expected an integer from 0 to 65535, got '99999'"},
+      {"listen.address", 3, "expected a string, got a list"},
+      {"max-upload-size", 4, "expected a size in bytes such as 1048576 or 256MiB, got 'lots'"},
+      {"temp-max-age", 5,
+       "expected seconds or a duration such as 30s, 15m, 24h or 7d, got '5 weeks'"},
+      {"flag", 6, "expected true or false, got 'maybe'"},
+      {"logger", 7, "expected a mapping, got '3'"},
+      {"count", 8, "expected an integer from 0 to 10, got '1.5'"},
+      {"listen.port", 2, "clashes with something"},
   };
   CHECK(reader.errors() == expected);
   CHECK(reader.describe(expected[0]) ==
@@ -150,25 +148,25 @@ TEST_CASE("sizes are plain bytes or numbers with binary or decimal units", "[nod
   };
   constexpr std::uint64_t ki = 1024;
   auto rows = std::vector<row>{
-    {"0", 0},
-    {"1048576", 1048576},
-    {"256MiB", 256 * ki * ki},
-    {"256 MiB", 256 * ki * ki},
-    {" 1GiB ", ki * ki * ki},
-    {"1g", ki * ki * ki},
-    {"10k", 10 * ki},
-    {"10K", 10 * ki},
-    {"10KB", 10000},
-    {"5MB", 5000000},
-    {"2TiB", 2 * ki * ki * ki * ki},
-    {"7B", 7},
-    {"", std::nullopt},
-    {"MiB", std::nullopt},
-    {"-1", std::nullopt},
-    {"1.5MiB", std::nullopt},
-    {"12 parsecs", std::nullopt},
-    {"99999999999999999999", std::nullopt},
-    {"20000000TiB", std::nullopt}, // overflows 64 bits
+      {"0", 0},
+      {"1048576", 1048576},
+      {"256MiB", 256 * ki * ki},
+      {"256 MiB", 256 * ki * ki},
+      {" 1GiB ", ki * ki * ki},
+      {"1g", ki * ki * ki},
+      {"10k", 10 * ki},
+      {"10K", 10 * ki},
+      {"10KB", 10000},
+      {"5MB", 5000000},
+      {"2TiB", 2 * ki * ki * ki * ki},
+      {"7B", 7},
+      {"", std::nullopt},
+      {"MiB", std::nullopt},
+      {"-1", std::nullopt},
+      {"1.5MiB", std::nullopt},
+      {"12 parsecs", std::nullopt},
+      {"99999999999999999999", std::nullopt},
+      {"20000000TiB", std::nullopt}, // overflows 64 bits
   };
   for (const auto& r : rows) {
     INFO("'" << r.text << "'");
@@ -182,9 +180,9 @@ TEST_CASE("durations are seconds or numbers with s, m, h or d", "[nodes][config]
     std::optional<std::chrono::seconds> value;
   };
   auto rows = std::vector<row>{
-    {"90", 90s},   {"30s", 30s},          {"15m", 15min},         {"24h", 24h},
-    {"7d", 7 * 24h}, {"2 h", 2h},         {"", std::nullopt},     {"h", std::nullopt},
-    {"1w", std::nullopt}, {"-5", std::nullopt}, {"1.5h", std::nullopt},
+      {"90", 90s},          {"30s", 30s},         {"15m", 15min},         {"24h", 24h},
+      {"7d", 7 * 24h},      {"2 h", 2h},          {"", std::nullopt},     {"h", std::nullopt},
+      {"1w", std::nullopt}, {"-5", std::nullopt}, {"1.5h", std::nullopt},
   };
   for (const auto& r : rows) {
     INFO("'" << r.text << "'");

@@ -4,7 +4,6 @@
 #include "actors/filestore/multipart_parser.hpp"
 
 #include <catch2/catch.hpp>
-
 #include <string>
 #include <vector>
 
@@ -96,53 +95,66 @@ TEST_CASE("well-formed multipart bodies give every part whatever the chunking",
           "[filestore][multipart]") {
   const std::string tricky = "a\r\n--bound\r\n--boundar\r\r\n-\r\n\r\n--boundar y\r";
   auto rows = std::vector<good_row>{
-    {"one field", "boundary",
-     "--boundary\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nhello\r\n--boundary--\r\n",
-     {part("a", "hello")}},
-    {"a file and a field", "XyZ",
-     "--XyZ\r\nContent-Disposition: form-data; name=\"src/main.c\"; filename=\"main.c\"\r\n"
-     "Content-Type: text/x-c\r\n\r\nint main(){}\n\r\n--XyZ\r\n"
-     "Content-Disposition: form-data; name=\"note\"\r\n\r\nplain\r\n--XyZ--",
-     {part("src/main.c", "int main(){}\n", "main.c", "text/x-c"), part("note", "plain")}},
-    {"preamble and epilogue are ignored", "b",
-     "this is a preamble\r\n--b\r\nContent-Disposition: form-data; name=x\r\n\r\n1\r\n--b--\r\n"
-     "epilogue --b\r\n",
-     {part("x", "1")}},
-    {"near-misses of the delimiter are content", "boundary",
-     "--boundary\r\nContent-Disposition: form-data; name=\"t\"\r\n\r\n" + tricky +
-       "\r\n--boundary--\r\n",
-     {part("t", tricky)}},
-    {"empty content and an empty file", "b",
-     "--b\r\nContent-Disposition: form-data; name=\"e\"\r\n\r\n\r\n--b\r\n"
-     "Content-Disposition: form-data; name=\"f\"; filename=\"\"\r\n\r\n\r\n--b--\r\n",
-     {part("e", ""), part("f", "", "")}},
-    {"transport padding after a delimiter", "b",
-     "--b \t\r\nContent-Disposition: form-data; name=\"p\"\r\n\r\nv\r\n--b--  \r\n",
-     {part("p", "v")}},
-    {"quoted-pair escapes in parameters", "b",
-     "--b\r\nContent-Disposition: form-data; name=\"a\\\"b\"; filename=\"c;d.txt\"\r\n\r\nz\r\n"
-     "--b--\r\n",
-     {part("a\"b", "z", "c;d.txt")}},
-    {"filename* in UTF-8 wins over filename", "b",
-     "--b\r\nContent-Disposition: form-data; name=\"f\"; filename=\"e.txt\"; "
-     "filename*=UTF-8''%C3%A9.txt\r\n\r\nx\r\n--b--\r\n",
-     {part("f", "x", "\xC3\xA9.txt")}},
-    {"header names and the disposition type are case-insensitive", "b",
-     "--b\r\ncontent-disposition: Form-Data; NAME=\"n\"\r\nCONTENT-TYPE: a/b\r\n"
-     "X-Other: ignored\r\n\r\nq\r\n--b--\r\n",
-     {part("n", "q", std::nullopt, "a/b")}},
-    {"binary content with every byte value", "----WebKitFormBoundary7MA4YWxkTrZu0gW",
-     "------WebKitFormBoundary7MA4YWxkTrZu0gW\r\nContent-Disposition: form-data; name=\"bin\"; "
-     "filename=\"b.bin\"\r\nContent-Type: application/octet-stream\r\n\r\n" +
-       all_bytes() + "\r\n------WebKitFormBoundary7MA4YWxkTrZu0gW--\r\n",
-     {part("bin", all_bytes(), "b.bin", "application/octet-stream")}},
-    {"bare LF header lines are accepted", "b",
-     "--b\r\nContent-Disposition: form-data; name=\"lf\"\n\nbody\r\n--b--\r\n",
-     {part("lf", "body")}},
-    {"punctuation allowed in boundaries", "a'()+_,-./:=?",
-     "--a'()+_,-./:=?\r\nContent-Disposition: form-data; name=\"x\"\r\n\r\ny\r\n--a'()+_,-./:=?--",
-     {part("x", "y")}},
-    {"no parts at all", "b", "--b--\r\n", {}},
+      {"one field",
+       "boundary",
+       "--boundary\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nhello\r\n--boundary--\r\n",
+       {part("a", "hello")}},
+      {"a file and a field",
+       "XyZ",
+       "--XyZ\r\nContent-Disposition: form-data; name=\"src/main.c\"; filename=\"main.c\"\r\n"
+       "Content-Type: text/x-c\r\n\r\nint main(){}\n\r\n--XyZ\r\n"
+       "Content-Disposition: form-data; name=\"note\"\r\n\r\nplain\r\n--XyZ--",
+       {part("src/main.c", "int main(){}\n", "main.c", "text/x-c"), part("note", "plain")}},
+      {"preamble and epilogue are ignored",
+       "b",
+       "this is a preamble\r\n--b\r\nContent-Disposition: form-data; name=x\r\n\r\n1\r\n--b--\r\n"
+       "epilogue --b\r\n",
+       {part("x", "1")}},
+      {"near-misses of the delimiter are content",
+       "boundary",
+       "--boundary\r\nContent-Disposition: form-data; name=\"t\"\r\n\r\n" + tricky +
+           "\r\n--boundary--\r\n",
+       {part("t", tricky)}},
+      {"empty content and an empty file",
+       "b",
+       "--b\r\nContent-Disposition: form-data; name=\"e\"\r\n\r\n\r\n--b\r\n"
+       "Content-Disposition: form-data; name=\"f\"; filename=\"\"\r\n\r\n\r\n--b--\r\n",
+       {part("e", ""), part("f", "", "")}},
+      {"transport padding after a delimiter",
+       "b",
+       "--b \t\r\nContent-Disposition: form-data; name=\"p\"\r\n\r\nv\r\n--b--  \r\n",
+       {part("p", "v")}},
+      {"quoted-pair escapes in parameters",
+       "b",
+       "--b\r\nContent-Disposition: form-data; name=\"a\\\"b\"; filename=\"c;d.txt\"\r\n\r\nz\r\n"
+       "--b--\r\n",
+       {part("a\"b", "z", "c;d.txt")}},
+      {"filename* in UTF-8 wins over filename",
+       "b",
+       "--b\r\nContent-Disposition: form-data; name=\"f\"; filename=\"e.txt\"; "
+       "filename*=UTF-8''%C3%A9.txt\r\n\r\nx\r\n--b--\r\n",
+       {part("f", "x", "\xC3\xA9.txt")}},
+      {"header names and the disposition type are case-insensitive",
+       "b",
+       "--b\r\ncontent-disposition: Form-Data; NAME=\"n\"\r\nCONTENT-TYPE: a/b\r\n"
+       "X-Other: ignored\r\n\r\nq\r\n--b--\r\n",
+       {part("n", "q", std::nullopt, "a/b")}},
+      {"binary content with every byte value",
+       "----WebKitFormBoundary7MA4YWxkTrZu0gW",
+       "------WebKitFormBoundary7MA4YWxkTrZu0gW\r\nContent-Disposition: form-data; name=\"bin\"; "
+       "filename=\"b.bin\"\r\nContent-Type: application/octet-stream\r\n\r\n" +
+           all_bytes() + "\r\n------WebKitFormBoundary7MA4YWxkTrZu0gW--\r\n",
+       {part("bin", all_bytes(), "b.bin", "application/octet-stream")}},
+      {"bare LF header lines are accepted",
+       "b",
+       "--b\r\nContent-Disposition: form-data; name=\"lf\"\n\nbody\r\n--b--\r\n",
+       {part("lf", "body")}},
+      {"punctuation allowed in boundaries",
+       "a'()+_,-./:=?",
+       "--a'()+_,-./:=?\r\nContent-Disposition: form-data; "
+       "name=\"x\"\r\n\r\ny\r\n--a'()+_,-./:=?--",
+       {part("x", "y")}},
+      {"no parts at all", "b", "--b--\r\n", {}},
   };
   auto chunk = GENERATE(as<std::size_t>{}, 1, 2, 5, 64, 4096);
   for (const auto& row : rows) {
@@ -162,38 +174,39 @@ TEST_CASE("malformed multipart bodies fail with a message saying what was expect
           "[filestore][multipart]") {
   const std::string disposition = "Content-Disposition: form-data; name=\"a\"\r\n";
   auto rows = std::vector<bad_row>{
-    {"no closing delimiter", "b", "--b\r\n" + disposition + "\r\nhello", "ended inside part 'a'"},
-    {"no boundary anywhere", "b", "just some text", "no boundary found"},
-    {"empty body", "b", "", "no boundary found"},
-    {"garbage after a delimiter", "b", "--bX\r\n", "expected CRLF or \"--\""},
-    {"half a closing dash", "b", "--b-x", "expected \"--\""},
-    {"CR without LF after a delimiter", "b", "--b\rX", "expected LF"},
-    {"ends inside the headers", "b", "--b\r\n" + disposition, "inside a part's headers"},
-    {"no Content-Disposition", "b", "--b\r\nContent-Type: a/b\r\n\r\nx\r\n--b--",
-     "has no Content-Disposition"},
-    {"disposition is not form-data", "b",
-     "--b\r\nContent-Disposition: attachment; name=\"a\"\r\n\r\nx\r\n--b--", "must be form-data"},
-    {"no field name", "b", "--b\r\nContent-Disposition: form-data; filename=\"f\"\r\n\r\nx\r\n--b--",
-     "has no field name"},
-    {"empty field name", "b", "--b\r\nContent-Disposition: form-data; name=\"\"\r\n\r\nx\r\n--b--",
-     "has no field name"},
-    {"header line without a colon", "b", "--b\r\n" + disposition + "garbage\r\n\r\nx\r\n--b--",
-     "without a name"},
-    {"folded header line", "b", "--b\r\n" + disposition + " folded\r\n\r\nx\r\n--b--",
-     "folded header lines"},
-    {"unterminated quoted string", "b",
-     "--b\r\nContent-Disposition: form-data; name=\"a\r\n\r\nx\r\n--b--",
-     "malformed Content-Disposition"},
-    {"bad filename*", "b",
-     "--b\r\nContent-Disposition: form-data; name=\"a\"; filename*=latin1''x\r\n\r\nx\r\n--b--",
-     "malformed filename*"},
-    {"headers longer than the limit", "b",
-     "--b\r\n" + disposition + "X-Long: " + std::string(200, 'x') + "\r\n\r\nx\r\n--b--",
-     "part headers longer than 100 bytes", fs::multipart_parser::limits{100, 1000}},
-    {"more parts than the limit", "b",
-     "--b\r\n" + disposition + "\r\n1\r\n--b\r\n" + disposition + "\r\n2\r\n--b\r\n" + disposition +
-       "\r\n3\r\n--b--",
-     "more than 2 parts", fs::multipart_parser::limits{16384, 2}},
+      {"no closing delimiter", "b", "--b\r\n" + disposition + "\r\nhello", "ended inside part 'a'"},
+      {"no boundary anywhere", "b", "just some text", "no boundary found"},
+      {"empty body", "b", "", "no boundary found"},
+      {"garbage after a delimiter", "b", "--bX\r\n", "expected CRLF or \"--\""},
+      {"half a closing dash", "b", "--b-x", "expected \"--\""},
+      {"CR without LF after a delimiter", "b", "--b\rX", "expected LF"},
+      {"ends inside the headers", "b", "--b\r\n" + disposition, "inside a part's headers"},
+      {"no Content-Disposition", "b", "--b\r\nContent-Type: a/b\r\n\r\nx\r\n--b--",
+       "has no Content-Disposition"},
+      {"disposition is not form-data", "b",
+       "--b\r\nContent-Disposition: attachment; name=\"a\"\r\n\r\nx\r\n--b--", "must be form-data"},
+      {"no field name", "b",
+       "--b\r\nContent-Disposition: form-data; filename=\"f\"\r\n\r\nx\r\n--b--",
+       "has no field name"},
+      {"empty field name", "b",
+       "--b\r\nContent-Disposition: form-data; name=\"\"\r\n\r\nx\r\n--b--", "has no field name"},
+      {"header line without a colon", "b", "--b\r\n" + disposition + "garbage\r\n\r\nx\r\n--b--",
+       "without a name"},
+      {"folded header line", "b", "--b\r\n" + disposition + " folded\r\n\r\nx\r\n--b--",
+       "folded header lines"},
+      {"unterminated quoted string", "b",
+       "--b\r\nContent-Disposition: form-data; name=\"a\r\n\r\nx\r\n--b--",
+       "malformed Content-Disposition"},
+      {"bad filename*", "b",
+       "--b\r\nContent-Disposition: form-data; name=\"a\"; filename*=latin1''x\r\n\r\nx\r\n--b--",
+       "malformed filename*"},
+      {"headers longer than the limit", "b",
+       "--b\r\n" + disposition + "X-Long: " + std::string(200, 'x') + "\r\n\r\nx\r\n--b--",
+       "part headers longer than 100 bytes", fs::multipart_parser::limits{100, 1000}},
+      {"more parts than the limit", "b",
+       "--b\r\n" + disposition + "\r\n1\r\n--b\r\n" + disposition + "\r\n2\r\n--b\r\n" +
+           disposition + "\r\n3\r\n--b--",
+       "more than 2 parts", fs::multipart_parser::limits{16384, 2}},
   };
   auto chunk = GENERATE(as<std::size_t>{}, 1, 2, 5, 64, 4096);
   for (const auto& row : rows) {
@@ -247,8 +260,8 @@ TEST_CASE("a large part streams through in pieces no bigger than the chunks",
   std::string content(1 << 20, 'x');
   for (std::size_t i = 0; i < content.size(); i += 997)
     content[i] = '\r';
-  const std::string body = "--b\r\nContent-Disposition: form-data; name=\"big\"\r\n\r\n" + content +
-                           "\r\n--b--\r\n";
+  const std::string body =
+      "--b\r\nContent-Disposition: form-data; name=\"big\"\r\n\r\n" + content + "\r\n--b--\r\n";
   fs::multipart_parser parser("b");
   sizer rec;
   REQUIRE(run(parser, rec, body, 4096).has_value());
@@ -262,21 +275,21 @@ TEST_CASE("the boundary comes from a multipart/form-data content type", "[filest
     std::optional<std::string> boundary; // nullopt: refused
   };
   auto rows = std::vector<row>{
-    {"multipart/form-data; boundary=abc", "abc"},
-    {"multipart/form-data;boundary=abc", "abc"},
-    {"Multipart/Form-Data; charset=utf-8; BOUNDARY=\"a b:c\"", "a b:c"},
-    {"multipart/form-data; boundary=----WebKitFormBoundary7MA4YWxkTrZu0gW",
-     "----WebKitFormBoundary7MA4YWxkTrZu0gW"},
-    {"multipart/form-data; boundary=\"quoted\" ; other=1", "quoted"},
-    {"multipart/form-data", std::nullopt},
-    {"multipart/form-data; boundary=", std::nullopt},
-    {"multipart/form-data; boundary=\"\"", std::nullopt},
-    {"multipart/form-data; boundary=\"trailing \"", std::nullopt},
-    {"multipart/form-data; boundary=" + std::string(201, 'a'), std::nullopt},
-    {"multipart/form-data; boundary=\"a\rb\"", std::nullopt},
-    {"multipart/mixed; boundary=abc", std::nullopt},
-    {"application/octet-stream", std::nullopt},
-    {"", std::nullopt},
+      {"multipart/form-data; boundary=abc", "abc"},
+      {"multipart/form-data;boundary=abc", "abc"},
+      {"Multipart/Form-Data; charset=utf-8; BOUNDARY=\"a b:c\"", "a b:c"},
+      {"multipart/form-data; boundary=----WebKitFormBoundary7MA4YWxkTrZu0gW",
+       "----WebKitFormBoundary7MA4YWxkTrZu0gW"},
+      {"multipart/form-data; boundary=\"quoted\" ; other=1", "quoted"},
+      {"multipart/form-data", std::nullopt},
+      {"multipart/form-data; boundary=", std::nullopt},
+      {"multipart/form-data; boundary=\"\"", std::nullopt},
+      {"multipart/form-data; boundary=\"trailing \"", std::nullopt},
+      {"multipart/form-data; boundary=" + std::string(201, 'a'), std::nullopt},
+      {"multipart/form-data; boundary=\"a\rb\"", std::nullopt},
+      {"multipart/mixed; boundary=abc", std::nullopt},
+      {"application/octet-stream", std::nullopt},
+      {"", std::nullopt},
   };
   for (const auto& row : rows) {
     INFO(row.content_type);
