@@ -1,18 +1,65 @@
 // Box lifecycle: leasing a box id under an exclusive flock (so worker slots, in one process or
-// several, never share a box), its uid/gid, and its private state directory.
+// several, never share a box), its uid/gid, its private state directory, and retiring what a
+// finished run left behind (its exiting init and its cgroup).
 #include "sandbox/sandbox.hpp"
 
+#include "sandbox/host_box_runtime.hpp"
 #include "sandbox/host_files.hpp"
 
 #include <cerrno>
 #include <fcntl.h>
+#include <csignal>
 #include <sys/file.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 namespace recodex::sandbox {
 
+namespace detail {
+
+void box_runtime::keep_leftovers(pid_t init, int pidfd, std::unique_ptr<cgroup> group) {
+  (void) retire();
+  leftover_init = init;
+  leftover_pidfd = pidfd;
+  leftover_group = std::move(group);
+}
+
+result<void> box_runtime::retire() {
+  if (leftover_init > 0) {
+    if (leftover_pidfd >= 0)
+      ::syscall(SYS_pidfd_send_signal, leftover_pidfd, SIGKILL, nullptr, 0);
+    else
+      ::kill(leftover_init, SIGKILL);
+    while (::waitpid(leftover_init, nullptr, 0) < 0 && errno == EINTR) {
+    }
+    leftover_init = -1;
+  }
+  if (leftover_pidfd >= 0) {
+    ::close(leftover_pidfd);
+    leftover_pidfd = -1;
+  }
+  result<void> outcome = ok();
+  if (leftover_group) {
+    outcome = leftover_group->remove();
+    leftover_group.reset();
+  }
+  return outcome;
+}
+
+box_runtime::~box_runtime() {
+  (void) retire();
+}
+
+box_runtime& runtime_of(const box& b) {
+  return *b.runtime_;
+}
+
+} // namespace detail
+
 box::box(box_config config, int id, int lock_fd)
-  : config_(std::move(config)), id_(id), lock_fd_(lock_fd) {
+  : config_(std::move(config)), id_(id), lock_fd_(lock_fd),
+    runtime_(std::make_unique<detail::box_runtime>()) {
   uid_ = static_cast<unsigned>(config_.first_uid + id);
   gid_ = uid_;
   state_dir_ = config_.state_dir + "/box-" + std::to_string(id);
@@ -20,13 +67,15 @@ box::box(box_config config, int id, int lock_fd)
 
 box::box(box&& other) noexcept
   : config_(std::move(other.config_)), id_(other.id_), uid_(other.uid_), gid_(other.gid_),
-    lock_fd_(other.lock_fd_), state_dir_(std::move(other.state_dir_)) {
+    lock_fd_(other.lock_fd_), state_dir_(std::move(other.state_dir_)),
+    runtime_(std::move(other.runtime_)) {
   other.lock_fd_ = -1;
   other.id_ = -1;
 }
 
 box& box::operator=(box&& other) noexcept {
   if (this != &other) {
+    runtime_.reset(); // retire this box's leftovers before its lock goes
     if (lock_fd_ >= 0)
       ::close(lock_fd_);
     config_ = std::move(other.config_);
@@ -35,6 +84,7 @@ box& box::operator=(box&& other) noexcept {
     gid_ = other.gid_;
     lock_fd_ = other.lock_fd_;
     state_dir_ = std::move(other.state_dir_);
+    runtime_ = std::move(other.runtime_);
     other.lock_fd_ = -1;
     other.id_ = -1;
   }
@@ -42,6 +92,7 @@ box& box::operator=(box&& other) noexcept {
 }
 
 box::~box() {
+  runtime_.reset(); // the leftovers go before the lock, so the next holder finds a clean box
   if (lock_fd_ >= 0)
     ::close(lock_fd_); // closing the only descriptor drops the flock
 }

@@ -38,6 +38,11 @@ public:
   virtual ~cgroup() = default;
   virtual result<void> set_limits(const cgroup_limits& limits) = 0;
   virtual result<void> add_process(pid_t pid) = 0;
+  // Called when the program is released: what the box's set-up used until now (the init building
+  // the root, the program dropping privileges) is not the program's. cpu_ns() and usage() count
+  // from here: v1 resets cpuacct.usage and memory.max_usage_in_bytes; both backends subtract a
+  // baseline from counters that cannot be reset (CPU on v2, OOM kills, pids limit hits).
+  virtual result<void> start_accounting() = 0;
   // Polled by the host while the box runs: must be cheap (keeps its file open).
   virtual result<std::uint64_t> cpu_ns() = 0;
   virtual result<cgroup_usage> usage() = 0;

@@ -48,6 +48,16 @@ public:
     return ok();
   }
 
+  result<void> start_accounting() override {
+    RECODEX_TRY_VOID(write_text(cpuacct_ + "/cpuacct.usage", "0"));
+    RECODEX_TRY_VOID(write_text(memory_ + "/memory.max_usage_in_bytes", "0"));
+    RECODEX_TRY(oom, read_text(memory_ + "/memory.oom_control"));
+    oom_base_ = keyed_value(oom, "oom_kill");
+    if (auto events = read_text(pids_ + "/pids.events"))
+      pids_base_ = keyed_value(events.value(), "max");
+    return ok();
+  }
+
   result<std::uint64_t> cpu_ns() override {
     if (cpu_fd_ < 0) {
       auto path = cpuacct_ + "/cpuacct.usage";
@@ -70,9 +80,9 @@ public:
     RECODEX_TRY(peak, read_number(memory_ + "/memory.max_usage_in_bytes"));
     u.memory_peak_bytes = peak;
     RECODEX_TRY(oom, read_text(memory_ + "/memory.oom_control"));
-    u.oom_kills = keyed_value(oom, "oom_kill");
+    u.oom_kills = since(keyed_value(oom, "oom_kill"), oom_base_);
     if (auto events = read_text(pids_ + "/pids.events"))
-      u.pids_limit_hits = keyed_value(events.value(), "max");
+      u.pids_limit_hits = since(keyed_value(events.value(), "max"), pids_base_);
     return u;
   }
 
@@ -101,6 +111,8 @@ public:
 private:
   std::string memory_, pids_, cpuacct_;
   int cpu_fd_ = -1;
+  std::uint64_t oom_base_ = 0;
+  std::uint64_t pids_base_ = 0;
   bool removed_ = false;
 };
 

@@ -43,6 +43,17 @@ public:
     return write_text(dir_ + "/cgroup.procs", std::to_string(pid));
   }
 
+  result<void> start_accounting() override {
+    cpu_base_ = 0;
+    RECODEX_TRY(cpu, cpu_ns());
+    cpu_base_ = cpu;
+    RECODEX_TRY(events, read_text(dir_ + "/memory.events"));
+    oom_base_ = keyed_value(events, "oom_kill");
+    if (auto pids = read_text(dir_ + "/pids.events"))
+      pids_base_ = keyed_value(pids.value(), "max");
+    return ok();
+  }
+
   result<std::uint64_t> cpu_ns() override {
     auto path = dir_ + "/cpu.stat";
     if (cpu_fd_ < 0) {
@@ -54,7 +65,9 @@ public:
     auto n = ::pread(cpu_fd_, buffer, sizeof buffer - 1, 0);
     if (n < 0)
       return errno_error(errno, "cannot read", path);
-    return keyed_value(std::string_view{buffer, static_cast<std::size_t>(n)}, "usage_usec") * 1000;
+    auto used =
+        keyed_value(std::string_view{buffer, static_cast<std::size_t>(n)}, "usage_usec") * 1000;
+    return since(used, cpu_base_);
   }
 
   result<cgroup_usage> usage() override {
@@ -69,9 +82,9 @@ public:
       return peak.error();
     u.memory_peak_bytes = peak.value();
     RECODEX_TRY(events, read_text(dir_ + "/memory.events"));
-    u.oom_kills = keyed_value(events, "oom_kill");
+    u.oom_kills = since(keyed_value(events, "oom_kill"), oom_base_);
     if (auto pids = read_text(dir_ + "/pids.events"))
-      u.pids_limit_hits = keyed_value(pids.value(), "max");
+      u.pids_limit_hits = since(keyed_value(pids.value(), "max"), pids_base_);
     return u;
   }
 
@@ -99,6 +112,9 @@ public:
 private:
   std::string dir_;
   int cpu_fd_ = -1;
+  std::uint64_t cpu_base_ = 0;
+  std::uint64_t oom_base_ = 0;
+  std::uint64_t pids_base_ = 0;
   bool removed_ = false;
 };
 

@@ -38,6 +38,7 @@ enum class child_step : std::uint32_t {
   open_stderr,
   no_new_privs,
   load_seccomp,
+  wait_for_start,
   exec,
 };
 std::string_view to_string(child_step step);
@@ -74,11 +75,12 @@ struct rlimit_op {
   struct rlimit value {};
 };
 
-// What the init tells the host through the report pipe, at most twice per run.
+// What the init tells the host through the report pipe, at most twice per run. "Ended" is only
+// sent once everything else in the box is dead and reaped, so the host may trust it as "the box
+// is empty" without waiting for the init's own exit (its namespace teardown).
 struct init_report {
   std::uint32_t kind = 0;       // 1 = the root is ready and the program forked; 2 = it ended
   std::int32_t wait_status = 0; // kind 2
-  std::uint64_t init_cpu_ns = 0; // kind 1: CPU the init spent on setup, charged to the cgroup
   std::int64_t max_rss_kib = 0;  // kind 2: from the program's rusage
   std::int64_t csw_voluntary = 0;
   std::int64_t csw_forced = 0;
@@ -90,6 +92,7 @@ struct child_plan {
   int release_fd = -1; // host -> init: one byte once the init sits in its cgroups
   int failure_fd = -1; // child -> host: child_failure records; close-on-exec, so EOF = exec'd
   int report_fd = -1;  // init -> host: init_report records
+  int start_fd = -1;   // host -> program: one byte lets it open its stdio and exec
   int netns_fd = -1;   // the box's empty network namespace to enter; -1 = keep the host's
   const char* hostname = "box";
   const char* new_root = nullptr;     // staging directory; a tmpfs is mounted on it
@@ -110,6 +113,12 @@ struct child_plan {
   std::size_t exec_count = 0;
   char* const* argv = nullptr;
   char* const* envp = nullptr;
+  // The host's own argv and environment strings (from /proc/self/stat): the init is a copy of
+  // the host, so it blanks them in its copy, or /proc/1/cmdline would show the host's command.
+  char* host_args = nullptr;
+  std::size_t host_args_size = 0;
+  char* host_env = nullptr;
+  std::size_t host_env_size = 0;
 };
 
 // The box's init (PID 1 of the new namespaces). Never returns.

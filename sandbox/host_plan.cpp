@@ -7,6 +7,9 @@
 
 #include <cerrno>
 #include <climits>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <cmath>
 #include <sys/mount.h>
@@ -110,6 +113,54 @@ void add_rlimit(plan_storage& store, int resource, rlim_t soft, rlim_t hard) {
   store.rlimits.push_back(op);
 }
 
+// Where this process's argv and environment strings live (/proc/self/stat fields 48-51), so the
+// box's init can blank them in its copy. Read once; {nullptr, 0} when unavailable.
+struct host_strings {
+  char* args = nullptr;
+  std::size_t args_size = 0;
+  char* env = nullptr;
+  std::size_t env_size = 0;
+};
+
+const host_strings& own_strings() {
+  static const host_strings found = [] {
+    host_strings h;
+    std::FILE* f = std::fopen("/proc/self/stat", "re");
+    if (!f)
+      return h;
+    char line[4096];
+    bool got = std::fgets(line, sizeof line, f) != nullptr;
+    std::fclose(f);
+    const char* p = got ? std::strrchr(line, ')') : nullptr; // the name may hold spaces
+    if (!p)
+      return h;
+    unsigned long long field[52] = {};
+    int index = 2; // the token after ')' is field 3
+    for (++p; *p && index < 51;) {
+      while (*p == ' ')
+        ++p;
+      char* end = nullptr;
+      auto value = std::strtoull(p, &end, 10);
+      if (end == p) { // the state letter
+        while (*p && *p != ' ')
+          ++p;
+        value = 0;
+      } else {
+        p = end;
+      }
+      field[++index] = value;
+    }
+    if (index == 51 && field[49] > field[48] && field[51] > field[50]) {
+      h.args = reinterpret_cast<char*>(static_cast<std::uintptr_t>(field[48]));
+      h.args_size = static_cast<std::size_t>(field[49] - field[48]);
+      h.env = reinterpret_cast<char*>(static_cast<std::uintptr_t>(field[50]));
+      h.env_size = static_cast<std::size_t>(field[51] - field[50]);
+    }
+    return h;
+  }();
+  return found;
+}
+
 } // namespace
 
 result<std::unique_ptr<plan_storage>> build_plan(const box& b, const run_options& options) {
@@ -183,6 +234,11 @@ result<std::unique_ptr<plan_storage>> build_plan(const box& b, const run_options
                              device{"random", 8}, device{"urandom", 9}})
     build.op(mount_kind::device, std::string{"/dev/"} + name, nullptr, 0, nullptr, 0666,
              makedev(1, minor));
+  // POSIX shared memory and semaphores (Python's multiprocessing locks): a private tmpfs sized
+  // like /tmp, whose pages count against the box's memory limit like /tmp's.
+  build.op(mount_kind::make_dir, "/dev/shm", nullptr, 0, nullptr, 01777);
+  build.op(mount_kind::filesystem, "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+           s.keep("mode=1777,size=" + std::to_string(options.tmp_kib) + "k"));
   build.op(mount_kind::symlink, "/dev/fd", "/proc/self/fd");
   build.op(mount_kind::symlink, "/dev/stdin", "/proc/self/fd/0");
   build.op(mount_kind::symlink, "/dev/stdout", "/proc/self/fd/1");
@@ -257,6 +313,11 @@ result<std::unique_ptr<plan_storage>> build_plan(const box& b, const run_options
   p.exec_count = s.exec_paths.size();
   p.argv = s.argv.data();
   p.envp = s.envp.data();
+  const auto& host = own_strings();
+  p.host_args = host.args;
+  p.host_args_size = host.args_size;
+  p.host_env = host.env;
+  p.host_env_size = host.env_size;
   return store;
 }
 

@@ -1,20 +1,27 @@
-// run(): the host side of one sandboxed execution.
+// prepare() and run(): the host side of one sandboxed execution.
 //
-// Theory of operation. Three processes and three pipes:
+// Theory of operation. Three processes and four pipes:
 //   host (this code)  --release-->  init (PID 1 in new pid/mnt/ipc/uts[/net] namespaces)
+//   host              --start---->  program (PID 2), parked before its stdio and exec
 //   init, program     --failure-->  host   {step, index, errno}; close-on-exec, EOF = exec'd
-//   init              --report--->  host   "ready" (setup CPU), then the program's wait status
-// The host creates the box's cgroups, clones the init with the namespaces, moves it into the
-// cgroups and only then releases it, so everything the box does is accounted. The init builds
-// the root, pivots into it and clones the program (PID 2), which drops to the box uid, applies
-// rlimits and seccomp and execs. The init reaps; when the program ends it reports and exits, and
-// the kernel kills the rest of the namespace. The host waits on a pidfd with poll, reading the
-// cgroup's CPU time at adaptive intervals (the earliest moment the limit could be crossed), and
-// kills the init (hence the whole box) on CPU or wall-time excess. Then it reads the cgroup,
-// removes it and gives the box directory back to its owner, on every path.
+//   init              --report--->  host   "ready", then the program's wait status ("ended")
+// prepare() creates the box's cgroups with the run's limits, clones the init with the namespaces,
+// moves it into the cgroups and only then releases it. The init builds the root, pivots into it
+// and clones the program, which drops to the box uid, applies rlimits and seccomp and parks on
+// the start pipe; the init reports "ready". All of that can overlap with the caller's own work.
+// run() waits for "ready", hands the box directory to the box user, restarts the cgroup's
+// accounting and writes the start byte: the program opens its stdio and execs. The host waits on
+// a pidfd and the pipes with poll, reading the cgroup's CPU time at adaptive intervals (the
+// earliest moment the limit could be crossed), and kills the init (hence the whole box) on CPU or
+// wall-time excess. When the program ends the init kills and reaps everything else in the
+// namespace and reports "ended": the box is empty, so run() reads the cgroup and returns without
+// waiting for the init's own exit (its namespace teardown); the box retires that init and its
+// cgroup at the next prepare() or when it is destroyed. Without "ended" (killed, failed) run()
+// waits for the init as before. The box directory goes back to its owner on every path.
 #include "sandbox/sandbox.hpp"
 
 #include "sandbox/cgroup.hpp"
+#include "sandbox/host_box_runtime.hpp"
 #include "sandbox/host_box_dir.hpp"
 #include "sandbox/host_files.hpp"
 #include "sandbox/host_plan.hpp"
@@ -156,11 +163,10 @@ std::uint64_t to_ns(double seconds) {
 struct run_state {
   child_failure failure{};
   bool failed = false;
-  init_report ready{};
   bool got_ready = false;
   init_report ended{};
   bool got_ended = false;
-  clock_type::time_point ready_at{};
+  clock_type::time_point ended_at{};
 };
 
 void drain_failures(int fd, run_state& st) {
@@ -175,13 +181,12 @@ void drain_failures(int fd, run_state& st) {
 void drain_reports(int fd, run_state& st) {
   init_report report;
   while (::read(fd, &report, sizeof report) == static_cast<ssize_t>(sizeof report)) {
-    if (report.kind == report_ready && !st.got_ready) {
-      st.ready = report;
+    if (report.kind == report_ready) {
       st.got_ready = true;
-      st.ready_at = clock_type::now();
-    } else if (report.kind == report_ended) {
+    } else if (report.kind == report_ended && !st.got_ended) {
       st.ended = report;
       st.got_ended = true;
+      st.ended_at = clock_type::now();
     }
   }
 }
@@ -217,8 +222,8 @@ run_result failed_run(std::string message) {
 // Gives the box directory back to its owner when the run ends, however it ends.
 struct box_dir_owner {
   std::string dir;
-  uid_t uid;
-  gid_t gid;
+  uid_t uid = 0;
+  gid_t gid = 0;
   bool armed = false;
   ~box_dir_owner() {
     if (armed)
@@ -228,50 +233,115 @@ struct box_dir_owner {
 
 } // namespace
 
-result<run_result> run(const box& b, const run_options& options) {
+namespace detail {
+
+// Everything a prepared run holds between prepare() and run().
+struct prepared_state {
+  const box* owner = nullptr;
+  run_options options;
+  std::unique_ptr<plan_storage> storage;
+  std::unique_ptr<cgroup> group;
+  fd_guard release_w, failure_r, report_r, start_w, pidfd;
+  long pid = -1;
+  std::string host_failure; // an environment failure while preparing: run() reports XX
+  run_state st;
+
+  void kill_box() {
+    if (pidfd.fd >= 0)
+      ::syscall(SYS_pidfd_send_signal, pidfd.fd, SIGKILL, nullptr, 0);
+    else if (pid > 0)
+      ::kill(static_cast<pid_t>(pid), SIGKILL);
+  }
+
+  // Blocks until the init is gone; returns its status and rusage.
+  void reap(int& status, struct rusage& usage) {
+    if (pid <= 0)
+      return;
+    while (::wait4(static_cast<pid_t>(pid), &status, 0, &usage) < 0 && errno == EINTR) {
+    }
+    pid = -1;
+  }
+
+  ~prepared_state() {
+    // Dropped before run() finished it: nothing of the box may survive.
+    if (pid > 0) {
+      kill_box();
+      int status = 0;
+      struct rusage usage {};
+      reap(status, usage);
+    }
+    if (group)
+      (void) group->remove();
+    if (owner)
+      runtime_of(*owner).prepared = false;
+  }
+};
+
+} // namespace detail
+
+prepared_run::prepared_run(std::unique_ptr<detail::prepared_state> state)
+  : state_(std::move(state)) {
+}
+prepared_run::prepared_run(prepared_run&&) noexcept = default;
+prepared_run& prepared_run::operator=(prepared_run&&) noexcept = default;
+prepared_run::~prepared_run() = default;
+
+result<prepared_run> prepare(const box& b, const run_options& options) {
+  box_runtime& runtime = runtime_of(b);
+  if (runtime.prepared)
+    return make_error(errc::conflict,
+                      "box " + std::to_string(b.id()) + " already has a prepared run");
   RECODEX_TRY(storage, build_plan(b, options));
   RECODEX_TRY(filter, box_seccomp_program());
-  child_plan& plan = storage->plan;
-  plan.seccomp = &filter->program;
-
   RECODEX_TRY(driver, cgroups(b.config()));
-  std::unique_ptr<cgroup> group;
+
+  auto state = std::make_unique<prepared_state>();
+  prepared_state& ps = *state;
+  ps.owner = &b;
+  runtime.prepared = true;
+  ps.options = options;
+  ps.storage = std::move(storage);
+  child_plan& plan = ps.storage->plan;
+  plan.seccomp = &filter->program;
+  prepared_run prepared{std::move(state)};
+  auto give_up = [&](std::string message) {
+    ps.host_failure = std::move(message);
+    return std::move(prepared);
+  };
+
+  // The previous run's init has had the caller's time to finish its teardown.
+  if (auto retired = runtime.retire(); !retired)
+    return give_up(retired.error().message);
   {
     auto created = driver->create("box-" + std::to_string(b.id()));
     if (!created)
-      return failed_run(created.error().message);
-    group = std::move(created.value());
+      return give_up(created.error().message);
+    ps.group = std::move(created.value());
   }
   cgroup_limits limits;
   limits.memory_bytes = options.memory_kib * 1024;
   // +1: the init counts against pids.max too.
   limits.max_pids = options.processes ? *options.processes + 1 : 0;
-  if (auto set = group->set_limits(limits); !set)
-    return failed_run(set.error().message);
+  if (auto set = ps.group->set_limits(limits); !set)
+    return give_up(set.error().message);
 
-  struct stat box_st {};
-  ::stat(options.box_dir.c_str(), &box_st);
-  box_dir_owner owner{options.box_dir, box_st.st_uid, box_st.st_gid};
-  if (auto given = chown_tree(options.box_dir, b.uid(), b.gid()); !given) {
-    owner.armed = true;
-    return failed_run(given.error().message);
-  }
-  owner.armed = true;
-
-  fd_guard release_r, release_w, failure_r, failure_w, report_r, report_w;
-  if (auto p = make_pipe(release_r, release_w, false); !p)
-    return failed_run(p.error().message);
-  if (auto p = make_pipe(failure_r, failure_w, true); !p)
-    return failed_run(p.error().message);
-  if (auto p = make_pipe(report_r, report_w, true); !p)
-    return failed_run(p.error().message);
+  fd_guard release_r, failure_w, report_w, start_r;
+  if (auto p = make_pipe(release_r, ps.release_w, false); !p)
+    return give_up(p.error().message);
+  if (auto p = make_pipe(ps.failure_r, failure_w, true); !p)
+    return give_up(p.error().message);
+  if (auto p = make_pipe(ps.report_r, report_w, true); !p)
+    return give_up(p.error().message);
+  if (auto p = make_pipe(start_r, ps.start_w, false); !p)
+    return give_up(p.error().message);
   plan.release_fd = release_r.fd;
   plan.failure_fd = failure_w.fd;
   plan.report_fd = report_w.fd;
+  plan.start_fd = start_r.fd;
   if (!options.share_net) {
     auto netns = box_netns(b.id(), b.state_dir());
     if (!netns)
-      return failed_run(netns.error().message);
+      return give_up(netns.error().message);
     plan.netns_fd = netns.value();
   }
 
@@ -279,39 +349,103 @@ result<run_result> run(const box& b, const run_options& options) {
   // A raw clone behaves like fork here (no new stack) but skips glibc's atfork machinery.
   long pid = ::syscall(SYS_clone, flags, nullptr, nullptr, nullptr, 0);
   if (pid < 0)
-    return failed_run(errno_error(errno, "cannot clone", "the box init").message);
+    return give_up(errno_error(errno, "cannot clone", "the box init").message);
   if (pid == 0)
     inside_box_init(plan);
+  ps.pid = pid;
 
   release_r.reset();
   failure_w.reset();
   report_w.reset();
-  fd_guard pidfd;
-  pidfd.reset(static_cast<int>(::syscall(SYS_pidfd_open, static_cast<pid_t>(pid), 0)));
+  start_r.reset();
+  ps.pidfd.reset(static_cast<int>(::syscall(SYS_pidfd_open, static_cast<pid_t>(pid), 0)));
+  if (ps.pidfd.fd < 0)
+    ps.host_failure = errno_error(errno, "cannot open pidfd of", "the box init").message;
+  else if (auto joined = ps.group->add_process(static_cast<pid_t>(pid)); !joined)
+    ps.host_failure = joined.error().message;
+  else if (char go = 1; ::write(ps.release_w.fd, &go, 1) != 1)
+    ps.host_failure = errno_error(errno, "cannot release", "the box init").message;
+  ps.release_w.reset();
+  return prepared;
+}
 
-  run_state st;
+result<run_result> run(const box& b, const run_options& options) {
+  RECODEX_TRY(prepared, prepare(b, options));
+  return run(std::move(prepared));
+}
+
+result<run_result> run(prepared_run&& prepared) {
+  if (!prepared.state_)
+    return make_error(errc::invalid_argument, "the prepared run was already used");
+  // Whatever happens, the state (and with it the box, if still alive) goes at the end.
+  std::unique_ptr<prepared_state> state = std::move(prepared.state_);
+  prepared_state& ps = *state;
+  const run_options& options = ps.options;
+  run_state& st = ps.st;
+  if (!ps.host_failure.empty()) {
+    ps.kill_box();
+    return failed_run(ps.host_failure);
+  }
+
   observation seen;
   seen.time_limit_ns = to_ns(options.time_s);
   seen.wall_limit_ns = to_ns(options.wall_time_s);
-  auto kill_box = [&] {
-    if (pidfd.fd >= 0)
-      ::syscall(SYS_pidfd_send_signal, pidfd.fd, SIGKILL, nullptr, 0);
-    else
-      ::kill(static_cast<pid_t>(pid), SIGKILL);
+  std::string host_failure;
+  bool failure_open = true, report_open = true, init_gone = false;
+  // One poll over the init's pidfd and the two pipes; false when the init exited.
+  auto watch = [&](int timeout_ms) {
+    pollfd fds[3] = {{ps.pidfd.fd, POLLIN, 0},
+                     {failure_open ? ps.failure_r.fd : -1, POLLIN, 0},
+                     {report_open ? ps.report_r.fd : -1, POLLIN, 0}};
+    int n = ::poll(fds, 3, timeout_ms);
+    if (n < 0 && errno != EINTR) {
+      host_failure = errno_error(errno, "cannot poll", "the box").message;
+      return false;
+    }
+    if (fds[1].revents) {
+      drain_failures(ps.failure_r.fd, st);
+      if (fds[1].revents & (POLLHUP | POLLERR))
+        failure_open = false;
+    }
+    if (fds[2].revents) {
+      drain_reports(ps.report_r.fd, st);
+      if (fds[2].revents & (POLLHUP | POLLERR))
+        report_open = false;
+    }
+    if (fds[0].revents)
+      init_gone = true;
+    return !init_gone;
   };
 
-  std::string host_failure;
-  if (pidfd.fd < 0)
-    host_failure = errno_error(errno, "cannot open pidfd of", "the box init").message;
-  else if (auto joined = group->add_process(static_cast<pid_t>(pid)); !joined)
-    host_failure = joined.error().message;
-  else if (char go = 1; ::write(release_w.fd, &go, 1) != 1)
-    host_failure = errno_error(errno, "cannot release", "the box init").message;
-  release_w.reset();
+  // The set-up normally finished while the caller was busy; a box that cannot build its root in
+  // this long is broken.
+  const auto setup_deadline = clock_type::now() + std::chrono::seconds(30);
+  while (!st.got_ready && !st.failed && host_failure.empty()) {
+    if (clock_type::now() >= setup_deadline) {
+      host_failure = "the box did not finish its set-up within 30 s";
+      break;
+    }
+    if (!watch(1000))
+      break;
+  }
+
+  struct stat box_st {};
+  ::stat(options.box_dir.c_str(), &box_st);
+  box_dir_owner owner{options.box_dir, box_st.st_uid, box_st.st_gid};
+  if (host_failure.empty() && st.got_ready && !st.failed) {
+    owner.armed = true;
+    if (auto given = chown_tree(options.box_dir, ps.owner->uid(), ps.owner->gid()); !given)
+      host_failure = given.error().message;
+    else if (auto reset = ps.group->start_accounting(); !reset)
+      host_failure = reset.error().message;
+    else if (char go = 1; ::write(ps.start_w.fd, &go, 1) != 1)
+      host_failure = errno_error(errno, "cannot start", "the program").message;
+  }
+  ps.start_w.reset();
   const auto started = clock_type::now();
 
-  if (!host_failure.empty()) {
-    kill_box();
+  if (!host_failure.empty() || st.failed || !st.got_ready) {
+    ps.kill_box();
   } else {
     const std::uint64_t cpu_kill_ns =
         seen.time_limit_ns ? seen.time_limit_ns + to_ns(options.extra_time_s) : 0;
@@ -319,8 +453,7 @@ result<run_result> run(const box& b, const run_options& options) {
         started + std::chrono::nanoseconds(seen.wall_limit_ns + to_ns(options.extra_time_s));
     const long cpus = std::max(1L, ::sysconf(_SC_NPROCESSORS_ONLN));
     const long parallel = options.processes ? std::min<long>(cpus, *options.processes) : cpus;
-    bool failure_open = true, report_open = true;
-    for (;;) {
+    while (!st.got_ended) {
       int timeout_ms = -1;
       auto now = clock_type::now();
       if (seen.wall_limit_ns) {
@@ -328,14 +461,11 @@ result<run_result> run(const box& b, const run_options& options) {
         timeout_ms = static_cast<int>(std::max<long long>(0, left.count() + 1));
       }
       if (cpu_kill_ns) {
-        auto used = group->cpu_ns();
+        auto used = ps.group->cpu_ns();
         std::uint64_t cpu = used ? used.value() : 0;
-        // Same accounting as the reported time: the init's setup is not the program's.
-        if (st.got_ready)
-          cpu = cpu > st.ready.init_cpu_ns ? cpu - st.ready.init_cpu_ns : 0;
         if (cpu >= cpu_kill_ns) {
           seen.killed_by_host = kill_reason::cpu_time;
-          kill_box();
+          ps.kill_box();
           break;
         }
         // The earliest the box could reach the limit, with all its CPUs busy.
@@ -345,64 +475,57 @@ result<run_result> run(const box& b, const run_options& options) {
       }
       if (seen.wall_limit_ns && now >= wall_deadline) {
         seen.killed_by_host = kill_reason::wall_time;
-        kill_box();
+        ps.kill_box();
         break;
       }
-      pollfd fds[3] = {{pidfd.fd, POLLIN, 0},
-                       {failure_open ? failure_r.fd : -1, POLLIN, 0},
-                       {report_open ? report_r.fd : -1, POLLIN, 0}};
-      int n = ::poll(fds, 3, timeout_ms);
-      if (n < 0 && errno != EINTR) {
-        host_failure = errno_error(errno, "cannot poll", "the box").message;
-        kill_box();
+      if (!watch(timeout_ms)) {
+        if (!host_failure.empty())
+          ps.kill_box();
         break;
       }
-      if (fds[1].revents) {
-        drain_failures(failure_r.fd, st);
-        if (fds[1].revents & (POLLHUP | POLLERR))
-          failure_open = false;
-      }
-      if (fds[2].revents) {
-        drain_reports(report_r.fd, st);
-        if (fds[2].revents & (POLLHUP | POLLERR))
-          report_open = false;
-      }
-      if (fds[0].revents)
-        break; // the init exited
     }
   }
 
   int init_status = 0;
   struct rusage init_usage {};
-  while (::wait4(static_cast<pid_t>(pid), &init_status, 0, &init_usage) < 0 && errno == EINTR) {
-  }
-  const auto finished = clock_type::now();
-  drain_failures(failure_r.fd, st);
-  drain_reports(report_r.fd, st);
+  // "Ended" means the init already killed and reaped everything else: only its own exit is
+  // left, which the box retires later. Otherwise wait for it here.
+  const bool fast_end = st.got_ended && seen.killed_by_host == kill_reason::none &&
+                        host_failure.empty();
+  if (!fast_end)
+    ps.reap(init_status, init_usage);
+  const auto finished = st.got_ended ? st.ended_at : clock_type::now();
+  drain_failures(ps.failure_r.fd, st);
+  drain_reports(ps.report_r.fd, st);
 
-  auto used = group->usage();
-  auto removed = group->remove();
+  auto used = ps.group->usage();
+  result<void> removed = ok();
+  if (fast_end) {
+    runtime_of(*ps.owner).keep_leftovers(static_cast<pid_t>(ps.pid), ps.pidfd.fd,
+                                         std::move(ps.group));
+    ps.pid = -1;
+    ps.pidfd.fd = -1;
+  } else {
+    removed = ps.group->remove();
+  }
 
   run_result r;
   if (used) {
-    std::uint64_t cpu = used.value().cpu_ns;
-    // The init's own setup work is charged to the cgroup too; it is not the program's time.
-    if (st.got_ready && st.ready.init_cpu_ns < cpu)
-      cpu -= st.ready.init_cpu_ns;
-    seen.cpu_ns = cpu;
+    seen.cpu_ns = used.value().cpu_ns;
     seen.oom_kills = used.value().oom_kills;
     r.memory_kib = used.value().memory_peak_bytes / 1024;
   }
   seen.wall_ns = static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(
-          finished - (st.got_ready ? st.ready_at : started))
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::max(finished, started) - started)
           .count());
   seen.payload_reported = st.got_ended;
   seen.wait_status = st.ended.wait_status;
   if (!host_failure.empty())
     seen.setup_error = host_failure;
   else if (st.failed)
-    seen.setup_error = describe_failure(st.failure, *storage);
+    seen.setup_error = describe_failure(st.failure, *ps.storage);
+  else if (!st.got_ready)
+    seen.setup_error = "the box init ended before its root was ready";
   else if (!used)
     seen.setup_error = used.error().message;
   else if (!removed)

@@ -101,7 +101,9 @@ bool install_fd(int fd, int target) {
   return true;
 }
 
-// PID 2: drop to the box user, wire stdio, apply limits and seccomp, exec.
+// PID 2: drop to the box user, apply limits and seccomp, wait for the host's start signal, then
+// wire stdio and exec. Redirections are opened only after the start, so files the caller puts in
+// the box after preparing the run are seen.
 [[noreturn]] void start_program(const child_plan& plan) {
   // Signals the host ignored or blocked would stay so across exec; the program gets defaults.
   for (int sig = 1; sig < NSIG; ++sig)
@@ -127,6 +129,25 @@ bool install_fd(int fd, int target) {
   // From root to a non-zero uid: the kernel clears every capability set.
   if (::syscall(SYS_setresuid, plan.uid, plan.uid, plan.uid) != 0)
     fail(plan, child_step::set_uid);
+  if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+    fail(plan, child_step::no_new_privs);
+  if (plan.seccomp &&
+      ::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, plan.seccomp) != 0)
+    fail(plan, child_step::load_seccomp);
+
+  // Everything so far was done ahead of time (a prepared run); from here on the host counts.
+  // EOF means the host dropped the run: leave quietly.
+  char go = 0;
+  ssize_t got;
+  do
+    got = ::read(plan.start_fd, &go, 1);
+  while (got < 0 && errno == EINTR);
+  if (got == 0)
+    ::_exit(0);
+  if (got != 1)
+    fail(plan, child_step::wait_for_start);
+  ::close(plan.start_fd);
+
   ::umask(022);
   if (::chdir(plan.work_dir) != 0)
     fail(plan, child_step::change_dir);
@@ -152,12 +173,6 @@ bool install_fd(int fd, int target) {
       fail(plan, child_step::open_stderr);
   }
 
-  if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
-    fail(plan, child_step::no_new_privs);
-  if (plan.seccomp &&
-      ::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, plan.seccomp) != 0)
-    fail(plan, child_step::load_seccomp);
-
   for (std::size_t i = 0; i < plan.exec_count; ++i) {
     ::execve(plan.exec_paths[i], plan.argv, plan.envp);
     // Keep searching only past names that are not there, like execvp.
@@ -167,21 +182,37 @@ bool install_fd(int fd, int target) {
   fail(plan, child_step::exec);
 }
 
-std::uint64_t own_cpu_ns() {
-  struct timespec ts;
-  if (::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) != 0)
-    return 0;
-  return static_cast<std::uint64_t>(ts.tv_sec) * 1000000000ULL +
-         static_cast<std::uint64_t>(ts.tv_nsec);
+// The init is a copy of the host: blank the host's command line and environment in this copy
+// and rename it, so /proc/1/{cmdline,environ,comm,status} inside the box show nothing of the host.
+void hide_host_identity(const child_plan& plan) {
+  static const char name[] = "box-init";
+  for (std::size_t i = 0; plan.host_args && i < plan.host_args_size; ++i)
+    plan.host_args[i] = i + 1 < sizeof name && i + 1 < plan.host_args_size ? name[i] : '\0';
+  for (std::size_t i = 0; plan.host_env && i < plan.host_env_size; ++i)
+    plan.host_env[i] = '\0';
+  (void) ::prctl(PR_SET_NAME, name, 0, 0, 0);
+}
+
+// After the program ended: kill whatever it left behind in the namespace and reap it all, so
+// "ended" also means "the box is empty". kill(-1) from the namespace's init reaches every other
+// process in it, and a fork racing with it either completes first (and is killed) or fails.
+void empty_namespace() {
+  ::kill(-1, SIGKILL);
+  for (;;) {
+    pid_t pid = ::wait4(-1, nullptr, __WALL, nullptr);
+    if (pid < 0 && errno != EINTR)
+      return; // ECHILD: nothing left
+  }
 }
 
 } // namespace
 
 void inside_box_init(const child_plan& plan) {
-  int keep[4] = {plan.release_fd, plan.failure_fd, plan.report_fd, plan.netns_fd};
-  sort_small(keep, 4);
-  if (!close_other_fds(keep, 4))
+  int keep[5] = {plan.release_fd, plan.failure_fd, plan.report_fd, plan.netns_fd, plan.start_fd};
+  sort_small(keep, 5);
+  if (!close_other_fds(keep, 5))
     fail(plan, child_step::close_fds);
+  hide_host_identity(plan);
 
   // Wait until the host has put us into the box's cgroups; EOF means the host gave up.
   char go = 0;
@@ -228,13 +259,12 @@ void inside_box_init(const child_plan& plan) {
     start_program(plan);
 
   ::close(plan.failure_fd);
+  ::close(plan.start_fd);
   init_report ready;
   ready.kind = report_ready;
-  ready.init_cpu_ns = own_cpu_ns();
   (void) !::write(plan.report_fd, &ready, sizeof ready);
 
-  // Reap everything; when the program itself ends, report it and exit, which makes the kernel
-  // kill whatever else is left in the namespace.
+  // Reap everything; when the program itself ends, empty the namespace, report and exit.
   for (;;) {
     int status = 0;
     struct rusage usage {};
@@ -246,6 +276,7 @@ void inside_box_init(const child_plan& plan) {
     }
     if (pid != program)
       continue;
+    empty_namespace();
     init_report ended;
     ended.kind = report_ended;
     ended.wait_status = status;
@@ -281,6 +312,7 @@ std::string_view to_string(child_step step) {
     case child_step::open_stderr: return "open stderr";
     case child_step::no_new_privs: return "set no_new_privs";
     case child_step::load_seccomp: return "load seccomp filter";
+    case child_step::wait_for_start: return "wait for start";
     case child_step::exec: return "execute program";
   }
   return "unknown step";

@@ -18,6 +18,12 @@
 
 namespace recodex::sandbox {
 
+namespace detail {
+struct box_runtime;
+struct prepared_state;
+box_runtime& runtime_of(const box& b);
+} // namespace detail
+
 // Where boxes keep their lock files and staging roots, and which ids and uids they take.
 struct box_config {
   std::string state_dir = "/run/recodex-sandbox";
@@ -28,7 +34,9 @@ struct box_config {
 
 // A leased box: an id held by an exclusive lock (several worker slots can run in parallel, each
 // in its own box), the box's unprivileged uid/gid, and its private state directory. Move-only;
-// the lock is released when it is destroyed.
+// the lock is released when it is destroyed. A box is used by one thread at a time; it also keeps
+// what a finished run left to clean up (its init's exit, its cgroup), done at the next run or on
+// destruction, off the path of the run that produced it.
 class box {
 public:
   box(box&&) noexcept;
@@ -51,6 +59,9 @@ private:
   unsigned gid_ = 0;
   int lock_fd_ = -1;
   std::string state_dir_;
+  // Host-side state that runs change through a `const box&` (the box stays leased meanwhile).
+  std::unique_ptr<detail::box_runtime> runtime_;
+  friend detail::box_runtime& detail::runtime_of(const box& b);
 };
 
 // Leases box `id`, or the first free one when no id is given. Fails with `conflict` when the box
@@ -70,7 +81,7 @@ struct run_options {
   std::uint64_t as_kib = 0;       // RLIMIT_AS (0 = none)
   unsigned open_files = 64;       // RLIMIT_NOFILE
   std::optional<unsigned> processes = 1; // pids limit for the program; nullopt = unlimited
-  std::uint64_t tmp_kib = 65536;  // size of the private /tmp
+  std::uint64_t tmp_kib = 65536;  // size of the private /tmp, and of the private /dev/shm
 
   std::string stdin_path;   // inside paths; relative ones are relative to /box; empty = inherit
   std::string stdout_path;
@@ -101,9 +112,33 @@ struct run_result {
   std::uint64_t csw_forced = 0;
 };
 
-// Runs one program in `b`. Verdicts (including XX, "we failed") are in the run_result; an error
-// means the options were unusable and nothing was started.
+// Runs one program in `b`: prepare() then run() below. Verdicts (including XX, "we failed") are
+// in the run_result; an error means the options were unusable and nothing was started.
 result<run_result> run(const box& b, const run_options& options);
+
+// A run made ready ahead of time (the "warm box"): the box's cgroups exist with the run's limits,
+// the init sits in fresh namespaces with the root built and pivoted, and the program is forked
+// as the box user with its rlimits and seccomp filter, waiting just before it opens its stdio and
+// execs. run() then only starts it, so the set-up is paid while the caller does other work.
+// Files put into the box directory after prepare() are seen by the program (stdio is opened and
+// the directory handed to the box user at start). At most one per box; the box must outlive it.
+// Destroying it unused kills the prepared box. Environment failures surface as XX from run().
+class prepared_run {
+public:
+  prepared_run(prepared_run&&) noexcept;
+  prepared_run& operator=(prepared_run&&) noexcept;
+  ~prepared_run();
+
+private:
+  friend result<prepared_run> prepare(const box&, const run_options&);
+  friend result<run_result> run(prepared_run&&);
+  explicit prepared_run(std::unique_ptr<detail::prepared_state> state);
+  std::unique_ptr<detail::prepared_state> state_;
+};
+
+// Fails like run(), and with `conflict` when `b` already has a prepared run.
+result<prepared_run> prepare(const box& b, const run_options& options);
+result<run_result> run(prepared_run&& prepared);
 
 // One line per host feature the sandbox needs, for `recodex-sandbox --check`.
 struct host_check_item {

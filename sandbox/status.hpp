@@ -29,7 +29,7 @@ struct observation {
   int wait_status = 0;           // payload's status as from wait4 (valid if payload_reported)
   kill_reason killed_by_host = kill_reason::none;
   std::uint64_t cpu_ns = 0;          // cgroup CPU time of the payload and its descendants
-  std::uint64_t wall_ns = 0;         // from release to the init's exit
+  std::uint64_t wall_ns = 0;         // from the program's start to its end
   std::uint64_t oom_kills = 0;       // cgroup OOM kills during the run
   std::uint64_t time_limit_ns = 0;   // 0 = none
   std::uint64_t wall_limit_ns = 0;   // 0 = none

@@ -1,0 +1,33 @@
+// What a box keeps on the host between runs: the previous run's init, which may still be tearing
+// down its namespaces when run() returned, with that run's cgroup; and whether a prepared run is
+// pending. Retiring them is the first thing the next prepare() does, and the box's destructor's.
+#pragma once
+
+#include "messages/result.hpp"
+#include "sandbox/cgroup.hpp"
+
+#include <sys/types.h>
+
+#include <memory>
+
+namespace recodex::sandbox::detail {
+
+struct box_runtime {
+  pid_t leftover_init = -1;
+  int leftover_pidfd = -1;
+  std::unique_ptr<cgroup> leftover_group;
+  bool prepared = false;
+
+  // Hands over a finished run's init (nothing but it is left in its namespaces) and cgroup.
+  void keep_leftovers(pid_t init, int pidfd, std::unique_ptr<cgroup> group);
+  // Waits for the leftover init (SIGKILLing it first: it is exiting anyway) and removes the
+  // leftover cgroup.
+  result<void> retire();
+
+  box_runtime() = default;
+  box_runtime(const box_runtime&) = delete;
+  box_runtime& operator=(const box_runtime&) = delete;
+  ~box_runtime();
+};
+
+} // namespace recodex::sandbox::detail
