@@ -232,6 +232,8 @@ private:
         // A request we cannot parse gets an answer, then the connection ends.
         busy_ = true;
         body_pending_ = true;
+        method_.clear();
+        target_.clear();
         keep_alive_ = false;
         head_only_ = false;
         version_ = 11;

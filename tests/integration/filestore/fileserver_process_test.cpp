@@ -237,8 +237,7 @@ TEST_CASE("the file server process reports a missing config file and exits 2",
   CHECK_THAT(server.stderr_text(), Catch::Contains("/nonexistent/fileserver.yml does not exist"));
 }
 
-TEST_CASE("the file server process reports every config problem with its line and warns about "
-          "unknown keys",
+TEST_CASE("the file server process reports every config problem with its line at once",
           "[filestore][process]") {
   recodex::testing::temp_directory dir("recodex-fileserver-config");
   auto file = dir.path() / "bad.yml";
@@ -261,6 +260,30 @@ TEST_CASE("the file server process reports every config problem with its line an
   CHECK_THAT(err, Catch::Contains("auth: username and password must be given together"));
   CHECK_THAT(err, Catch::Contains("bad.yml:9: logger.level:"));
   CHECK_THAT(err, Catch::Contains("4 configuration problem(s)"));
+}
+
+TEST_CASE("the file server process warns about unknown keys and starts anyway",
+          "[filestore][process]") {
+  recodex::testing::temp_directory dir("recodex-fileserver-unknown");
+  auto file = dir.path() / "unknown.yml";
+  std::ofstream(file) << "listen:\n"
+                         "  port: 0\n"
+                         "  backlog: 10\n"
+                         "data-dir: " +
+                             (dir.path() / "data").string() +
+                             "\n"
+                             "frobnicate: 1\n";
+  child_process server({binary, "-c", file.string()});
+  auto line = server.read_line(10s);
+  INFO("stderr: " << server.stderr_text());
+  REQUIRE(line.has_value());
+  CHECK_THAT(*line, Catch::StartsWith("recodex-fileserver listening on http://127.0.0.1:"));
+  CHECK_THAT(server.stderr_text(), Catch::Contains("unknown.yml:3: listen.backlog: unknown key"));
+  CHECK_THAT(server.stderr_text(), Catch::Contains("unknown.yml:5: frobnicate: unknown key"));
+  REQUIRE(::kill(server.pid(), SIGINT) == 0);
+  auto status = server.wait_exit(15s);
+  REQUIRE(status.has_value());
+  CHECK(*status == 0);
 }
 
 TEST_CASE("the file server's --help documents every config key", "[filestore][process]") {
