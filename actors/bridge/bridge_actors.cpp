@@ -1,0 +1,164 @@
+// The three bridge actors. Each handler: frames in -> typed message out, or typed message in
+// -> frames out; the socket thread does the I/O.
+#include "actors/bridge/bridge_actors.hpp"
+
+#include "actors/bridge/socket_thread.hpp"
+#include "messages/type_ids.hpp"
+#include "messages/wire/client_codec.hpp"
+#include "messages/wire/monitor_codec.hpp"
+#include "messages/wire/worker_codec.hpp"
+
+#include <caf/all.hpp>
+#include <spdlog/spdlog.h>
+
+namespace recodex::bridge {
+
+namespace {
+
+using socket_ptr = std::shared_ptr<socket_thread>;
+
+// Frame 0 of every outgoing ROUTER message is the peer's routing id.
+wire::frames routed(const std::string& identity, wire::frames body) {
+  body.insert(body.begin(), identity);
+  return body;
+}
+
+struct bridge_state {
+  socket_ptr socket;
+  static inline const char* name = "zmq_bridge";
+};
+
+using bridge_actor = caf::stateful_actor<bridge_state>;
+
+// Stops the socket thread when the actor goes away, whatever the reason.
+void stop_on_exit(bridge_actor* self) {
+  self->attach_functor([socket = self->state.socket] { socket->stop(); });
+}
+
+// -- client bridge (core API, port 9658) --
+
+caf::behavior client_bridge(bridge_actor* self, socket_ptr socket, caf::actor broker) {
+  self->state.socket = std::move(socket);
+  stop_on_exit(self);
+  return {
+    // From the socket thread: [identity, frames...].
+    [=](std::vector<std::string>& in) {
+      if (in.empty())
+        return;
+      auto identity = std::move(in.front());
+      wire::frames body(std::make_move_iterator(in.begin() + 1), std::make_move_iterator(in.end()));
+      auto& sock = *self->state.socket;
+      // `ack` goes out before anything is validated, as the core API expects.
+      if (wire::is_eval(body))
+        sock.send(routed(identity, wire::encode_ack()));
+      auto decoded = wire::decode_client_message(body);
+      if (!decoded) {
+        if (wire::is_eval(body)) {
+          spdlog::warn("[client {}] malformed eval: {}", wire::to_hex(identity), decoded.error().message);
+          sock.send(routed(identity, wire::encode_reject("Malformed eval: " + decoded.error().message)));
+        } else {
+          spdlog::debug("[client {}] ignored: {}", wire::to_hex(identity), decoded.error().message);
+        }
+        return;
+      }
+      std::visit(
+        [&](auto& message) {
+          using type = std::decay_t<decltype(message)>;
+          auto reply_to = [self, identity](wire::frames frames) {
+            self->state.socket->send(routed(identity, std::move(frames)));
+          };
+          if constexpr (std::is_same_v<type, job_request>) {
+            self->request(broker, caf::infinite, std::move(message))
+              .then([=](const eval_reply& r) { reply_to(wire::encode_eval_reply(r)); },
+                    [=](caf::error&) { reply_to(wire::encode_reject("The broker is unavailable.")); });
+          } else if constexpr (std::is_same_v<type, get_runtime_stats>) {
+            self->request(broker, caf::infinite, message)
+              .then([=](const runtime_stats& s) { reply_to(wire::encode_runtime_stats(s)); },
+                    [](caf::error&) {});
+          } else {
+            self->request(broker, caf::infinite, message)
+              .then([=](const set_frozen&) { reply_to(wire::encode_ack()); }, [](caf::error&) {});
+          }
+        },
+        decoded.value());
+    },
+  };
+}
+
+// -- worker bridge (ReCodEx workers, port 9657) --
+
+caf::behavior worker_bridge(bridge_actor* self, socket_ptr socket, caf::actor broker) {
+  self->state.socket = std::move(socket);
+  stop_on_exit(self);
+  self->send(broker, worker_bridge_atom::value, caf::actor_cast<caf::actor>(self));
+  return {
+    [=](std::vector<std::string>& in) {
+      if (in.empty())
+        return;
+      auto identity = std::move(in.front());
+      wire::frames body(std::make_move_iterator(in.begin() + 1), std::make_move_iterator(in.end()));
+      auto decoded = wire::decode_worker_message(identity, body);
+      if (!decoded) {
+        spdlog::debug("[worker {}] ignored: {}", wire::to_hex(identity), decoded.error().message);
+        return;
+      }
+      std::visit([&](auto& message) { self->send(broker, std::move(message)); }, decoded.value());
+    },
+    [=](job_assignment& a) {
+      auto id = a.worker_id;
+      self->state.socket->send(routed(id, wire::encode_assignment(a)));
+    },
+    [=](const worker_pong& p) { self->state.socket->send(routed(p.worker_id, wire::encode_pong())); },
+    [=](const worker_intro& p) { self->state.socket->send(routed(p.worker_id, wire::encode_intro())); },
+  };
+}
+
+// -- monitor bridge (ReCodEx monitor, connects to port 7894) --
+
+caf::behavior monitor_bridge(bridge_actor* self, socket_ptr socket) {
+  self->state.socket = std::move(socket);
+  stop_on_exit(self);
+  return {
+    [=](const progress& p) {
+      self->state.socket->send(routed(std::string{wire::monitor_identity}, wire::encode_monitor_progress(p)));
+    },
+    // Whatever a monitor might send back is ignored.
+    [=](std::vector<std::string>&) {},
+  };
+}
+
+// Opens the socket, spawns the actor, then starts the thread delivering into its mailbox.
+template <class F, class... Ts>
+result<bridge_handle> spawn_bridge(caf::actor_system& sys, const socket_options& options, F fun,
+                                   Ts&&... xs) {
+  RECODEX_TRY(opened, socket_thread::open(options));
+  socket_ptr socket{std::move(opened)};
+  auto actor = sys.spawn(fun, socket, std::forward<Ts>(xs)...);
+  socket->run([actor](wire::frames&& frames) { caf::anon_send(actor, std::move(frames)); });
+  return bridge_handle{actor, options.bind ? socket->port() : std::uint16_t{0}};
+}
+
+} // namespace
+
+result<bridge_handle> spawn_client_bridge(caf::actor_system& sys, caf::actor broker,
+                                          const std::string& endpoint) {
+  socket_options options;
+  options.endpoint = endpoint;
+  return spawn_bridge(sys, options, client_bridge, std::move(broker));
+}
+
+result<bridge_handle> spawn_worker_bridge(caf::actor_system& sys, caf::actor broker,
+                                          const std::string& endpoint) {
+  socket_options options;
+  options.endpoint = endpoint;
+  return spawn_bridge(sys, options, worker_bridge, std::move(broker));
+}
+
+result<bridge_handle> spawn_monitor_bridge(caf::actor_system& sys, const std::string& endpoint) {
+  socket_options options;
+  options.endpoint = endpoint;
+  options.bind = false;
+  return spawn_bridge(sys, options, monitor_bridge);
+}
+
+} // namespace recodex::bridge

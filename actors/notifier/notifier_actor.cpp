@@ -1,0 +1,131 @@
+// The notifier shell: one blocking Beast request per attempt on the actor's own thread
+// (detached), retries as delayed self-messages so other reports are not held up by a sleep.
+#include "actors/notifier/notifier_actor.hpp"
+
+#include "actors/notifier/notifier_core.hpp"
+#include "messages/type_ids.hpp"
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <caf/all.hpp>
+#include <spdlog/spdlog.h>
+
+namespace recodex::notifier {
+
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+
+using retry_atom = caf::atom_constant<caf::atom("ntretry")>;
+
+template <class Stream>
+result<unsigned> exchange(Stream& stream, const http_endpoint& endpoint, const http_post& post) {
+  http::request<http::string_body> request{http::verb::post, post.target, 11};
+  request.set(http::field::host, endpoint.host);
+  request.set(http::field::user_agent, "recodex-broker");
+  request.set(http::field::content_type, "application/x-www-form-urlencoded");
+  if (!post.authorization.empty())
+    request.set(http::field::authorization, post.authorization);
+  request.body() = post.body;
+  request.prepare_payload();
+  http::write(stream, request);
+  beast::flat_buffer buffer;
+  http::response<http::string_body> response;
+  http::read(stream, buffer, response);
+  return response.result_int();
+}
+
+// One attempt; the HTTP status or what went wrong.
+result<unsigned> attempt(asio::io_context& io, asio::ssl::context& tls, const notifier_config& config,
+                         const http_endpoint& endpoint, const http_post& post) {
+  try {
+    asio::ip::tcp::resolver resolver{io};
+    auto addresses = resolver.resolve(endpoint.host, std::to_string(endpoint.port));
+    if (!endpoint.tls) {
+      beast::tcp_stream stream{io};
+      stream.expires_after(config.timeout);
+      stream.connect(addresses);
+      auto status = exchange(stream, endpoint, post);
+      beast::error_code ignored;
+      stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+      return status;
+    }
+    beast::ssl_stream<beast::tcp_stream> stream{io, tls};
+    SSL_set_tlsext_host_name(stream.native_handle(), endpoint.host.c_str());
+    stream.set_verify_callback(asio::ssl::host_name_verification(endpoint.host));
+    beast::get_lowest_layer(stream).expires_after(config.timeout);
+    beast::get_lowest_layer(stream).connect(addresses);
+    stream.handshake(asio::ssl::stream_base::client);
+    auto status = exchange(stream, endpoint, post);
+    beast::error_code ignored;
+    stream.shutdown(ignored);
+    return status;
+  } catch (const std::exception& e) {
+    return make_error(errc::unavailable, e.what());
+  }
+}
+
+struct notifier_state {
+  notifier_config config;
+  http_endpoint endpoint;
+  asio::io_context io;
+  asio::ssl::context tls{asio::ssl::context::tls_client};
+  static inline const char* name = "notifier";
+};
+
+using notifier_actor = caf::stateful_actor<notifier_state>;
+
+void send_post(notifier_actor* self, const std::string& what, const http_post& post, unsigned number) {
+  auto& st = self->state;
+  auto outcome = attempt(st.io, st.tls, st.config, st.endpoint, post);
+  if (outcome && outcome.value() < 400) {
+    spdlog::debug("notifier: {} delivered (HTTP {})", what, outcome.value());
+    return;
+  }
+  auto reason = outcome ? "HTTP " + std::to_string(outcome.value()) : outcome.error().message;
+  if (number >= st.config.attempts || st.config.retry_delays.empty()) {
+    spdlog::error("notifier: {} dropped after {} attempts, last: {}", what, number, reason);
+    return;
+  }
+  auto delay = st.config.retry_delays[std::min<std::size_t>(number - 1, st.config.retry_delays.size() - 1)];
+  spdlog::warn("notifier: {} attempt {} failed ({}), retrying in {} ms", what, number, reason, delay.count());
+  self->delayed_send(self, delay, retry_atom::value, what, post.target, post.body, post.authorization,
+                     number + 1);
+}
+
+caf::behavior notifier_behavior(notifier_actor* self, notifier_config config, http_endpoint endpoint) {
+  self->state.config = std::move(config);
+  self->state.endpoint = std::move(endpoint);
+  self->state.tls.set_default_verify_paths();
+  self->state.tls.set_verify_mode(asio::ssl::verify_peer);
+  return {
+    [=](const job_status_report& report) {
+      auto post = job_status_post(self->state.config, self->state.endpoint, report);
+      send_post(self, "[job " + report.job_id + "] status " + to_string(report.status), post, 1);
+    },
+    [=](const error_report& report) {
+      send_post(self, "error report", error_post(self->state.config, self->state.endpoint, report), 1);
+    },
+    [=](retry_atom, const std::string& what, std::string& target, std::string& body,
+        std::string& auth, unsigned number) {
+      send_post(self, what, http_post{std::move(target), std::move(body), std::move(auth)}, number);
+    },
+  };
+}
+
+} // namespace
+
+result<caf::actor> spawn_notifier(caf::actor_system& sys, notifier_config config) {
+  if (config.address.empty())
+    return caf::actor{};
+  RECODEX_TRY(endpoint, parse_url(config.address, config.port));
+  return sys.spawn<caf::detached>(notifier_behavior, std::move(config), std::move(endpoint));
+}
+
+} // namespace recodex::notifier

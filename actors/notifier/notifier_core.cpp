@@ -1,0 +1,116 @@
+// Callback requests as values; see notifier_core.hpp.
+#include "actors/notifier/notifier_core.hpp"
+
+#include <charconv>
+
+namespace recodex::notifier {
+
+result<http_endpoint> parse_url(std::string_view url, std::uint16_t port_override) {
+  http_endpoint e;
+  std::string_view rest;
+  if (url.substr(0, 7) == "http://") {
+    rest = url.substr(7);
+  } else if (url.substr(0, 8) == "https://") {
+    e.tls = true;
+    e.port = 443;
+    rest = url.substr(8);
+  } else {
+    return make_error(errc::invalid_argument, "notifier address '" + std::string{url}
+                                                + "' must start with http:// or https://");
+  }
+  auto slash = rest.find('/');
+  auto authority = rest.substr(0, slash);
+  e.path = slash == std::string_view::npos ? "" : std::string{rest.substr(slash)};
+  while (!e.path.empty() && e.path.back() == '/')
+    e.path.pop_back();
+  auto colon = authority.rfind(':');
+  if (colon != std::string_view::npos && authority.find(']') == std::string_view::npos) {
+    auto digits = authority.substr(colon + 1);
+    unsigned value = 0;
+    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+    if (digits.empty() || ec != std::errc{} || end != digits.data() + digits.size() || value == 0
+        || value > 65535)
+      return make_error(errc::invalid_argument, "notifier address has a bad port: " + std::string{url});
+    e.port = static_cast<std::uint16_t>(value);
+    authority = authority.substr(0, colon);
+  }
+  if (authority.empty())
+    return make_error(errc::invalid_argument, "notifier address has no host: " + std::string{url});
+  e.host = std::string{authority};
+  if (port_override != 0)
+    e.port = port_override;
+  return e;
+}
+
+std::string url_escape(std::string_view text) {
+  static constexpr char digits[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(text.size());
+  for (unsigned char c : text) {
+    bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
+                      || c == '-' || c == '.' || c == '_' || c == '~';
+    if (unreserved) {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += digits[c >> 4];
+      out += digits[c & 0xf];
+    }
+  }
+  return out;
+}
+
+std::string base64(std::string_view bytes) {
+  static constexpr char table[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  std::size_t i = 0;
+  for (; i + 2 < bytes.size(); i += 3) {
+    auto v = (unsigned(static_cast<unsigned char>(bytes[i])) << 16)
+             | (unsigned(static_cast<unsigned char>(bytes[i + 1])) << 8)
+             | unsigned(static_cast<unsigned char>(bytes[i + 2]));
+    out += table[(v >> 18) & 63];
+    out += table[(v >> 12) & 63];
+    out += table[(v >> 6) & 63];
+    out += table[v & 63];
+  }
+  if (auto left = bytes.size() - i; left > 0) {
+    auto v = unsigned(static_cast<unsigned char>(bytes[i])) << 16;
+    if (left == 2)
+      v |= unsigned(static_cast<unsigned char>(bytes[i + 1])) << 8;
+    out += table[(v >> 18) & 63];
+    out += table[(v >> 12) & 63];
+    out += left == 2 ? table[(v >> 6) & 63] : '=';
+    out += '=';
+  }
+  return out;
+}
+
+namespace {
+
+std::string authorization(const notifier_config& config) {
+  if (config.username.empty() && config.password.empty())
+    return {};
+  return "Basic " + base64(config.username + ":" + config.password);
+}
+
+} // namespace
+
+http_post job_status_post(const notifier_config& config, const http_endpoint& endpoint,
+                          const job_status_report& report) {
+  http_post post;
+  post.target = endpoint.path + "/job-status/" + url_escape(report.job_id);
+  // Pairs sorted by key, as the original sends them.
+  if (report.status == job_status::ok)
+    post.body = "status=OK";
+  else
+    post.body = "message=" + url_escape(report.message) + "&status=FAILED";
+  post.authorization = authorization(config);
+  return post;
+}
+
+http_post error_post(const notifier_config& config, const http_endpoint& endpoint,
+                     const error_report& report) {
+  return {endpoint.path + "/error", "message=" + url_escape(report.message), authorization(config)};
+}
+
+} // namespace recodex::notifier

@@ -1,0 +1,46 @@
+// What the notifier sends, as plain values: the parsed callback URL, the POST target, the
+// URL-escaped form body (the original does not escape; ARCHITECTURE.md 7 says we do) and the
+// Basic auth header. No sockets here; notifier_actor.cpp performs the requests.
+#pragma once
+
+#include "actors/notifier/notifier_config.hpp"
+#include "messages/job_messages.hpp"
+#include "messages/result.hpp"
+
+#include <string>
+#include <string_view>
+
+namespace recodex::notifier {
+
+struct http_endpoint {
+  bool tls = false;
+  std::string host;
+  std::uint16_t port = 80;
+  std::string path; // prefix without a trailing slash
+};
+
+// http(s)://host[:port][/path]; `port_override` (when non-zero) wins over the URL's port.
+result<http_endpoint> parse_url(std::string_view url, std::uint16_t port_override = 0);
+
+struct http_post {
+  std::string target;        // path and escaped job id
+  std::string body;          // application/x-www-form-urlencoded
+  std::string authorization; // "Basic ..." or empty
+
+  friend bool operator==(const http_post& a, const http_post& b) {
+    return a.target == b.target && a.body == b.body && a.authorization == b.authorization;
+  }
+};
+
+// Percent-encodes everything but unreserved characters (RFC 3986), spaces as %20.
+std::string url_escape(std::string_view text);
+std::string base64(std::string_view bytes);
+
+// POST <path>/job-status/<job_id>: `status=OK` or `message=<text>&status=FAILED`.
+http_post job_status_post(const notifier_config& config, const http_endpoint& endpoint,
+                          const job_status_report& report);
+// POST <path>/error: `message=<text>`.
+http_post error_post(const notifier_config& config, const http_endpoint& endpoint,
+                     const error_report& report);
+
+} // namespace recodex::notifier

@@ -1,0 +1,278 @@
+// recodex-broker: the broker as its own process, a drop-in for the ReCodEx broker. Reads the
+// ReCodEx broker YAML (plus our `journal`, `cluster.port`, `recovery_grace`), then builds the
+// actors: notifier, monitor bridge, broker (replaying the journal), worker bridge, client
+// bridge, and optionally publishes the broker to native workers. Prints one line per bound
+// endpoint on stdout, waits for SIGINT/SIGTERM, and stops everything in reverse order.
+// Exit codes: 0 after a signal, 1 for usage, configuration or start-up errors.
+#include "actors/bridge/bridge_actors.hpp"
+#include "actors/broker/broker_actor.hpp"
+#include "actors/notifier/notifier_actor.hpp"
+#include "actors/notifier/notifier_core.hpp"
+#include "messages/actor_system_setup.hpp"
+#include "nodes/common/config_reader.hpp"
+#include "nodes/common/logging.hpp"
+
+#include <caf/all.hpp>
+#include <caf/io/all.hpp>
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <iostream>
+#include <optional>
+#include <pthread.h>
+#include <string>
+
+namespace {
+
+using recodex::nodes::config_reader;
+
+constexpr const char* program = "recodex-broker";
+
+constexpr const char* help_text = R"(Usage: recodex-broker [-c <config.yml>]
+
+Routes evaluation jobs from the web application (ZeroMQ, ReCodEx protocol) to
+workers (ReCodEx workers over ZeroMQ, native workers over CAF), forwards
+progress to the monitor and reports results over HTTP.
+
+Options:
+  -c, --config <file>   YAML configuration [./config.yml; defaults if absent]
+  -h, --help            this text
+
+Configuration keys (default in brackets), those of the ReCodEx broker plus ours:
+  clients:   address [*], port [9658]          ROUTER for the core API
+  workers:   address [*], port [9657]          ROUTER for ReCodEx workers
+             max_liveness [4]                  missed pings before a worker is dead
+             max_request_failures [3]          internal errors/deaths a job survives
+             ping_interval [1000]              ms
+  monitor:   address [127.0.0.1], port [7894]  the monitor's ROUTER (we connect)
+  notifier:  address, port, username, password HTTP(S) status callbacks [off]
+  logger:    file [stderr], level [info], max-size, rotations
+  queue_manager                                single | multi [single]
+  journal                                      file for durability [off]
+  recovery_grace                               ms recovered jobs wait for workers [30000]
+  cluster:   port                              CAF port for native workers [off]
+Port 0 binds any free port. On start one line per endpoint is printed:
+  clients tcp://...:<port>  /  workers tcp://...:<port>  /  cluster <port>
+SIGINT or SIGTERM stop the broker (exit 0).
+)";
+
+[[noreturn]] void fail(const std::string& message) {
+  std::cerr << program << ": " << message << "\n";
+  std::exit(1);
+}
+
+struct node_config {
+  std::string clients_address = "*";
+  std::uint16_t clients_port = 9658;
+  std::string workers_address = "*";
+  std::uint16_t workers_port = 9657;
+  std::string monitor_address = "127.0.0.1";
+  std::uint16_t monitor_port = 7894;
+  std::optional<std::uint16_t> cluster_port;
+  recodex::broker::broker_actor_config broker;
+  recodex::notifier::notifier_config notifier;
+  recodex::nodes::logging_config logging;
+};
+
+// ReCodEx level names (syslog style) onto ours.
+std::optional<std::string> log_level(const std::string& name) {
+  if (name == "emerg" || name == "alert" || name == "critical")
+    return std::string{"critical"};
+  if (name == "err")
+    return std::string{"error"};
+  if (name == "notice")
+    return std::string{"info"};
+  if (recodex::nodes::is_log_level(name))
+    return name;
+  return std::nullopt;
+}
+
+void read_config(config_reader& r, node_config& c) {
+  auto port = [&](const char* key, std::uint16_t& out) {
+    if (auto v = r.integer(key, 0, 65535))
+      out = static_cast<std::uint16_t>(*v);
+  };
+  if (auto v = r.string("clients.address"))
+    c.clients_address = *v;
+  port("clients.port", c.clients_port);
+  if (auto v = r.string("workers.address"))
+    c.workers_address = *v;
+  port("workers.port", c.workers_port);
+  if (auto v = r.integer("workers.max_liveness", 1, 1000000))
+    c.broker.core.max_liveness = static_cast<std::uint32_t>(*v);
+  if (auto v = r.integer("workers.max_request_failures", 1, 1000000))
+    c.broker.core.max_request_failures = static_cast<std::uint32_t>(*v);
+  if (auto v = r.integer("workers.ping_interval", 1, 3600000))
+    c.broker.core.ping_interval = std::chrono::milliseconds{*v};
+  if (auto v = r.string("monitor.address"))
+    c.monitor_address = *v;
+  port("monitor.port", c.monitor_port);
+  if (auto v = r.string("notifier.address"))
+    c.notifier.address = *v;
+  port("notifier.port", c.notifier.port);
+  if (auto v = r.string("notifier.username"))
+    c.notifier.username = *v;
+  if (auto v = r.string("notifier.password"))
+    c.notifier.password = *v;
+  if (auto v = r.string("logger.file"))
+    c.logging.file = *v;
+  if (auto v = r.string("logger.level")) {
+    if (auto level = log_level(*v))
+      c.logging.level = *level;
+    else
+      r.problem("logger.level", "unknown level '" + *v + "'");
+  }
+  if (auto v = r.size("logger.max-size", 1024))
+    c.logging.max_size = *v;
+  if (auto v = r.integer("logger.rotations", 0, 1000))
+    c.logging.rotations = static_cast<unsigned>(*v);
+  if (auto v = r.string("queue_manager")) {
+    if (*v == "single")
+      c.broker.core.queue = recodex::broker::queue_policy::single;
+    else if (*v == "multi")
+      c.broker.core.queue = recodex::broker::queue_policy::multi;
+    else
+      r.problem("queue_manager", "must be 'single' or 'multi', got '" + *v + "'");
+  }
+  if (auto v = r.string("journal"))
+    c.broker.journal = *v;
+  if (auto v = r.integer("recovery_grace", 0, 86400000))
+    c.broker.core.recovery_grace = std::chrono::milliseconds{*v};
+  if (auto v = r.integer("cluster.port", 0, 65535))
+    c.cluster_port = static_cast<std::uint16_t>(*v);
+  if (!c.notifier.address.empty())
+    if (auto url = recodex::notifier::parse_url(c.notifier.address); !url)
+      r.problem("notifier.address", url.error().message);
+}
+
+std::string tcp(const std::string& address, std::uint16_t port) {
+  return "tcp://" + address + ":" + std::to_string(port);
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  std::optional<std::string> config_file;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "-h" || arg == "--help") {
+      std::cout << help_text;
+      return 0;
+    }
+    if ((arg == "-c" || arg == "--config") && i + 1 < argc)
+      config_file = argv[++i];
+    else
+      fail("unknown or incomplete argument '" + arg + "' (see --help)");
+  }
+
+  node_config config;
+  {
+    auto path = config_file.value_or("config.yml");
+    auto reader = config_reader::from_file(path);
+    if (!reader && (config_file || reader.error().code != recodex::errc::not_found))
+      fail(reader.error().message);
+    if (reader) {
+      read_config(reader.value(), config);
+      for (const auto& p : reader.value().errors())
+        std::cerr << program << ": " << reader.value().describe(p) << "\n";
+      if (!reader.value().errors().empty())
+        std::exit(1);
+      for (const auto& p : reader.value().unknown_keys())
+        std::cerr << program << ": warning: unknown key " << reader.value().describe(p) << "\n";
+    }
+  }
+  if (auto r = recodex::nodes::setup_logging(config.logging, {"broker"}); !r)
+    fail(r.error().message);
+
+  // Signals go to sigwait below, never to a random CAF or ZeroMQ thread.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  caf::actor_system_config cfg;
+  recodex::configure_actor_system(cfg);
+  cfg.set("logger.verbosity", caf::atom("quiet"));
+  int exit_code = 0;
+  {
+    caf::actor_system sys{cfg};
+    std::vector<caf::actor> actors; // in start order; stopped in reverse
+
+    auto notifier = recodex::notifier::spawn_notifier(sys, config.notifier);
+    if (!notifier)
+      fail(notifier.error().message);
+    config.broker.notifier = notifier.value();
+    if (notifier.value())
+      actors.push_back(notifier.value());
+
+    auto monitor = recodex::bridge::spawn_monitor_bridge(sys, tcp(config.monitor_address, config.monitor_port));
+    if (!monitor)
+      fail(monitor.error().message);
+    actors.push_back(monitor.value().actor);
+    config.broker.monitors.push_back(monitor.value().actor);
+
+    auto broker = recodex::broker::spawn_broker(sys, config.broker);
+    if (!broker)
+      fail(sys.render(broker.error()));
+    actors.push_back(*broker);
+
+    auto stop_all = [&] {
+      for (auto i = actors.rbegin(); i != actors.rend(); ++i)
+        caf::anon_send_exit(*i, caf::exit_reason::user_shutdown);
+    };
+    auto workers = recodex::bridge::spawn_worker_bridge(sys, *broker, tcp(config.workers_address, config.workers_port));
+    if (!workers) {
+      std::cerr << program << ": workers: " << workers.error().message << "\n";
+      stop_all();
+      exit_code = 1;
+    } else {
+      actors.push_back(workers.value().actor);
+      auto clients = recodex::bridge::spawn_client_bridge(sys, *broker, tcp(config.clients_address, config.clients_port));
+      if (!clients) {
+        std::cerr << program << ": clients: " << clients.error().message << "\n";
+        stop_all();
+        exit_code = 1;
+      } else {
+        actors.push_back(clients.value().actor);
+        std::optional<std::uint16_t> cluster;
+        if (config.cluster_port) {
+          auto published = sys.middleman().publish(*broker, *config.cluster_port, nullptr, true);
+          if (!published) {
+            std::cerr << program << ": cluster: " << sys.render(published.error()) << "\n";
+            stop_all();
+            exit_code = 1;
+          } else {
+            cluster = *published;
+          }
+        }
+        if (exit_code == 0) {
+          spdlog::info("broker started: clients port {}, workers port {}, monitor {}, queue {}, "
+                       "max_liveness {}, ping_interval {} ms, max_request_failures {}, journal {}, "
+                       "notifier {}",
+                       clients.value().port, workers.value().port,
+                       tcp(config.monitor_address, config.monitor_port),
+                       to_string(config.broker.core.queue), config.broker.core.max_liveness,
+                       config.broker.core.ping_interval.count(), config.broker.core.max_request_failures,
+                       config.broker.journal.empty() ? "off" : config.broker.journal.string(),
+                       config.notifier.address.empty() ? "off" : config.notifier.address);
+          std::cout << "clients tcp://" << config.clients_address << ":" << clients.value().port << "\n"
+                    << "workers tcp://" << config.workers_address << ":" << workers.value().port << "\n";
+          if (cluster)
+            std::cout << "cluster " << *cluster << "\n";
+          std::cout << std::flush;
+
+          int signal_number = 0;
+          sigwait(&stop_signals, &signal_number);
+          spdlog::info("broker stopping on signal {}", signal_number);
+          if (cluster)
+            sys.middleman().unpublish(*broker, *cluster);
+          stop_all();
+        }
+      }
+    }
+  }
+  spdlog::shutdown();
+  return exit_code;
+}
