@@ -598,3 +598,37 @@ TEST_CASE("stop() closes idle keep-alive connections and returns promptly", "[fi
     CHECK(c->closed_by_peer(2s));
   f.server->stop(); // idempotent
 }
+
+TEST_CASE("stop() lets a request in flight finish, then closes its connection",
+          "[filestore][http]") {
+  server_fixture f;
+  http_connection c("127.0.0.1", f.port);
+  const std::string body(100000, 'b');
+  // The 100 Continue says the server has taken the head: the request is in flight.
+  c.write_raw("PUT /results/inflight.zip HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+              "Content-Length: " +
+              std::to_string(body.size()) + "\r\n\r\n");
+  REQUIRE(c.read_until("\r\n\r\n", 5000ms) == "HTTP/1.1 100 Continue\r\n\r\n");
+  c.write_raw(body.substr(0, body.size() / 2));
+
+  std::thread stopper([&] { f.server->stop(); });
+  // stop() closes the acceptor first: wait (bounded) until new connections are refused.
+  auto deadline = std::chrono::steady_clock::now() + 5s;
+  bool refused = false;
+  while (!refused && std::chrono::steady_clock::now() < deadline) {
+    try {
+      http_connection probe("127.0.0.1", f.port, 1s);
+      std::this_thread::yield();
+    } catch (const std::exception&) {
+      refused = true;
+    }
+  }
+  CHECK(refused);
+  c.write_raw(body.substr(body.size() / 2));
+  auto r = c.read_response();
+  CHECK(r.status == 200);
+  CHECK_FALSE(r.keep_alive);
+  stopper.join();
+  auto stored = f.data() / "results" / "inflight.zip";
+  CHECK(fs::file_size(stored) == body.size());
+}
