@@ -48,49 +48,39 @@ public:
     return ok();
   }
 
+  // The accounting files stay open from the first use (normally while the run is prepared), so
+  // starting and reading the accounting on the run's own path costs a few preads and pwrites.
   result<void> start_accounting() override {
-    RECODEX_TRY_VOID(write_text(cpuacct_ + "/cpuacct.usage", "0"));
-    RECODEX_TRY_VOID(write_text(memory_ + "/memory.max_usage_in_bytes", "0"));
-    RECODEX_TRY(oom, read_text(memory_ + "/memory.oom_control"));
+    RECODEX_TRY_VOID(access(cpu_usage_, "0"));
+    RECODEX_TRY_VOID(access(memory_peak_, "0"));
+    RECODEX_TRY(oom, access(oom_control_));
     oom_base_ = keyed_value(oom, "oom_kill");
-    if (auto events = read_text(pids_ + "/pids.events"))
+    if (auto events = access(pids_events_))
       pids_base_ = keyed_value(events.value(), "max");
     return ok();
   }
 
   result<std::uint64_t> cpu_ns() override {
-    if (cpu_fd_ < 0) {
-      auto path = cpuacct_ + "/cpuacct.usage";
-      cpu_fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-      if (cpu_fd_ < 0)
-        return errno_error(errno, "cannot open", path);
-    }
-    char buffer[32];
-    auto n = ::pread(cpu_fd_, buffer, sizeof buffer - 1, 0);
-    if (n < 0)
-      return errno_error(errno, "cannot read", cpuacct_ + "/cpuacct.usage");
-    buffer[n] = '\0';
-    return std::strtoull(buffer, nullptr, 10);
+    RECODEX_TRY(text, access(cpu_usage_));
+    return std::strtoull(text.c_str(), nullptr, 10);
   }
 
   result<cgroup_usage> usage() override {
     cgroup_usage u;
     RECODEX_TRY(cpu, cpu_ns());
     u.cpu_ns = cpu;
-    RECODEX_TRY(peak, read_number(memory_ + "/memory.max_usage_in_bytes"));
-    u.memory_peak_bytes = peak;
-    RECODEX_TRY(oom, read_text(memory_ + "/memory.oom_control"));
+    RECODEX_TRY(peak, access(memory_peak_));
+    u.memory_peak_bytes = std::strtoull(peak.c_str(), nullptr, 10);
+    RECODEX_TRY(oom, access(oom_control_));
     u.oom_kills = since(keyed_value(oom, "oom_kill"), oom_base_);
-    if (auto events = read_text(pids_ + "/pids.events"))
+    if (auto events = access(pids_events_))
       u.pids_limit_hits = since(keyed_value(events.value(), "max"), pids_base_);
     return u;
   }
 
   result<void> remove() override {
-    if (cpu_fd_ >= 0) {
-      ::close(cpu_fd_);
-      cpu_fd_ = -1;
-    }
+    for (auto* file : {&cpu_usage_, &memory_peak_, &oom_control_, &pids_events_})
+      file->close();
     if (removed_)
       return ok();
     result<void> outcome = ok();
@@ -108,9 +98,52 @@ public:
     return "cgroup v1 " + memory_ + ", " + pids_ + ", " + cpuacct_;
   }
 
+  // Opens every accounting file, so that the run's own path only reads and writes them.
+  result<void> open_accounting() {
+    for (auto* file : {&cpu_usage_, &memory_peak_, &oom_control_, &pids_events_}) {
+      RECODEX_TRY_VOID(file->open());
+    }
+    return ok();
+  }
+
 private:
+  // One control file kept open; read or written whole at offset 0.
+  struct control_file {
+    std::string path;
+    int flags = O_RDONLY;
+    int fd = -1;
+    result<void> open() {
+      if (fd < 0 && (fd = ::open(path.c_str(), flags | O_CLOEXEC)) < 0)
+        return errno_error(errno, "cannot open", path);
+      return ok();
+    }
+    void close() {
+      if (fd >= 0)
+        ::close(fd);
+      fd = -1;
+    }
+  };
+
+  static result<std::string> access(control_file& file) {
+    RECODEX_TRY_VOID(file.open());
+    char buffer[1024];
+    auto n = ::pread(file.fd, buffer, sizeof buffer, 0);
+    if (n < 0)
+      return errno_error(errno, "cannot read", file.path);
+    return std::string{buffer, static_cast<std::size_t>(n)};
+  }
+  static result<void> access(control_file& file, std::string_view text) {
+    RECODEX_TRY_VOID(file.open());
+    if (::pwrite(file.fd, text.data(), text.size(), 0) != static_cast<ssize_t>(text.size()))
+      return errno_error(errno, "cannot write", file.path);
+    return ok();
+  }
+
   std::string memory_, pids_, cpuacct_;
-  int cpu_fd_ = -1;
+  control_file cpu_usage_{cpuacct_ + "/cpuacct.usage", O_RDWR};
+  control_file memory_peak_{memory_ + "/memory.max_usage_in_bytes", O_RDWR};
+  control_file oom_control_{memory_ + "/memory.oom_control"};
+  control_file pids_events_{pids_ + "/pids.events"};
   std::uint64_t oom_base_ = 0;
   std::uint64_t pids_base_ = 0;
   bool removed_ = false;
@@ -145,7 +178,10 @@ public:
         return errno_error(err, "cannot create cgroup", dirs[i]);
       }
     }
-    return std::unique_ptr<cgroup>{new cgroup_v1(dirs[0], dirs[1], dirs[2])};
+    auto group = std::make_unique<cgroup_v1>(dirs[0], dirs[1], dirs[2]);
+    if (auto opened = group->open_accounting(); !opened)
+      return opened.error(); // the group's destructor removes it again
+    return std::unique_ptr<cgroup>{std::move(group)};
   }
 
   std::string describe() const override {
