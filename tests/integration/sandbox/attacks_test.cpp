@@ -5,6 +5,8 @@
 #include "sandbox/host_box_dir.hpp"
 
 #include <arpa/inet.h>
+#include <fstream>
+#include <sstream>
 #include <csignal>
 #include <netinet/in.h>
 #include <poll.h>
@@ -171,6 +173,64 @@ TEST_CASE("filling /tmp stops at its size", "[sandbox][attacks][root]") {
   auto out = attack(box, "fill_tmp", options);
   INFO(out);
   CHECK(has(out, "wrote 4194304: ENOSPC"));
+}
+
+TEST_CASE("/dev/shm works for POSIX shared memory and semaphores and stops at its size",
+          "[sandbox][attacks][root]") {
+  REQUIRE_SANDBOX_HOST();
+  temp_box box;
+  run_options options;
+  options.tmp_kib = 4096;
+  auto out = attack(box, "fill_shm", options);
+  INFO(out);
+  CHECK(has(out, "shm_open: OK"));
+  CHECK(has(out, "mmap: OK"));
+  CHECK(has(out, "shm_unlink: OK"));
+  CHECK(has(out, "sem_open: OK"));
+  CHECK(has(out, "sem_post: OK"));
+  CHECK(has(out, "wrote 4194304: ENOSPC"));
+}
+
+TEST_CASE("PID 1 shows nothing of the host: command line, environment, name, executable",
+          "[sandbox][attacks][root]") {
+  REQUIRE_SANDBOX_HOST();
+  // What the host process would show: its own command line and environment.
+  auto read_all = [](const char* path) {
+    std::ifstream in{path};
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+  };
+  const std::string host_cmdline = read_all("/proc/self/cmdline");
+  const std::string host_environ = read_all("/proc/self/environ");
+  REQUIRE_FALSE(host_cmdline.empty());
+
+  temp_box box;
+  auto out = attack(box, "proc_identity");
+  INFO(out);
+  CHECK(has(out, "cmdline: [box-init]"));
+  CHECK(has(out, "comm: [box-init]"));
+  // The init runs as root and the program as the box user: the kernel refuses these outright.
+  CHECK(has(out, "environ: EACCES"));
+  CHECK(has(out, "exe: EACCES"));
+  // Whatever the kernel would let through, no piece of the host's command line or environment
+  // (argument or VAR=value, at least 4 characters) appears anywhere in what the box saw.
+  auto none_leaks = [&](const std::string& strings) {
+    std::size_t start = 0;
+    while (start < strings.size()) {
+      auto end = strings.find('\0', start);
+      if (end == std::string::npos)
+        end = strings.size();
+      auto piece = strings.substr(start, end - start);
+      if (piece.size() >= 4) {
+        INFO("host string: " << piece);
+        CHECK(out.find(piece) == std::string::npos);
+      }
+      start = end + 1;
+    }
+  };
+  none_leaks(host_cmdline);
+  none_leaks(host_environ);
 }
 
 TEST_CASE("file descriptors run out at the limit", "[sandbox][attacks][root]") {

@@ -78,6 +78,23 @@ TEST_CASE("python3 runs a script", "[sandbox][toolchain][root]") {
   CHECK(box.read("stdout") == "hello from python 3 [1, 2]\n");
 }
 
+TEST_CASE("python3 multiprocessing works: its locks live in /dev/shm", "[sandbox][toolchain][root]") {
+  REQUIRE_SANDBOX_HOST();
+  temp_box box;
+  box.write("pool.py", "import multiprocessing as mp\n"
+                       "def square(x):\n"
+                       "    return x * x\n"
+                       "if __name__ == '__main__':\n"
+                       "    lock = mp.Lock()\n"
+                       "    with lock:\n"
+                       "        with mp.Pool(2) as pool:\n"
+                       "            print(pool.map(square, [1, 2, 3]))\n");
+  auto ran = run_in(box, tool({"/usr/bin/python3", "pool.py"}));
+  INFO(box.read("stderr") << ran.message);
+  CHECK(ran.result == status::ok);
+  CHECK(box.read("stdout") == "[1, 4, 9]\n");
+}
+
 TEST_CASE("the CLI exits 0, 1 or 2 and writes the meta file", "[sandbox][cli][root]") {
   REQUIRE_SANDBOX_HOST();
   temp_box box;

@@ -1,0 +1,114 @@
+// The warm path: prepare() builds the box ahead and run(prepared) only starts the program.
+// A prepared run sees files put into the box afterwards, a box takes one prepared run at a
+// time, and dropping one unused, or finishing one, leaves no process and no cgroup behind.
+#include "sandbox_fixture.hpp"
+
+#include <chrono>
+#include <dirent.h>
+#include <thread>
+
+using namespace recodex::sandbox;
+using namespace sandbox_test;
+
+namespace {
+
+// Processes on the host owned by a box uid (60000 and up).
+int box_owned_processes() {
+  int count = 0;
+  DIR* proc = ::opendir("/proc");
+  while (struct dirent* e = proc ? ::readdir(proc) : nullptr) {
+    if (e->d_name[0] < '0' || e->d_name[0] > '9')
+      continue;
+    struct stat st;
+    std::string path = std::string{"/proc/"} + e->d_name;
+    if (::stat(path.c_str(), &st) == 0 && st.st_uid >= 60000 && st.st_uid < 61000)
+      ++count;
+  }
+  if (proc)
+    ::closedir(proc);
+  return count;
+}
+
+bool group_exists(int id) {
+  struct stat st;
+  auto path = "/sys/fs/cgroup/pids/recodex-sandbox/box-" + std::to_string(id);
+  return ::stat(path.c_str(), &st) == 0;
+}
+
+} // namespace
+
+TEST_CASE("a prepared run sees the files put into the box after prepare()",
+          "[sandbox][prepared][root]") {
+  REQUIRE_SANDBOX_HOST();
+  temp_box box;
+  auto leased = acquire_box();
+  REQUIRE(leased);
+  auto options = program({"/bin/cat"});
+  options.box_dir = box.dir;
+  options.stdin_path = "in";
+  options.stdout_path = "out";
+  auto prepared = prepare(leased.value(), options);
+  REQUIRE(prepared);
+  // The caller's other work: here, writing the input only now.
+  box.write("in", "written after prepare\n");
+  auto ran = run(std::move(prepared.value()));
+  REQUIRE(ran);
+  INFO(ran.value().message);
+  CHECK(ran.value().result == status::ok);
+  CHECK(box.read("out") == "written after prepare\n");
+  // The set-up's work is not the program's: cat of one line takes next to no CPU.
+  CHECK(ran.value().time_s < 0.05);
+}
+
+TEST_CASE("a box takes one prepared run at a time", "[sandbox][prepared][root]") {
+  REQUIRE_SANDBOX_HOST();
+  temp_box box;
+  auto leased = acquire_box();
+  REQUIRE(leased);
+  auto options = program({"/bin/true"});
+  options.box_dir = box.dir;
+  auto first = prepare(leased.value(), options);
+  REQUIRE(first);
+  auto second = prepare(leased.value(), options);
+  REQUIRE_FALSE(second);
+  CHECK(second.error().code == recodex::errc::conflict);
+  auto ran = run(std::move(first.value()));
+  REQUIRE(ran);
+  CHECK(ran.value().result == status::ok);
+  auto third = prepare(leased.value(), options);
+  REQUIRE(third);
+  auto used_twice = run(std::move(third.value()));
+  REQUIRE(used_twice);
+  CHECK(used_twice.value().result == status::ok);
+  CHECK_FALSE(run(std::move(third.value()))); // already used
+}
+
+TEST_CASE("a dropped prepared run and a finished box leave no process or cgroup",
+          "[sandbox][prepared][root]") {
+  REQUIRE_SANDBOX_HOST();
+  temp_box box;
+  int id = -1;
+  {
+    auto leased = acquire_box();
+    REQUIRE(leased);
+    id = leased.value().id();
+    auto options = program({"/bin/true"});
+    options.box_dir = box.dir;
+    {
+      auto prepared = prepare(leased.value(), options);
+      REQUIRE(prepared);
+      // Let the box get as far as the parked program (running as the box user).
+      for (int i = 0; i < 200 && box_owned_processes() == 0; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      CHECK(box_owned_processes() == 1);
+    } // dropped unused
+    CHECK(box_owned_processes() == 0);
+    CHECK_FALSE(group_exists(id));
+
+    auto ran = run(leased.value(), options);
+    REQUIRE(ran);
+    CHECK(ran.value().result == status::ok);
+    CHECK(box_owned_processes() == 0); // "ended" means the box's processes are gone
+  } // the box retires the last run's init and cgroup
+  CHECK_FALSE(group_exists(id));
+}
