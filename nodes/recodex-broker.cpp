@@ -149,9 +149,99 @@ std::string tcp(const std::string& address, std::uint16_t port) {
   return "tcp://" + address + ":" + std::to_string(port);
 }
 
+// Builds and runs the actors until a stop signal. Every actor handle lives in this frame, so
+// none outlives the actor system (a detached actor's thread waits for its last reference).
+int run(caf::actor_system& sys, node_config config, sigset_t stop_signals) {
+  int exit_code = 0;
+  std::vector<caf::actor> actors; // in start order; stopped in reverse
+
+  auto notifier = recodex::notifier::spawn_notifier(sys, config.notifier);
+  if (!notifier)
+    fail(notifier.error().message);
+  config.broker.notifier = notifier.value();
+  if (notifier.value())
+    actors.push_back(notifier.value());
+
+  auto monitor = recodex::bridge::spawn_monitor_bridge(sys, tcp(config.monitor_address, config.monitor_port));
+  if (!monitor)
+    fail(monitor.error().message);
+  actors.push_back(monitor.value().actor);
+  config.broker.monitors.push_back(monitor.value().actor);
+
+  auto broker = recodex::broker::spawn_broker(sys, config.broker);
+  if (!broker)
+    fail(sys.render(broker.error()));
+  actors.push_back(*broker);
+
+  auto stop_all = [&] {
+    for (auto i = actors.rbegin(); i != actors.rend(); ++i)
+      caf::anon_send_exit(*i, caf::exit_reason::user_shutdown);
+  };
+  auto workers = recodex::bridge::spawn_worker_bridge(sys, *broker, tcp(config.workers_address, config.workers_port));
+  if (!workers) {
+    std::cerr << program << ": workers: " << workers.error().message << "\n";
+    stop_all();
+    exit_code = 1;
+  } else {
+    actors.push_back(workers.value().actor);
+    auto clients = recodex::bridge::spawn_client_bridge(sys, *broker, tcp(config.clients_address, config.clients_port));
+    if (!clients) {
+      std::cerr << program << ": clients: " << clients.error().message << "\n";
+      stop_all();
+      exit_code = 1;
+    } else {
+      actors.push_back(clients.value().actor);
+      std::optional<std::uint16_t> cluster;
+      if (config.cluster_port) {
+        auto published = sys.middleman().publish(*broker, *config.cluster_port, nullptr, true);
+        if (!published) {
+          std::cerr << program << ": cluster: " << sys.render(published.error()) << "\n";
+          stop_all();
+          exit_code = 1;
+        } else {
+          cluster = *published;
+        }
+      }
+      if (exit_code == 0) {
+        spdlog::info("broker started: clients port {}, workers port {}, monitor {}, queue {}, "
+                     "max_liveness {}, ping_interval {} ms, max_request_failures {}, journal {}, "
+                     "notifier {}",
+                     clients.value().port, workers.value().port,
+                     tcp(config.monitor_address, config.monitor_port),
+                     to_string(config.broker.core.queue), config.broker.core.max_liveness,
+                     config.broker.core.ping_interval.count(), config.broker.core.max_request_failures,
+                     config.broker.journal.empty() ? "off" : config.broker.journal.string(),
+                     config.notifier.address.empty() ? "off" : config.notifier.address);
+        std::cout << "clients tcp://" << config.clients_address << ":" << clients.value().port << "\n"
+                  << "workers tcp://" << config.workers_address << ":" << workers.value().port << "\n";
+        if (cluster)
+          std::cout << "cluster " << *cluster << "\n";
+        std::cout << std::flush;
+
+        int signal_number = 0;
+        sigwait(&stop_signals, &signal_number);
+        spdlog::info("broker stopping on signal {}", signal_number);
+        if (cluster)
+          sys.middleman().unpublish(*broker, *cluster);
+        stop_all();
+      }
+    }
+  }
+  return exit_code;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
+  // Signals go to sigwait in run(), never to a logging, CAF or ZeroMQ thread: block them before
+  // any thread exists (threads inherit the mask).
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
   std::optional<std::string> config_file;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
@@ -184,94 +274,13 @@ int main(int argc, char** argv) {
   if (auto r = recodex::nodes::setup_logging(config.logging, {"broker"}); !r)
     fail(r.error().message);
 
-  // Signals go to sigwait below, never to a random CAF or ZeroMQ thread.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-  std::signal(SIGPIPE, SIG_IGN);
 
   caf::actor_system_config cfg;
   recodex::configure_actor_system(cfg);
-  cfg.set("logger.verbosity", caf::atom("quiet"));
   int exit_code = 0;
   {
     caf::actor_system sys{cfg};
-    std::vector<caf::actor> actors; // in start order; stopped in reverse
-
-    auto notifier = recodex::notifier::spawn_notifier(sys, config.notifier);
-    if (!notifier)
-      fail(notifier.error().message);
-    config.broker.notifier = notifier.value();
-    if (notifier.value())
-      actors.push_back(notifier.value());
-
-    auto monitor = recodex::bridge::spawn_monitor_bridge(sys, tcp(config.monitor_address, config.monitor_port));
-    if (!monitor)
-      fail(monitor.error().message);
-    actors.push_back(monitor.value().actor);
-    config.broker.monitors.push_back(monitor.value().actor);
-
-    auto broker = recodex::broker::spawn_broker(sys, config.broker);
-    if (!broker)
-      fail(sys.render(broker.error()));
-    actors.push_back(*broker);
-
-    auto stop_all = [&] {
-      for (auto i = actors.rbegin(); i != actors.rend(); ++i)
-        caf::anon_send_exit(*i, caf::exit_reason::user_shutdown);
-    };
-    auto workers = recodex::bridge::spawn_worker_bridge(sys, *broker, tcp(config.workers_address, config.workers_port));
-    if (!workers) {
-      std::cerr << program << ": workers: " << workers.error().message << "\n";
-      stop_all();
-      exit_code = 1;
-    } else {
-      actors.push_back(workers.value().actor);
-      auto clients = recodex::bridge::spawn_client_bridge(sys, *broker, tcp(config.clients_address, config.clients_port));
-      if (!clients) {
-        std::cerr << program << ": clients: " << clients.error().message << "\n";
-        stop_all();
-        exit_code = 1;
-      } else {
-        actors.push_back(clients.value().actor);
-        std::optional<std::uint16_t> cluster;
-        if (config.cluster_port) {
-          auto published = sys.middleman().publish(*broker, *config.cluster_port, nullptr, true);
-          if (!published) {
-            std::cerr << program << ": cluster: " << sys.render(published.error()) << "\n";
-            stop_all();
-            exit_code = 1;
-          } else {
-            cluster = *published;
-          }
-        }
-        if (exit_code == 0) {
-          spdlog::info("broker started: clients port {}, workers port {}, monitor {}, queue {}, "
-                       "max_liveness {}, ping_interval {} ms, max_request_failures {}, journal {}, "
-                       "notifier {}",
-                       clients.value().port, workers.value().port,
-                       tcp(config.monitor_address, config.monitor_port),
-                       to_string(config.broker.core.queue), config.broker.core.max_liveness,
-                       config.broker.core.ping_interval.count(), config.broker.core.max_request_failures,
-                       config.broker.journal.empty() ? "off" : config.broker.journal.string(),
-                       config.notifier.address.empty() ? "off" : config.notifier.address);
-          std::cout << "clients tcp://" << config.clients_address << ":" << clients.value().port << "\n"
-                    << "workers tcp://" << config.workers_address << ":" << workers.value().port << "\n";
-          if (cluster)
-            std::cout << "cluster " << *cluster << "\n";
-          std::cout << std::flush;
-
-          int signal_number = 0;
-          sigwait(&stop_signals, &signal_number);
-          spdlog::info("broker stopping on signal {}", signal_number);
-          if (cluster)
-            sys.middleman().unpublish(*broker, *cluster);
-          stop_all();
-        }
-      }
-    }
+    exit_code = run(sys, std::move(config), stop_signals);
   }
   spdlog::shutdown();
   return exit_code;

@@ -1,0 +1,103 @@
+// Test doubles around a real recodex-broker process: the process itself (started from a YAML
+// text, its ports read from stdout), plain ZeroMQ DEALER sockets playing the core API and
+// ReCodEx workers, a ROUTER playing the ReCodEx monitor, and a small HTTP server receiving the
+// status callbacks. Everything binds 127.0.0.1 and waits on events with bounded timeouts.
+#pragma once
+
+#include <zmq.hpp>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace recodex::testing {
+
+using frames = std::vector<std::string>;
+using namespace std::chrono_literals;
+
+zmq::context_t& context();
+
+class broker_process {
+public:
+  // `yaml` without clients/workers ports gets port 0 for both.
+  explicit broker_process(std::string yaml);
+  ~broker_process();
+  broker_process(const broker_process&) = delete;
+  broker_process& operator=(const broker_process&) = delete;
+
+  std::uint16_t clients_port() const { return clients_port_; }
+  std::uint16_t workers_port() const { return workers_port_; }
+  bool running() const;
+  // SIGTERM and wait: the exit code (or 128 + signal).
+  int stop();
+  void kill9();
+
+private:
+  int pid_ = -1;
+  std::uint16_t clients_port_ = 0;
+  std::uint16_t workers_port_ = 0;
+  std::filesystem::path config_;
+};
+
+class dealer {
+public:
+  explicit dealer(std::uint16_t port, std::string identity = "");
+  void send(const frames& message);
+  std::optional<frames> recv(std::chrono::milliseconds timeout = 3000ms);
+  // Receives until a message whose frame 0 is not `skip` (pongs while waiting for an eval).
+  std::optional<frames> recv_skipping(const std::string& skip, std::chrono::milliseconds timeout = 3000ms);
+
+private:
+  zmq::socket_t socket_;
+};
+
+class monitor_router {
+public:
+  monitor_router();
+  std::uint16_t port() const { return port_; }
+  // The frames after the peer's identity.
+  std::optional<frames> recv(std::chrono::milliseconds timeout = 3000ms);
+
+private:
+  zmq::socket_t socket_;
+  std::uint16_t port_ = 0;
+};
+
+struct http_request {
+  std::string method;
+  std::string target;
+  std::string authorization;
+  std::string body;
+};
+
+class http_sink {
+public:
+  // Answers each request with `status` (e.g. 500 to provoke retries) for the first
+  // `failures` requests, then 200.
+  explicit http_sink(int failures = 0, int status = 500);
+  ~http_sink();
+  std::uint16_t port() const { return port_; }
+  std::vector<http_request> wait_for(std::size_t count, std::chrono::milliseconds timeout = 5000ms);
+  std::vector<http_request> requests();
+
+private:
+  void serve();
+  int listen_fd_ = -1;
+  std::uint16_t port_ = 0;
+  int failures_;
+  int status_;
+  std::thread thread_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::vector<http_request> requests_;
+  bool stopping_ = false;
+};
+
+} // namespace recodex::testing

@@ -1,0 +1,104 @@
+// Durability: kill -9 the broker with 100 queued jobs and 2 running, restart it on the same
+// journal and ports; the workers come back reporting their running jobs (current_job=), and all
+// 102 jobs finish, each reported to the web application exactly once.
+#include "tests/conformance/broker/broker_fixture.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <set>
+#include <unistd.h>
+
+using namespace recodex::testing;
+
+namespace {
+
+std::string yaml(std::uint16_t clients, std::uint16_t workers, std::uint16_t monitor, std::uint16_t http,
+                 const std::string& journal) {
+  return "clients: {address: 127.0.0.1, port: " + std::to_string(clients) + "}\n"
+         "workers: {address: 127.0.0.1, port: " + std::to_string(workers) + ", ping_interval: 100, max_liveness: 5}\n"
+         "monitor: {address: 127.0.0.1, port: " + std::to_string(monitor) + "}\n"
+         "notifier: {address: 'http://127.0.0.1:" + std::to_string(http) + "/r', username: re, password: codex}\n"
+         "logger: {level: critical}\n"
+         "journal: " + journal + "\n"
+         "recovery_grace: 3000\n";
+}
+
+frames init(const std::string& current = "") {
+  frames f{"init", "group1", "env=c", "", "description=restart"};
+  if (!current.empty())
+    f.push_back("current_job=" + current);
+  return f;
+}
+
+} // namespace
+
+TEST_CASE("a broker killed with 100 queued and 2 running jobs finishes all 102 after a restart, "
+          "each reported once", "[broker][conformance][restart]") {
+  auto journal = std::filesystem::temp_directory_path() / ("broker-restart-" + std::to_string(::getpid()) + ".journal");
+  std::filesystem::remove(journal);
+  monitor_router monitor;
+  http_sink http;
+  std::uint16_t clients_port = 0;
+  std::uint16_t workers_port = 0;
+  std::string running[2];
+  {
+    broker_process first{yaml(0, 0, monitor.port(), http.port(), journal.string())};
+    clients_port = first.clients_port();
+    workers_port = first.workers_port();
+    dealer w1{workers_port, "rw1"};
+    w1.send(init());
+    dealer w2{workers_port, "rw2"};
+    w2.send(init());
+    w1.send({"ping"});
+    w2.send({"ping"});
+    REQUIRE(w1.recv() == frames{"pong"});
+    REQUIRE(w2.recv() == frames{"pong"});
+    dealer client{clients_port};
+    for (int i = 0; i < 102; ++i)
+      client.send({"eval", "job_" + std::to_string(i), "hwgroup=group1", "", "a", "r"});
+    int accepted = 0;
+    for (int i = 0; i < 204; ++i) {
+      auto m = client.recv();
+      REQUIRE(m);
+      accepted += m->front() == "accept";
+    }
+    REQUIRE(accepted == 102);
+    auto e1 = w1.recv_skipping("pong");
+    auto e2 = w2.recv_skipping("pong");
+    REQUIRE(e1);
+    REQUIRE(e2);
+    running[0] = e1->at(1);
+    running[1] = e2->at(1);
+    first.kill9();
+  }
+  broker_process second{yaml(clients_port, workers_port, monitor.port(), http.port(), journal.string())};
+  dealer w1{workers_port, "rw1"};
+  dealer w2{workers_port, "rw2"};
+  w1.send(init(running[0]));
+  w2.send(init(running[1]));
+  w1.send({"done", running[0], "OK", ""});
+  w2.send({"done", running[1], "OK", ""});
+  dealer* workers[] = {&w1, &w2};
+  auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (http.requests().size() < 102 && std::chrono::steady_clock::now() < deadline) {
+    for (auto* w : workers) {
+      w->send({"ping"});
+      while (auto m = w->recv(5ms)) {
+        if (m->front() == "eval")
+          w->send({"done", m->at(1), "OK", ""});
+      }
+    }
+  }
+  std::this_thread::sleep_for(500ms);
+  auto reports = http.requests();
+  std::set<std::string> targets;
+  for (auto& r : reports) {
+    CHECK(r.body == "status=OK");
+    targets.insert(r.target);
+  }
+  CHECK(reports.size() == 102);
+  CHECK(targets.size() == 102);
+  CHECK(targets.count("/r/job-status/" + running[0]) == 1);
+  CHECK(second.stop() == 0);
+  std::filesystem::remove(journal);
+}
