@@ -35,6 +35,7 @@
 #include <fcntl.h>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <poll.h>
 #include <sched.h>
 #include <linux/magic.h>
@@ -443,6 +444,8 @@ result<run_result> run(prepared_run&& prepared) {
   }
   ps.start_w.reset();
   const auto started = clock_type::now();
+  // When the host killed the box, its wall time ends there, not after the namespace teardown.
+  std::optional<clock_type::time_point> killed_at;
 
   if (!host_failure.empty() || st.failed || !st.got_ready) {
     ps.kill_box();
@@ -465,6 +468,7 @@ result<run_result> run(prepared_run&& prepared) {
         std::uint64_t cpu = used ? used.value() : 0;
         if (cpu >= cpu_kill_ns) {
           seen.killed_by_host = kill_reason::cpu_time;
+          killed_at = clock_type::now();
           ps.kill_box();
           break;
         }
@@ -475,6 +479,7 @@ result<run_result> run(prepared_run&& prepared) {
       }
       if (seen.wall_limit_ns && now >= wall_deadline) {
         seen.killed_by_host = kill_reason::wall_time;
+        killed_at = clock_type::now();
         ps.kill_box();
         break;
       }
@@ -494,7 +499,7 @@ result<run_result> run(prepared_run&& prepared) {
                         host_failure.empty();
   if (!fast_end)
     ps.reap(init_status, init_usage);
-  const auto finished = st.got_ended ? st.ended_at : clock_type::now();
+  const auto finished = killed_at ? *killed_at : st.got_ended ? st.ended_at : clock_type::now();
   drain_failures(ps.failure_r.fd, st);
   drain_reports(ps.report_r.fd, st);
 
