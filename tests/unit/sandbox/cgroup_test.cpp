@@ -95,6 +95,37 @@ TEST_CASE("the v2 backend writes limits, joins and reads accounting", "[sandbox]
   CHECK_FALSE(fake.exists("recodex/box-3"));
 }
 
+TEST_CASE("v2 accounting counts from start_accounting(): the box's set-up is not the program's",
+          "[sandbox][cgroup][v2]") {
+  fake_tree fake;
+  fake.write("cgroup.subtree_control", "");
+  ::mkdir((fake.root + "/p").c_str(), 0755);
+  fake.write("p/cgroup.subtree_control", "");
+  auto created = make_cgroup_v2_driver(fake.root, "p")->create("b");
+  REQUIRE(created);
+  auto& group = *created.value();
+  // What the init and the parked program used while the box was prepared.
+  fake.write("p/b/cpu.stat", "usage_usec 2000\n");
+  fake.write("p/b/memory.events", "oom_kill 1\n");
+  fake.write("p/b/pids.events", "max 2\n");
+  fake.write("p/b/memory.peak", "1000\n");
+  REQUIRE(group.start_accounting());
+  auto cpu = group.cpu_ns();
+  REQUIRE(cpu);
+  CHECK(cpu.value() == 0);
+
+  fake.write("p/b/cpu.stat", "usage_usec 502000\n");
+  fake.write("p/b/memory.events", "oom_kill 2\n");
+  fake.write("p/b/pids.events", "max 5\n");
+  auto usage = group.usage();
+  REQUIRE(usage);
+  CHECK(usage.value().cpu_ns == 500000000ULL);
+  CHECK(usage.value().oom_kills == 1);
+  CHECK(usage.value().pids_limit_hits == 3);
+  std::string command = "rm -f '" + fake.root + "/p/b/'*";
+  REQUIRE(std::system(command.c_str()) == 0);
+}
+
 TEST_CASE("the v2 backend falls back to memory.current without memory.peak", "[sandbox][cgroup][v2]") {
   fake_tree fake;
   fake.write("cgroup.subtree_control", "");
