@@ -188,7 +188,8 @@ The program runs in new PID, mount, IPC, UTS and network namespaces, as an unpri
 per-box uid (60000 + box id) with no capabilities and no_new_privs, under a seccomp deny-list,
 inside a minimal root: read-only /usr (and the /bin, /lib, /lib64, /sbin links),
 /etc/alternatives and /etc/ld.so.cache, <dir> read-write at /box, a private tmpfs /tmp,
-a fresh /proc and a /dev with only null, zero, full, random and urandom.
+a fresh /proc and a /dev with only null, zero, full, random, urandom and a private tmpfs
+/dev/shm for POSIX shared memory (sized like /tmp; both count against --memory).
 
 Options (sizes in KiB, times in seconds, fractions allowed):
   --box=<dir>          host directory mounted read-write at /box (required)

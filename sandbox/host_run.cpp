@@ -238,7 +238,10 @@ namespace detail {
 
 // Everything a prepared run holds between prepare() and run().
 struct prepared_state {
-  const box* owner = nullptr;
+  // The box's runtime lives on the heap and moves with the box, so it stays valid if the box
+  // object is moved while a run is prepared.
+  box_runtime* runtime = nullptr;
+  unsigned uid = 0, gid = 0;
   run_options options;
   std::unique_ptr<plan_storage> storage;
   std::unique_ptr<cgroup> group;
@@ -273,8 +276,8 @@ struct prepared_state {
     }
     if (group)
       (void) group->remove();
-    if (owner)
-      runtime_of(*owner).prepared = false;
+    if (runtime)
+      runtime->prepared = false;
   }
 };
 
@@ -298,7 +301,9 @@ result<prepared_run> prepare(const box& b, const run_options& options) {
 
   auto state = std::make_unique<prepared_state>();
   prepared_state& ps = *state;
-  ps.owner = &b;
+  ps.runtime = &runtime;
+  ps.uid = b.uid();
+  ps.gid = b.gid();
   runtime.prepared = true;
   ps.options = options;
   ps.storage = std::move(storage);
@@ -435,7 +440,7 @@ result<run_result> run(prepared_run&& prepared) {
   box_dir_owner owner{options.box_dir, box_st.st_uid, box_st.st_gid};
   if (host_failure.empty() && st.got_ready && !st.failed) {
     owner.armed = true;
-    if (auto given = chown_tree(options.box_dir, ps.owner->uid(), ps.owner->gid()); !given)
+    if (auto given = chown_tree(options.box_dir, ps.uid, ps.gid); !given)
       host_failure = given.error().message;
     else if (auto reset = ps.group->start_accounting(); !reset)
       host_failure = reset.error().message;
@@ -506,7 +511,7 @@ result<run_result> run(prepared_run&& prepared) {
   auto used = ps.group->usage();
   result<void> removed = ok();
   if (fast_end) {
-    runtime_of(*ps.owner).keep_leftovers(static_cast<pid_t>(ps.pid), ps.pidfd.fd,
+    ps.runtime->keep_leftovers(static_cast<pid_t>(ps.pid), ps.pidfd.fd,
                                          std::move(ps.group));
     ps.pid = -1;
     ps.pidfd.fd = -1;

@@ -121,8 +121,11 @@ result<run_result> run(const box& b, const run_options& options);
 // as the box user with its rlimits and seccomp filter, waiting just before it opens its stdio and
 // execs. run() then only starts it, so the set-up is paid while the caller does other work.
 // Files put into the box directory after prepare() are seen by the program (stdio is opened and
-// the directory handed to the box user at start). At most one per box; the box must outlive it.
-// Destroying it unused kills the prepared box. Environment failures surface as XX from run().
+// the directory handed to the box user at start). At most one per box; the box must outlive it
+// (it may be moved meanwhile). The prepared init dies with the thread that called prepare()
+// (PR_SET_PDEATHSIG), so a pool prepares and runs on the same worker thread; a box that died
+// early comes back from run() as XX. Destroying it unused kills the prepared box. Environment
+// failures surface as XX from run().
 class prepared_run {
 public:
   prepared_run(prepared_run&&) noexcept;
