@@ -277,6 +277,15 @@ int main(int argc, char** argv) {
 
   caf::actor_system_config cfg;
   recodex::configure_actor_system(cfg);
+  // CAF's default idle policy polls for 25 ms after every message (500 x 50 us), so a broker
+  // with 1000 workers pinging once a second never rests. Poll briefly, then sleep on the
+  // scheduler's condition variable, which every external enqueue signals.
+  cfg.set("work-stealing.aggressive-poll-attempts", 50);
+  cfg.set("work-stealing.moderate-poll-attempts", 0);
+  // The broker's actors form one pipeline (bridge -> broker -> bridge): on one scheduler thread
+  // their messages are plain queue pushes instead of cross-thread wake-ups, which dominated a
+  // profile under load. The socket threads and the notifier have threads of their own.
+  cfg.set("scheduler.max-threads", 1);
   int exit_code = 0;
   {
     caf::actor_system sys{cfg};

@@ -37,52 +37,59 @@ void stop_on_exit(bridge_actor* self) {
 
 // -- client bridge (core API, port 9658) --
 
+void on_client_message(bridge_actor* self, const caf::actor& broker, wire::frames& in);
+
 caf::behavior client_bridge(bridge_actor* self, socket_ptr socket, caf::actor broker) {
   self->state.socket = std::move(socket);
   stop_on_exit(self);
   return {
-    // From the socket thread: [identity, frames...].
-    [=](std::vector<std::string>& in) {
-      if (in.empty())
-        return;
-      auto identity = std::move(in.front());
-      wire::frames body(std::make_move_iterator(in.begin() + 1), std::make_move_iterator(in.end()));
-      auto& sock = *self->state.socket;
-      // `ack` goes out before anything is validated, as the core API expects.
-      if (wire::is_eval(body))
-        sock.send(routed(identity, wire::encode_ack()));
-      auto decoded = wire::decode_client_message(body);
-      if (!decoded) {
-        if (wire::is_eval(body)) {
-          spdlog::warn("[client {}] malformed eval: {}", wire::to_hex(identity), decoded.error().message);
-          sock.send(routed(identity, wire::encode_reject("Malformed eval: " + decoded.error().message)));
-        } else {
-          spdlog::debug("[client {}] ignored: {}", wire::to_hex(identity), decoded.error().message);
-        }
-        return;
-      }
-      std::visit(
-        [&](auto& message) {
-          using type = std::decay_t<decltype(message)>;
-          auto reply_to = [self, identity](wire::frames frames) {
-            self->state.socket->send(routed(identity, std::move(frames)));
-          };
-          if constexpr (std::is_same_v<type, job_request>) {
-            self->request(broker, caf::infinite, std::move(message))
-              .then([=](const eval_reply& r) { reply_to(wire::encode_eval_reply(r)); },
-                    [=](caf::error&) { reply_to(wire::encode_reject("The broker is unavailable.")); });
-          } else if constexpr (std::is_same_v<type, get_runtime_stats>) {
-            self->request(broker, caf::infinite, message)
-              .then([=](const runtime_stats& s) { reply_to(wire::encode_runtime_stats(s)); },
-                    [](caf::error&) {});
-          } else {
-            self->request(broker, caf::infinite, message)
-              .then([=](const set_frozen&) { reply_to(wire::encode_ack()); }, [](caf::error&) {});
-          }
-        },
-        decoded.value());
+    // From the socket thread: a batch of [identity, frames...].
+    [=](std::vector<wire::frames>& batch) {
+      for (auto& in : batch)
+        on_client_message(self, broker, in);
     },
   };
+}
+
+void on_client_message(bridge_actor* self, const caf::actor& broker, wire::frames& in) {
+  if (in.empty())
+    return;
+  auto identity = std::move(in.front());
+  wire::frames body(std::make_move_iterator(in.begin() + 1), std::make_move_iterator(in.end()));
+  auto& sock = *self->state.socket;
+  // `ack` goes out before anything is validated, as the core API expects.
+  if (wire::is_eval(body))
+    sock.send(routed(identity, wire::encode_ack()));
+  auto decoded = wire::decode_client_message(body);
+  if (!decoded) {
+    if (wire::is_eval(body)) {
+      spdlog::warn("[client {}] malformed eval: {}", wire::to_hex(identity), decoded.error().message);
+      sock.send(routed(identity, wire::encode_reject("Malformed eval: " + decoded.error().message)));
+    } else {
+      spdlog::debug("[client {}] ignored: {}", wire::to_hex(identity), decoded.error().message);
+    }
+    return;
+  }
+  std::visit(
+    [&](auto& message) {
+      using type = std::decay_t<decltype(message)>;
+      auto reply_to = [self, identity](wire::frames frames) {
+        self->state.socket->send(routed(identity, std::move(frames)));
+      };
+      if constexpr (std::is_same_v<type, job_request>) {
+        self->request(broker, caf::infinite, std::move(message))
+          .then([=](const eval_reply& r) { reply_to(wire::encode_eval_reply(r)); },
+                [=](caf::error&) { reply_to(wire::encode_reject("The broker is unavailable.")); });
+      } else if constexpr (std::is_same_v<type, get_runtime_stats>) {
+        self->request(broker, caf::infinite, message)
+          .then([=](const runtime_stats& s) { reply_to(wire::encode_runtime_stats(s)); },
+                [](caf::error&) {});
+      } else {
+        self->request(broker, caf::infinite, message)
+          .then([=](const set_frozen&) { reply_to(wire::encode_ack()); }, [](caf::error&) {});
+      }
+    },
+    decoded.value());
 }
 
 // -- worker bridge (ReCodEx workers, port 9657) --
@@ -92,17 +99,19 @@ caf::behavior worker_bridge(bridge_actor* self, socket_ptr socket, caf::actor br
   stop_on_exit(self);
   self->send(broker, worker_bridge_atom::value, caf::actor_cast<caf::actor>(self));
   return {
-    [=](std::vector<std::string>& in) {
-      if (in.empty())
-        return;
-      auto identity = std::move(in.front());
-      wire::frames body(std::make_move_iterator(in.begin() + 1), std::make_move_iterator(in.end()));
-      auto decoded = wire::decode_worker_message(identity, body);
-      if (!decoded) {
-        spdlog::debug("[worker {}] ignored: {}", wire::to_hex(identity), decoded.error().message);
-        return;
+    [=](std::vector<wire::frames>& batch) {
+      for (auto& in : batch) {
+        if (in.empty())
+          continue;
+        auto identity = std::move(in.front());
+        wire::frames body(std::make_move_iterator(in.begin() + 1), std::make_move_iterator(in.end()));
+        auto decoded = wire::decode_worker_message(identity, body);
+        if (!decoded) {
+          spdlog::debug("[worker {}] ignored: {}", wire::to_hex(identity), decoded.error().message);
+          continue;
+        }
+        std::visit([&](auto& message) { self->send(broker, std::move(message)); }, decoded.value());
       }
-      std::visit([&](auto& message) { self->send(broker, std::move(message)); }, decoded.value());
     },
     [=](job_assignment& a) {
       auto id = a.worker_id;
@@ -123,7 +132,7 @@ caf::behavior monitor_bridge(bridge_actor* self, socket_ptr socket) {
       self->state.socket->send(routed(std::string{wire::monitor_identity}, wire::encode_monitor_progress(p)));
     },
     // Whatever a monitor might send back is ignored.
-    [=](std::vector<std::string>&) {},
+    [=](std::vector<wire::frames>&) {},
   };
 }
 
@@ -134,7 +143,7 @@ result<bridge_handle> spawn_bridge(caf::actor_system& sys, const socket_options&
   RECODEX_TRY(opened, socket_thread::open(options));
   socket_ptr socket{std::move(opened)};
   auto actor = sys.spawn(fun, socket, std::forward<Ts>(xs)...);
-  socket->run([actor](wire::frames&& frames) { caf::anon_send(actor, std::move(frames)); });
+  socket->run([actor](std::vector<wire::frames>&& batch) { caf::anon_send(actor, std::move(batch)); });
   return bridge_handle{actor, options.bind ? socket->port() : std::uint16_t{0}};
 }
 

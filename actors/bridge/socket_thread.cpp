@@ -71,7 +71,10 @@ struct socket_thread::impl {
         flush();
       }
       if (items[0].revents & ZMQ_POLLIN) {
-        // A bounded batch, so queued replies are not starved by a flood of input.
+        // A bounded batch, delivered as one message: under load one mailbox enqueue (and at
+        // most one scheduler wake-up) carries many ZeroMQ messages, and queued replies are not
+        // starved by a flood of input.
+        std::vector<wire::frames> batch;
         for (int i = 0; i < 256; ++i) {
           wire::frames message;
           zmq::message_t part;
@@ -92,8 +95,10 @@ struct socket_thread::impl {
           }
           if (!got)
             break;
-          deliver(std::move(message));
+          batch.push_back(std::move(message));
         }
+        if (!batch.empty())
+          deliver(std::move(batch));
       }
     }
     flush();
@@ -138,11 +143,15 @@ void socket_thread::run(deliver_fn deliver) {
 }
 
 void socket_thread::send(wire::frames message) {
+  bool was_empty = false;
   {
     std::lock_guard<std::mutex> guard{impl_->mutex};
+    was_empty = impl_->outbox.empty();
     impl_->outbox.push_back(std::move(message));
   }
-  impl_->wake();
+  // A non-empty outbox means a wake-up is already pending: the thread takes it all at once.
+  if (was_empty)
+    impl_->wake();
 }
 
 void socket_thread::stop() {

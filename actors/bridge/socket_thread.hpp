@@ -27,7 +27,8 @@ struct socket_options {
 
 class socket_thread {
 public:
-  using deliver_fn = std::function<void(wire::frames&&)>;
+  // Receives every message read in one wake-up (at most 256), in order.
+  using deliver_fn = std::function<void(std::vector<wire::frames>&&)>;
 
   // Creates a ROUTER socket and binds or connects it, reporting failures (address in use,
   // bad endpoint) at once. The thread starts with run().

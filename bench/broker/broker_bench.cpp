@@ -1,0 +1,372 @@
+// bench/broker: jobs/s from eval to done with K instant fake workers and a client pipelining
+// evals (window 64), against recodex-broker (journal off and on) and against a zero-logic
+// ZeroMQ forwarder measured in the same run (printed as a ratio); p50/p99 latency from eval to
+// the worker's receipt at window 1; broker CPU with 1000 idle workers pinging at 1 s; broker
+// RSS with 100 000 queued jobs. Usage: broker_bench [jobs=20000] [workers=4]
+#include <zmq.hpp>
+#include <zmq_addon.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <fcntl.h>
+#include <fstream>
+#include <iostream>
+#include <poll.h>
+#include <sstream>
+#include <string>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+#include <vector>
+
+namespace {
+
+using namespace std::chrono_literals;
+using clock_type = std::chrono::steady_clock;
+using frames = std::vector<std::string>;
+
+zmq::context_t ctx{2};
+
+void send(zmq::socket_t& s, const frames& f) {
+  for (std::size_t i = 0; i < f.size(); ++i)
+    s.send(zmq::buffer(f[i]), i + 1 < f.size() ? zmq::send_flags::sndmore : zmq::send_flags::none);
+}
+
+bool recv(zmq::socket_t& s, frames& out, int timeout_ms) {
+  zmq::pollitem_t item{static_cast<void*>(s), 0, ZMQ_POLLIN, 0};
+  if (zmq::poll(&item, 1, std::chrono::milliseconds{timeout_ms}) <= 0)
+    return false;
+  std::vector<zmq::message_t> parts;
+  (void) zmq::recv_multipart(s, std::back_inserter(parts));
+  out.clear();
+  for (auto& p : parts)
+    out.push_back(p.to_string());
+  return true;
+}
+
+// -- the broker process --
+
+struct broker_process {
+  int pid = -1;
+  std::uint16_t clients = 0, workers = 0;
+
+  explicit broker_process(const std::string& extra) {
+    auto path = "/tmp/broker-bench-" + std::to_string(::getpid()) + ".yml";
+    std::ofstream(path) << "clients: {address: 127.0.0.1, port: 0}\n"
+                           "workers: {address: 127.0.0.1, port: 0, ping_interval: 1000, max_liveness: 30}\n"
+                           "monitor: {address: 127.0.0.1, port: 1}\n"
+                           "logger: {level: error}\n" << extra;
+    int p[2];
+    if (::pipe(p) != 0)
+      std::exit(1);
+    pid = ::fork();
+    if (pid == 0) {
+      ::dup2(p[1], 1);
+      ::close(p[0]);
+      std::string bin = std::string(RECODEX_BIN_DIR) + "/recodex-broker";
+      ::execl(bin.c_str(), bin.c_str(), "-c", path.c_str(), static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    ::close(p[1]);
+    std::string out;
+    char c;
+    int lines = 0;
+    while (lines < 2 && ::read(p[0], &c, 1) == 1) {
+      out += c;
+      lines += c == '\n';
+    }
+    ::close(p[0]);
+    std::istringstream in(out);
+    std::string name, endpoint;
+    in >> name >> endpoint;
+    clients = static_cast<std::uint16_t>(std::stoi(endpoint.substr(endpoint.rfind(':') + 1)));
+    in >> name >> endpoint;
+    workers = static_cast<std::uint16_t>(std::stoi(endpoint.substr(endpoint.rfind(':') + 1)));
+  }
+  ~broker_process() {
+    ::kill(pid, SIGTERM);
+    ::waitpid(pid, nullptr, 0);
+  }
+  double cpu_seconds() const {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+    std::string s((std::istreambuf_iterator<char>(in)), {});
+    std::istringstream fields(s.substr(s.rfind(')') + 2));
+    std::string f;
+    unsigned long utime = 0, stime = 0;
+    for (int i = 3; i <= 15; ++i) {
+      fields >> f;
+      if (i == 14)
+        utime = std::stoul(f);
+      if (i == 15)
+        stime = std::stoul(f);
+    }
+    return double(utime + stime) / double(::sysconf(_SC_CLK_TCK));
+  }
+  long rss_kib() const {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+    std::string line;
+    while (std::getline(in, line))
+      if (line.rfind("VmRSS:", 0) == 0)
+        return std::stol(line.substr(6));
+    return 0;
+  }
+};
+
+// -- the zero-logic forwarder: ack+accept to the client, eval to the next worker, nothing else --
+
+struct forwarder {
+  zmq::socket_t clients{ctx, zmq::socket_type::router};
+  zmq::socket_t workers{ctx, zmq::socket_type::router};
+  std::uint16_t client_port = 0, worker_port = 0;
+  std::atomic<bool> stop{false};
+  std::thread thread;
+
+  static std::uint16_t bind(zmq::socket_t& s) {
+    s.set(zmq::sockopt::linger, 0);
+    s.bind("tcp://127.0.0.1:*");
+    auto e = s.get(zmq::sockopt::last_endpoint);
+    return static_cast<std::uint16_t>(std::stoi(e.substr(e.rfind(':') + 1)));
+  }
+  forwarder() {
+    client_port = bind(clients);
+    worker_port = bind(workers);
+    thread = std::thread([this] { run(); });
+  }
+  ~forwarder() {
+    stop = true;
+    thread.join();
+  }
+  void run() {
+    std::vector<std::string> ids;
+    std::size_t next = 0;
+    zmq::pollitem_t items[] = {{static_cast<void*>(clients), 0, ZMQ_POLLIN, 0},
+                               {static_cast<void*>(workers), 0, ZMQ_POLLIN, 0}};
+    while (!stop) {
+      zmq::poll(items, 2, 10ms);
+      std::vector<zmq::message_t> parts;
+      while (items[1].revents & ZMQ_POLLIN) {
+        parts.clear();
+        if (!zmq::recv_multipart(workers, std::back_inserter(parts), zmq::recv_flags::dontwait))
+          break;
+        if (parts.size() > 1 && parts[1].to_string_view() == "init")
+          ids.push_back(parts[0].to_string());
+      }
+      while (items[0].revents & ZMQ_POLLIN) {
+        parts.clear();
+        if (!zmq::recv_multipart(clients, std::back_inserter(parts), zmq::recv_flags::dontwait))
+          break;
+        auto id = parts[0].to_string();
+        send(clients, {id, "ack"});
+        if (ids.empty() || parts.size() < 3)
+          continue;
+        frames out{ids[next++ % ids.size()], "eval", parts[2].to_string()};
+        std::size_t i = 3;
+        while (i < parts.size() && parts[i].size() != 0)
+          ++i;
+        for (++i; i < parts.size(); ++i)
+          out.push_back(parts[i].to_string());
+        send(workers, out);
+        send(clients, {id, "accept"});
+      }
+    }
+  }
+};
+
+// -- fake workers and the client --
+
+struct fake_workers {
+  std::atomic<long> completed{0};
+  std::atomic<bool> stop{false};
+  std::atomic<std::int64_t> last_send_ns{0};
+  std::vector<double> latencies_us; // worker 0 only (window-1 runs use one worker)
+  std::vector<std::thread> threads;
+
+  fake_workers(std::uint16_t port, int count) {
+    for (int i = 0; i < count; ++i)
+      threads.emplace_back([this, port, i] { run(port, i); });
+  }
+  ~fake_workers() {
+    stop = true;
+    for (auto& t : threads)
+      t.join();
+  }
+  void run(std::uint16_t port, int index) {
+    zmq::socket_t s{ctx, zmq::socket_type::dealer};
+    s.set(zmq::sockopt::linger, 0);
+    s.connect("tcp://127.0.0.1:" + std::to_string(port));
+    send(s, {"init", "group1", "env=c", "", "description=bench"});
+    auto next_ping = clock_type::now();
+    frames m;
+    while (!stop) {
+      if (clock_type::now() >= next_ping) {
+        send(s, {"ping"});
+        next_ping += 1s;
+      }
+      if (!recv(s, m, 5))
+        continue;
+      if (m.size() >= 2 && m[0] == "eval") {
+        if (index == 0) {
+          auto now = clock_type::now().time_since_epoch().count();
+          latencies_us.push_back(double(now - last_send_ns.load()) / 1000.0);
+        }
+        send(s, {"done", m[1], "OK", ""});
+        completed.fetch_add(1);
+      }
+    }
+  }
+};
+
+// Sends `jobs` evals keeping at most `window` unfinished; returns jobs/s.
+double drive(std::uint16_t client_port, fake_workers& workers, long jobs, long window) {
+  zmq::socket_t c{ctx, zmq::socket_type::dealer};
+  c.set(zmq::sockopt::linger, 0);
+  c.set(zmq::sockopt::rcvhwm, 0);
+  c.connect("tcp://127.0.0.1:" + std::to_string(client_port));
+  long base = workers.completed.load();
+  long sent = 0;
+  frames reply;
+  auto start = clock_type::now();
+  while (workers.completed.load() - base < jobs) {
+    long done = workers.completed.load() - base;
+    if (sent < jobs && sent - done < window) {
+      auto id = "student_" + std::to_string(base + sent);
+      workers.last_send_ns = clock_type::now().time_since_epoch().count();
+      send(c, {"eval", id, "hwgroup=group1", "env=c", "", "http://a/" + id, "http://r/" + id});
+      ++sent;
+      continue;
+    }
+    recv(c, reply, window == 1 ? 0 : 1); // drain ack/accept
+  }
+  auto seconds = std::chrono::duration<double>(clock_type::now() - start).count();
+  while (recv(c, reply, 50)) {
+  }
+  return double(jobs) / seconds;
+}
+
+double throughput(std::uint16_t client_port, std::uint16_t worker_port, int k, long jobs) {
+  fake_workers w{worker_port, k};
+  std::this_thread::sleep_for(300ms); // let the inits land
+  drive(client_port, w, std::min(jobs / 10, 2000L), 64); // warm-up
+  return drive(client_port, w, jobs, 64);
+}
+
+void latency(std::uint16_t client_port, std::uint16_t worker_port, long jobs) {
+  fake_workers w{worker_port, 1};
+  std::this_thread::sleep_for(300ms);
+  drive(client_port, w, 200, 1);
+  w.latencies_us.clear();
+  drive(client_port, w, jobs, 1);
+  auto v = w.latencies_us;
+  std::sort(v.begin(), v.end());
+  std::printf("  latency eval -> worker receipt, window 1, %zu jobs: p50 %.3f ms, p99 %.3f ms\n", v.size(),
+              v[v.size() / 2] / 1000.0, v[v.size() * 99 / 100] / 1000.0);
+}
+
+void idle_workers_cpu() {
+  broker_process b{""};
+  std::vector<zmq::socket_t> sockets;
+  for (int i = 0; i < 1000; ++i) {
+    sockets.emplace_back(ctx, zmq::socket_type::dealer);
+    sockets.back().set(zmq::sockopt::linger, 0);
+    sockets.back().connect("tcp://127.0.0.1:" + std::to_string(b.workers));
+    send(sockets.back(), {"init", "group1", "env=c", "", "description=idle"});
+  }
+  auto pinger = [&](std::chrono::seconds duration) {
+    auto end = clock_type::now() + duration;
+    frames m;
+    while (clock_type::now() < end) {
+      auto round = clock_type::now();
+      for (std::size_t i = 0; i < sockets.size(); ++i) {
+        send(sockets[i], {"ping"});
+        while (true) {
+          zmq::pollitem_t item{static_cast<void*>(sockets[i]), 0, ZMQ_POLLIN, 0};
+          if (zmq::poll(&item, 1, 0ms) <= 0)
+            break;
+          std::vector<zmq::message_t> parts;
+          (void) zmq::recv_multipart(sockets[i], std::back_inserter(parts));
+        }
+        // Spread the 1000 pings over the second, as independent workers would.
+        std::this_thread::sleep_until(round + (i + 1) * 1ms);
+      }
+    }
+  };
+  pinger(2s); // all registered
+  auto cpu0 = b.cpu_seconds();
+  auto t0 = clock_type::now();
+  pinger(10s);
+  auto cpu = b.cpu_seconds() - cpu0;
+  auto wall = std::chrono::duration<double>(clock_type::now() - t0).count();
+  std::printf("  1000 idle workers pinging at 1 s: broker CPU %.1f %% of one core (%.2f s over %.1f s)\n",
+              100.0 * cpu / wall, cpu, wall);
+}
+
+void queued_rss(long jobs) {
+  broker_process b{""};
+  zmq::socket_t w{ctx, zmq::socket_type::dealer};
+  w.set(zmq::sockopt::linger, 0);
+  w.connect("tcp://127.0.0.1:" + std::to_string(b.workers));
+  send(w, {"init", "group1", "env=c", "", "description=busy"});
+  std::this_thread::sleep_for(200ms);
+  auto rss0 = b.rss_kib();
+  zmq::socket_t c{ctx, zmq::socket_type::dealer};
+  c.set(zmq::sockopt::linger, 0);
+  c.set(zmq::sockopt::sndhwm, 0);
+  c.set(zmq::sockopt::rcvhwm, 0);
+  c.connect("tcp://127.0.0.1:" + std::to_string(b.clients));
+  frames reply;
+  long accepts = 0;
+  for (long i = 0; i < jobs; ++i) {
+    auto id = "student_" + std::to_string(i);
+    send(c, {"eval", id, "hwgroup=group1", "env=c", "", "http://api.example/v1/worker-files/submission-archive/student/" + id,
+             "http://api.example/v1/worker-files/result/student/" + id});
+    while (recv(c, reply, 0))
+      accepts += reply[0] == "accept";
+    if (i % 1000 == 0)
+      send(w, {"ping"});
+  }
+  auto end = clock_type::now() + 60s;
+  while (accepts < jobs && clock_type::now() < end)
+    if (recv(c, reply, 100))
+      accepts += reply[0] == "accept";
+  std::printf("  %ld queued jobs (%ld accepted): broker RSS %.1f MB (%.1f MB before)\n", jobs - 1, accepts,
+              b.rss_kib() / 1024.0, rss0 / 1024.0);
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  long jobs = argc > 1 ? std::stol(argv[1]) : 20000;
+  int k = argc > 2 ? std::stoi(argv[2]) : 4;
+  std::signal(SIGPIPE, SIG_IGN);
+  std::printf("broker bench: %ld jobs, %d instant workers, client window 64\n", jobs, k);
+  double limit = 0, ours = 0, journaled = 0;
+  {
+    forwarder f;
+    limit = throughput(f.client_port, f.worker_port, k, jobs);
+  }
+  std::printf("  zero-logic ZeroMQ forwarder (transport limit): %.0f jobs/s\n", limit);
+  {
+    broker_process b{""};
+    ours = throughput(b.clients, b.workers, k, jobs);
+  }
+  std::printf("  recodex-broker, journal off: %.0f jobs/s = %.2f of the limit\n", ours, ours / limit);
+  {
+    auto journal = "/tmp/broker-bench-" + std::to_string(::getpid()) + ".journal";
+    ::unlink(journal.c_str());
+    broker_process b{"journal: " + journal + "\n"};
+    journaled = throughput(b.clients, b.workers, k, jobs);
+    ::unlink(journal.c_str());
+  }
+  std::printf("  recodex-broker, journal on (fsync per batch): %.0f jobs/s = %.2f of the limit\n", journaled,
+              journaled / limit);
+  {
+    broker_process b{""};
+    latency(b.clients, b.workers, 5000);
+  }
+  idle_workers_cpu();
+  queued_rss(100000);
+  return 0;
+}
