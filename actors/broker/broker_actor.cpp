@@ -41,6 +41,11 @@ time_point now() { return std::chrono::steady_clock::now(); }
 
 std::string job_tag(const std::string& id) { return "[job " + wire::printable(id) + "]"; }
 
+// ZeroMQ identities are binary (hex); native workers' ids are ours and readable.
+std::string worker_name(const std::string& id) {
+  return id.compare(0, 4, "caf:") == 0 ? id : wire::to_hex(id);
+}
+
 // -- perform: the only place that sends, monitors or logs decisions --
 
 struct performer {
@@ -57,7 +62,7 @@ struct performer {
   }
 
   void operator()(send_job& x) {
-    spdlog::debug("{} sent to worker {}", job_tag(x.assignment.job_id), wire::to_hex(x.assignment.worker_id));
+    spdlog::debug("{} sent to worker {}", job_tag(x.assignment.job_id), worker_name(x.assignment.worker_id));
     auto id = x.assignment.worker_id;
     to_worker(id, caf::make_message(std::move(x.assignment)));
   }
@@ -103,7 +108,7 @@ struct performer {
         spdlog::error("{} completion not journaled: {}", job_tag(x.job_id), r.error().message);
   }
   void operator()(forget_worker& x) {
-    spdlog::info("[worker {}] left the registry", wire::to_hex(x.worker_id));
+    spdlog::info("[worker {}] left the registry", worker_name(x.worker_id));
     if (st().core->knows_worker(x.worker_id))
       return; // replaced by a new record under the same id
     if (auto i = st().native.find(x.worker_id); i != st().native.end()) {
@@ -209,7 +214,7 @@ caf::behavior broker_behavior(broker_actor* self, std::shared_ptr<broker_actor_c
     // -- workers: the worker bridge or native workers --
     [=](worker_info& info) {
       info.id = worker_id_of(self, info.id);
-      spdlog::info("[worker {}] init hwgroup {}{}", wire::to_hex(info.id), info.hwgroup,
+      spdlog::info("[worker {}] init hwgroup {}{}", worker_name(info.id), info.hwgroup,
                    info.current_job.empty() ? "" : ", running " + info.current_job);
       auto out = self->state.core->on_worker_init(std::move(info), now());
       perform(self, out);
@@ -224,7 +229,7 @@ caf::behavior broker_behavior(broker_actor* self, std::shared_ptr<broker_actor_c
     },
     [=](worker_done& d) {
       auto id = worker_id_of(self, d.worker_id);
-      spdlog::info("{} done {} by worker {}", job_tag(d.done.job_id), to_string(d.done.status), wire::to_hex(id));
+      spdlog::info("{} done {} by worker {}", job_tag(d.done.job_id), to_string(d.done.status), worker_name(id));
       auto out = self->state.core->on_worker_done(id, std::move(d.done), now());
       perform(self, out);
     },
