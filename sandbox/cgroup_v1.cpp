@@ -40,6 +40,10 @@ public:
     return ok();
   }
 
+  std::vector<std::string> join_files() const override {
+    return {memory_ + "/tasks", pids_ + "/tasks", cpuacct_ + "/tasks"};
+  }
+
   result<void> add_process(pid_t pid) override {
     auto text = std::to_string(pid);
     for (const auto* dir : {&memory_, &pids_, &cpuacct_}) {

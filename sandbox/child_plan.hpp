@@ -18,6 +18,7 @@ namespace recodex::sandbox::detail {
 enum class child_step : std::uint32_t {
   wait_for_release,
   die_with_parent,
+  join_cgroups,      // index = position in child_plan::join_fds
   enter_netns,
   set_hostname,
   make_mounts_private,
@@ -88,11 +89,19 @@ struct init_report {
 constexpr std::uint32_t report_ready = 1;
 constexpr std::uint32_t report_ended = 2;
 
+constexpr std::size_t max_join_fds = 4;
+
 struct child_plan {
-  int release_fd = -1; // host -> init: one byte once the init sits in its cgroups
+  int release_fd = -1; // host -> init: one byte once the init sits in its cgroups (or, with
+                       // join_fds, once the host is committed); the init builds the root
+                       // meanwhile and forks the program only after it
   int failure_fd = -1; // child -> host: child_failure records; close-on-exec, so EOF = exec'd
   int report_fd = -1;  // init -> host: init_report records
   int start_fd = -1;   // host -> program: one byte lets it open its stdio and exec
+  // The box's cgroup `tasks` files (v1), opened by the host: the init writes "0" to each to move
+  // itself in, which skips the global lock a move by the host takes. None: the host moves it.
+  const int* join_fds = nullptr;
+  std::size_t join_count = 0;
   int netns_fd = -1;   // the box's empty network namespace to enter; -1 = keep the host's
   const char* hostname = "box";
   const char* new_root = nullptr;     // staging directory; a tmpfs is mounted on it

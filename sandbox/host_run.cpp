@@ -5,10 +5,13 @@
 //   host              --start---->  program (PID 2), parked before its stdio and exec
 //   init, program     --failure-->  host   {step, index, errno}; close-on-exec, EOF = exec'd
 //   init              --report--->  host   "ready", then the program's wait status ("ended")
-// prepare() creates the box's cgroups with the run's limits, clones the init with the namespaces,
-// moves it into the cgroups and only then releases it. The init builds the root, pivots into it
-// and clones the program, which drops to the box uid, applies rlimits and seccomp and parks on
-// the start pipe; the init reports "ready". All of that can overlap with the caller's own work.
+// prepare() creates the box's cgroups with the run's limits and clones the init with the
+// namespaces. On v1 the init first moves itself into the cgroups through their `tasks` files (a
+// thread moving itself needs no global lock; the host writing cgroup.procs would wait for an RCU
+// grace period, milliseconds on a busy machine); otherwise the host moves it. The init builds the
+// root and pivots into it; once released, it clones the program, which thus starts inside the
+// cgroups, drops to the box uid, applies rlimits and seccomp and parks on the start pipe; the
+// init reports "ready". All of that can overlap with the caller's own work.
 // run() waits for "ready", hands the box directory to the box user, restarts the cgroup's
 // accounting and writes the start byte: the program opens its stdio and execs. The host waits on
 // a pidfd and the pipes with poll, reading the cgroup's CPU time at adaptive intervals (the
@@ -331,6 +334,22 @@ result<prepared_run> prepare(const box& b, const run_options& options) {
   if (auto set = ps.group->set_limits(limits); !set)
     return give_up(set.error().message);
 
+  // On v1 the init moves itself into the cgroups (see cgroup::join_files); else the host does.
+  fd_guard joins[max_join_fds];
+  int join_fds[max_join_fds];
+  std::size_t join_count = 0;
+  for (const auto& path : ps.group->join_files()) {
+    if (join_count == max_join_fds)
+      break;
+    int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0)
+      return give_up(errno_error(errno, "cannot open", path).message);
+    joins[join_count].reset(fd);
+    join_fds[join_count++] = fd;
+  }
+  plan.join_fds = join_fds;
+  plan.join_count = join_count;
+
   fd_guard release_r, failure_w, report_w, start_r;
   if (auto p = make_pipe(release_r, ps.release_w, false); !p)
     return give_up(p.error().message);
@@ -364,10 +383,13 @@ result<prepared_run> prepare(const box& b, const run_options& options) {
   failure_w.reset();
   report_w.reset();
   start_r.reset();
+  for (auto& join : joins)
+    join.reset();
   ps.pidfd.reset(static_cast<int>(::syscall(SYS_pidfd_open, static_cast<pid_t>(pid), 0)));
   if (ps.pidfd.fd < 0)
     ps.host_failure = errno_error(errno, "cannot open pidfd of", "the box init").message;
-  else if (auto joined = ps.group->add_process(static_cast<pid_t>(pid)); !joined)
+  else if (auto joined = join_count ? ok() : ps.group->add_process(static_cast<pid_t>(pid));
+           !joined)
     ps.host_failure = joined.error().message;
   else if (char go = 1; ::write(ps.release_w.fd, &go, 1) != 1)
     ps.host_failure = errno_error(errno, "cannot release", "the box init").message;

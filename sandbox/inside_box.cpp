@@ -208,21 +208,21 @@ void empty_namespace() {
 } // namespace
 
 void inside_box_init(const child_plan& plan) {
-  int keep[5] = {plan.release_fd, plan.failure_fd, plan.report_fd, plan.netns_fd, plan.start_fd};
-  sort_small(keep, 5);
-  if (!close_other_fds(keep, 5))
+  int keep[5 + max_join_fds] = {plan.release_fd, plan.failure_fd, plan.report_fd, plan.netns_fd,
+                                 plan.start_fd};
+  int kept = 5;
+  for (std::size_t i = 0; i < plan.join_count && i < max_join_fds; ++i)
+    keep[kept++] = plan.join_fds[i];
+  sort_small(keep, kept);
+  if (!close_other_fds(keep, kept))
     fail(plan, child_step::close_fds);
   hide_host_identity(plan);
-
-  // Wait until the host has put us into the box's cgroups; EOF means the host gave up.
-  char go = 0;
-  ssize_t got;
-  do
-    got = ::read(plan.release_fd, &go, 1);
-  while (got < 0 && errno == EINTR);
-  if (got != 1)
-    fail(plan, child_step::wait_for_release);
-  ::close(plan.release_fd);
+  // Into the box's cgroups first, so everything below is charged there.
+  for (std::size_t i = 0; i < plan.join_count; ++i) {
+    if (::write(plan.join_fds[i], "0", 1) != 1)
+      fail(plan, child_step::join_cgroups, static_cast<std::uint32_t>(i));
+    ::close(plan.join_fds[i]);
+  }
 
   if (::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0)
     fail(plan, child_step::die_with_parent);
@@ -249,6 +249,19 @@ void inside_box_init(const child_plan& plan) {
   if (::mount(nullptr, "/", nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV,
               nullptr) != 0)
     fail(plan, child_step::remount_root_read_only);
+
+  // Only now wait until the host has put us into the box's cgroups (EOF: the host gave up). The
+  // root is built meanwhile: moving a process into a v1 cgroup can wait for an RCU grace period
+  // (milliseconds on a busy machine), and only the program needs the limits and accounting, so
+  // it must be forked after the move, not the root.
+  char go = 0;
+  ssize_t got;
+  do
+    got = ::read(plan.release_fd, &go, 1);
+  while (got < 0 && errno == EINTR);
+  if (got != 1)
+    fail(plan, child_step::wait_for_release);
+  ::close(plan.release_fd);
 
   // A raw clone, not fork(): glibc's fork runs atfork handlers and takes locks the copied
   // host may hold.
@@ -292,6 +305,7 @@ std::string_view to_string(child_step step) {
   switch (step) {
     case child_step::wait_for_release: return "wait for release";
     case child_step::die_with_parent: return "set parent-death signal";
+    case child_step::join_cgroups: return "join cgroups";
     case child_step::enter_netns: return "enter network namespace";
     case child_step::set_hostname: return "set hostname";
     case child_step::make_mounts_private: return "make mounts private";
