@@ -2,7 +2,8 @@
 // evals (window 64), against recodex-broker (journal off and on) and against a zero-logic
 // ZeroMQ forwarder measured in the same run (printed as a ratio); p50/p99 latency from eval to
 // the worker's receipt at window 1; broker CPU with 1000 idle workers pinging at 1 s; broker
-// RSS with 100 000 queued jobs. Usage: broker_bench [jobs=20000] [workers=4]
+// RSS with 100 000 queued jobs. Usage: broker_bench [jobs=20000] [workers=4] [only: throughput|
+// latency|idle|rss]
 #include <zmq.hpp>
 #include <zmq_addon.hpp>
 
@@ -340,9 +341,12 @@ void queued_rss(long jobs) {
 int main(int argc, char** argv) {
   long jobs = argc > 1 ? std::stol(argv[1]) : 20000;
   int k = argc > 2 ? std::stoi(argv[2]) : 4;
+  std::string only = argc > 3 ? argv[3] : "";
+  auto wanted = [&](const char* part) { return only.empty() || only == part; };
   std::signal(SIGPIPE, SIG_IGN);
   std::printf("broker bench: %ld jobs, %d instant workers, client window 64\n", jobs, k);
   double limit = 0, ours = 0, journaled = 0;
+  if (wanted("throughput")) {
   {
     forwarder f;
     limit = throughput(f.client_port, f.worker_port, k, jobs);
@@ -362,11 +366,14 @@ int main(int argc, char** argv) {
   }
   std::printf("  recodex-broker, journal on (fsync per batch): %.0f jobs/s = %.2f of the limit\n", journaled,
               journaled / limit);
-  {
+  }
+  if (wanted("latency")) {
     broker_process b{""};
     latency(b.clients, b.workers, 5000);
   }
-  idle_workers_cpu();
-  queued_rss(100000);
+  if (wanted("idle"))
+    idle_workers_cpu();
+  if (wanted("rss"))
+    queued_rss(100000);
   return 0;
 }
