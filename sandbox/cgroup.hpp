@@ -64,6 +64,8 @@ public:
   virtual cgroup_version version() const = 0;
   // Creates `name` below the driver's parent group, removing a stale one left by a crash.
   virtual result<std::unique_ptr<cgroup>> create(const std::string& name) = 0;
+  // Kills the members of `name` and removes it, if it exists (a group left by a crash).
+  virtual result<void> remove_stale(const std::string& name) = 0;
   virtual std::string describe() const = 0;
 };
 

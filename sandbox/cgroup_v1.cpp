@@ -169,11 +169,8 @@ public:
       auto parent = *roots[i] + "/" + parent_;
       RECODEX_TRY_VOID(make_dir(parent));
       dirs[i] = parent + "/" + name;
-      if (exists(dirs[i])) { // left behind by a crashed run of this box
-        kill_members(dirs[i]);
-        RECODEX_TRY_VOID(remove_group_dir(dirs[i]));
-      }
     }
+    RECODEX_TRY_VOID(remove_stale(name));
     for (int i = 0; i < 3; ++i) {
       if (::mkdir(dirs[i].c_str(), 0755) != 0) {
         int err = errno;
@@ -186,6 +183,17 @@ public:
     if (auto opened = group->open_accounting(); !opened)
       return opened.error(); // the group's destructor removes it again
     return std::unique_ptr<cgroup>{std::move(group)};
+  }
+
+  result<void> remove_stale(const std::string& name) override {
+    for (const auto* root : {&roots_.memory, &roots_.pids, &roots_.cpuacct}) {
+      auto dir = *root + "/" + parent_ + "/" + name;
+      if (exists(dir)) {
+        kill_members(dir);
+        RECODEX_TRY_VOID(remove_group_dir(dir));
+      }
+    }
+    return ok();
   }
 
   std::string describe() const override {

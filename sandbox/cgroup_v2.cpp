@@ -136,15 +136,21 @@ public:
       prepared_ = true;
     }
     auto dir = parent + "/" + name;
+    RECODEX_TRY_VOID(remove_stale(name));
+    if (::mkdir(dir.c_str(), 0755) != 0)
+      return errno_error(errno, "cannot create cgroup", dir);
+    return std::unique_ptr<cgroup>{new cgroup_v2(dir)};
+  }
+
+  result<void> remove_stale(const std::string& name) override {
+    auto dir = mount_ + "/" + parent_ + "/" + name;
     if (exists(dir)) {
       if (exists(dir + "/cgroup.kill"))
         (void) write_text(dir + "/cgroup.kill", "1");
       kill_members(dir);
       RECODEX_TRY_VOID(remove_group_dir(dir));
     }
-    if (::mkdir(dir.c_str(), 0755) != 0)
-      return errno_error(errno, "cannot create cgroup", dir);
-    return std::unique_ptr<cgroup>{new cgroup_v2(dir)};
+    return ok();
   }
 
   std::string describe() const override {

@@ -17,6 +17,10 @@ struct box_runtime {
   int leftover_pidfd = -1;
   std::unique_ptr<cgroup> leftover_group;
   bool prepared = false;
+  // Runs alternate between two cgroup names, so a run's group can be created while the previous
+  // one is still being retired; the other name is swept once, in case a crash left it.
+  unsigned runs = 0;
+  bool swept = false;
 
   // Hands over a finished run's init (nothing but it is left in its namespaces) and cgroup.
   void keep_leftovers(pid_t init, int pidfd, std::unique_ptr<cgroup> group);

@@ -19,7 +19,8 @@
 // wall-time excess. When the program ends the init kills and reaps everything else in the
 // namespace and reports "ended": the box is empty, so run() reads the cgroup and returns without
 // waiting for the init's own exit (its namespace teardown); the box retires that init and its
-// cgroup at the next prepare() or when it is destroyed. Without "ended" (killed, failed) run()
+// cgroup at the next prepare(), after releasing the next init (runs alternate between two group
+// names for this), or when it is destroyed. Without "ended" (killed, failed) run()
 // waits for the init as before. The box directory goes back to its owner on every path.
 #include "sandbox/sandbox.hpp"
 
@@ -318,14 +319,20 @@ result<prepared_run> prepare(const box& b, const run_options& options) {
     return std::move(prepared);
   };
 
-  // The previous run's init has had the caller's time to finish its teardown.
-  if (auto retired = runtime.retire(); !retired)
-    return give_up(retired.error().message);
+  // The previous run's group has the other name: it is retired below, once this run's init is
+  // released, so the two overlap.
+  const std::string name = "box-" + std::to_string(b.id());
+  if (!runtime.swept) {
+    if (auto swept = driver->remove_stale(name + "b"); !swept)
+      return give_up(swept.error().message);
+    runtime.swept = true;
+  }
   {
-    auto created = driver->create("box-" + std::to_string(b.id()));
+    auto created = driver->create(runtime.runs % 2 ? name + "b" : name);
     if (!created)
       return give_up(created.error().message);
     ps.group = std::move(created.value());
+    ++runtime.runs;
   }
   cgroup_limits limits;
   limits.memory_bytes = options.memory_kib * 1024;
@@ -394,6 +401,9 @@ result<prepared_run> prepare(const box& b, const run_options& options) {
   else if (char go = 1; ::write(ps.release_w.fd, &go, 1) != 1)
     ps.host_failure = errno_error(errno, "cannot release", "the box init").message;
   ps.release_w.reset();
+  // The previous run's init has had the caller's time to finish its teardown.
+  if (auto retired = runtime.retire(); !retired && ps.host_failure.empty())
+    ps.host_failure = retired.error().message;
   return prepared;
 }
 
