@@ -104,6 +104,12 @@ caf::behavior worker_bridge(bridge_actor* self, socket_ptr socket, caf::actor br
         if (in.empty())
           continue;
         auto identity = std::move(in.front());
+        // The broker names native (CAF) workers "caf:..."; a ZeroMQ peer choosing such an
+        // identity could otherwise speak for one of them.
+        if (identity.compare(0, 4, "caf:") == 0) {
+          spdlog::warn("[worker {}] identity reserved for native workers: ignored", wire::printable(identity));
+          continue;
+        }
         wire::frames body(std::make_move_iterator(in.begin() + 1), std::make_move_iterator(in.end()));
         auto decoded = wire::decode_worker_message(identity, body);
         if (!decoded) {
