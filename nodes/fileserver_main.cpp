@@ -169,6 +169,14 @@ void log_effective_config(const filestore_config& c, const logging_config& l,
 } // namespace
 
 int main(int argc, char** argv) {
+  // Stop signals are taken by sigwait at the end. Block them before ANY thread starts (spdlog's
+  // periodic flusher, the server's threads), or one of those would take the default action.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
   options opts = parse_arguments(argc, argv);
 
   filestore_config config;
@@ -204,13 +212,6 @@ int main(int argc, char** argv) {
   for (const auto& w : warnings)
     log->warn("{}", w);
   raise_file_limit();
-
-  // Signals are taken by sigwait below; every thread started from here on inherits the mask.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
   auto server = recodex::http_file_server::start(config);
   if (!server) {
