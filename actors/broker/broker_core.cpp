@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <map>
 #include <ostream>
 #include <sstream>
 
@@ -474,9 +475,14 @@ void broker_core::lose_worker(const std::string& worker_id, time_point now, comm
   }
   for (auto& job : dead.own_queue)
     rehandle.push_back(std::move(job));
-  // single: queued jobs that only the dead worker could serve.
+  // single: queued jobs that only the dead worker could serve. Queued jobs mostly share a few
+  // header sets, so each distinct set is matched against the registry once.
+  std::map<header_list, bool> servable;
   for (auto i = queue_.begin(); i != queue_.end();) {
-    if (anyone_matches(i->request.headers)) {
+    auto known = servable.find(i->request.headers);
+    if (known == servable.end())
+      known = servable.emplace(i->request.headers, anyone_matches(i->request.headers)).first;
+    if (known->second) {
       ++i;
     } else {
       rehandle.push_back(std::move(*i));

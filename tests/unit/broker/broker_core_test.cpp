@@ -501,3 +501,14 @@ TEST_CASE("commands print readably", "[broker][core]") {
   CHECK(to_string(command{send_pong{std::string("\0", 1)}}) == R"(send_pong{"\x00"})");
   CHECK(to_string(queue_policy::multi) == "multi");
 }
+
+TEST_CASE("a worker death with a long queue keeps the jobs others can serve", "[broker][core][death]") {
+  auto core = with_workers(2);
+  for (int i = 0; i < 20000; ++i)
+    core.on_job(job("j" + std::to_string(i)), t0);
+  core.on_worker_ping("w2", t0 + 4s);
+  // j0 goes to the back of the queue: w2 is busy with j1.
+  CHECK(core.on_tick(t0 + 4s + 1ms) == commands{forget_worker{"w1"}, monitor("j0", "ABORTED")});
+  CHECK(core.stats().queued_jobs == 19999);
+  CHECK(core.stats().worker_count == 1);
+}
