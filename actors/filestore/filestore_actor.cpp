@@ -81,7 +81,10 @@ filestore_actor::behavior_type filestore(filestore_pointer self,
 
 filestore_actor spawn_filestore(caf::actor_system& system,
                                 std::shared_ptr<storage::data_store> store) {
-  return system.spawn<caf::detached>(filestore, std::move(store));
+  // Not detached: CAF 0.17's actor_system destructor waits for a detached actor's object to be
+  // destroyed, and the middleman may still hold a reference to a published actor at that point,
+  // so shutdown could hang. Requests are short (one fsync or one git commit).
+  return system.spawn(filestore, std::move(store));
 }
 
 } // namespace recodex

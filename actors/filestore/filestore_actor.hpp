@@ -1,7 +1,7 @@
 // The file-store actor: the CAF face of storage/ for other actors and for remote nodes (CLI,
 // workers, tools) that reach it through the middleman. It owns nothing but a shared data_store;
-// the HTTP front (http_server.hpp) serves the same store to HTTP clients. It never blocks the
-// scheduler: it runs detached because git and disk work may take a while.
+// the HTTP front (http_server.hpp) serves the same store to HTTP clients, and carries the bulk
+// traffic; requests here are small (one blob, one git commit).
 // Failures are answered as caf::error of category "recodex" (messages/caf_error.hpp).
 #pragma once
 
