@@ -19,6 +19,7 @@ for tool in wrk nginx "$server_bin"; do
 done
 
 work=$(mktemp -d /tmp/recodex-bench-fileserver-XXXXXX)
+chmod 755 "$work" # nginx workers run as www-data and must read the blobs
 server_pid="" nginx_pid=""
 cleanup() {
   [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
@@ -82,14 +83,30 @@ for _ in $(seq 100); do
   sleep 0.05
 done
 
+# Both servers must answer 200 with the whole blob before anything is measured.
+check_served() { # url expected-size
+  local got
+  got=$(curl -s -o /dev/null -w '%{http_code} %{size_download}' "$1")
+  [ "$got" = "200 $2" ] || { echo "bench: $1 answered '$got', expected '200 $2'" >&2; exit 2; }
+}
+
 requests_per_second() { # url
-  wrk -t"$threads" -c"$connections" -d"$duration" --latency "$1" | awk '/Requests\/sec/ {print $2}'
+  local out
+  out=$(wrk -t"$threads" -c"$connections" -d"$duration" "$1")
+  if grep -q "Non-2xx" <<<"$out"; then
+    echo "bench: $1 gave non-2xx answers under load:" >&2
+    echo "$out" >&2
+    exit 2
+  fi
+  awk '/Requests\/sec/ {print $2}' <<<"$out"
 }
 
 echo "bench/fileserver: wrk -t$threads -c$connections -d$duration, $(nproc) cores, keep-alive"
 printf '%-8s %14s %14s %8s\n' size "ours req/s" "nginx req/s" ratio
 for size in 4096 1048576; do
   sha=${blob[$size]}
+  check_served "$url/v1/worker-files/exercise-file/$sha" "$size"
+  check_served "http://127.0.0.1:$nginx_port/tasks/${sha:0:1}/$sha" "$size"
   ours=$(requests_per_second "$url/v1/worker-files/exercise-file/$sha")
   theirs=$(requests_per_second "http://127.0.0.1:$nginx_port/tasks/${sha:0:1}/$sha")
   label=$([ "$size" = 4096 ] && echo 4KiB || echo 1MiB)
