@@ -82,6 +82,7 @@ struct rlimit_op {
 struct init_report {
   std::uint32_t kind = 0;       // 1 = the root is ready and the program forked; 2 = it ended
   std::int32_t wait_status = 0; // kind 2
+  std::uint64_t init_cpu_ns = 0; // kind 1: CPU the init spent on set-up, charged to the cgroup
   std::int64_t max_rss_kib = 0;  // kind 2: from the program's rusage
   std::int64_t csw_voluntary = 0;
   std::int64_t csw_forced = 0;

@@ -25,6 +25,7 @@
 #include "sandbox/sandbox.hpp"
 
 #include "sandbox/cgroup.hpp"
+#include "sandbox/cgroup_common.hpp"
 #include "sandbox/host_box_runtime.hpp"
 #include "sandbox/host_box_dir.hpp"
 #include "sandbox/host_files.hpp"
@@ -169,6 +170,8 @@ struct run_state {
   child_failure failure{};
   bool failed = false;
   bool got_ready = false;
+  init_report ready{};
+  clock_type::time_point ready_at{};
   init_report ended{};
   bool got_ended = false;
   clock_type::time_point ended_at{};
@@ -186,8 +189,10 @@ void drain_failures(int fd, run_state& st) {
 void drain_reports(int fd, run_state& st) {
   init_report report;
   while (::read(fd, &report, sizeof report) == static_cast<ssize_t>(sizeof report)) {
-    if (report.kind == report_ready) {
+    if (report.kind == report_ready && !st.got_ready) {
       st.got_ready = true;
+      st.ready = report;
+      st.ready_at = clock_type::now();
     } else if (report.kind == report_ended && !st.got_ended) {
       st.ended = report;
       st.got_ended = true;
@@ -246,6 +251,14 @@ struct prepared_state {
   // object is moved while a run is prepared.
   box_runtime* runtime = nullptr;
   unsigned uid = 0, gid = 0;
+  // Eager (the cold run(box, options)): the box directory is handed over and the start byte
+  // written right after the release, so the program execs as soon as it is ready, without two
+  // more round trips through the host. The set-up is then inside the accounting: the init's own
+  // CPU is subtracted, as it reports it, and the wall time counts from its "ready".
+  bool eager = false;
+  bool dir_given = false;
+  uid_t dir_uid = 0;
+  gid_t dir_gid = 0;
   run_options options;
   std::unique_ptr<plan_storage> storage;
   std::unique_ptr<cgroup> group;
@@ -294,7 +307,9 @@ prepared_run::prepared_run(prepared_run&&) noexcept = default;
 prepared_run& prepared_run::operator=(prepared_run&&) noexcept = default;
 prepared_run::~prepared_run() = default;
 
-result<prepared_run> prepare(const box& b, const run_options& options) {
+namespace detail {
+
+result<prepared_run> prepare_run(const box& b, const run_options& options, bool eager) {
   box_runtime& runtime = runtime_of(b);
   if (runtime.prepared)
     return make_error(errc::conflict,
@@ -308,6 +323,7 @@ result<prepared_run> prepare(const box& b, const run_options& options) {
   ps.runtime = &runtime;
   ps.uid = b.uid();
   ps.gid = b.gid();
+  ps.eager = eager;
   runtime.prepared = true;
   ps.options = options;
   ps.storage = std::move(storage);
@@ -377,6 +393,16 @@ result<prepared_run> prepare(const box& b, const run_options& options) {
     plan.netns_fd = netns.value();
   }
 
+  if (eager) {
+    struct stat box_st {};
+    ::stat(options.box_dir.c_str(), &box_st);
+    ps.dir_uid = box_st.st_uid;
+    ps.dir_gid = box_st.st_gid;
+    ps.dir_given = true; // run() gives it back, even after a partial hand-over
+    if (auto given = chown_tree(options.box_dir, ps.uid, ps.gid); !given)
+      return give_up(given.error().message);
+  }
+
   unsigned long flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | SIGCHLD;
   // A raw clone behaves like fork here (no new stack) but skips glibc's atfork machinery.
   long pid = ::syscall(SYS_clone, flags, nullptr, nullptr, nullptr, 0);
@@ -401,14 +427,25 @@ result<prepared_run> prepare(const box& b, const run_options& options) {
   else if (char go = 1; ::write(ps.release_w.fd, &go, 1) != 1)
     ps.host_failure = errno_error(errno, "cannot release", "the box init").message;
   ps.release_w.reset();
+  if (eager && ps.host_failure.empty()) {
+    if (char go = 1; ::write(ps.start_w.fd, &go, 1) != 1)
+      ps.host_failure = errno_error(errno, "cannot start", "the program").message;
+    ps.start_w.reset();
+  }
   // The previous run's init has had the caller's time to finish its teardown.
   if (auto retired = runtime.retire(); !retired && ps.host_failure.empty())
     ps.host_failure = retired.error().message;
   return prepared;
 }
 
+} // namespace detail
+
+result<prepared_run> prepare(const box& b, const run_options& options) {
+  return prepare_run(b, options, false);
+}
+
 result<run_result> run(const box& b, const run_options& options) {
-  RECODEX_TRY(prepared, prepare(b, options));
+  RECODEX_TRY(prepared, prepare_run(b, options, true));
   return run(std::move(prepared));
 }
 
@@ -420,6 +457,7 @@ result<run_result> run(prepared_run&& prepared) {
   prepared_state& ps = *state;
   const run_options& options = ps.options;
   run_state& st = ps.st;
+  box_dir_owner owner{options.box_dir, ps.dir_uid, ps.dir_gid, ps.dir_given};
   if (!ps.host_failure.empty()) {
     ps.kill_box();
     return failed_run(ps.host_failure);
@@ -458,7 +496,7 @@ result<run_result> run(prepared_run&& prepared) {
   // The set-up normally finished while the caller was busy; a box that cannot build its root in
   // this long is broken.
   const auto setup_deadline = clock_type::now() + std::chrono::seconds(30);
-  while (!st.got_ready && !st.failed && host_failure.empty()) {
+  while (!ps.eager && !st.got_ready && !st.failed && host_failure.empty()) {
     if (clock_type::now() >= setup_deadline) {
       host_failure = "the box did not finish its set-up within 30 s";
       break;
@@ -467,10 +505,11 @@ result<run_result> run(prepared_run&& prepared) {
       break;
   }
 
-  struct stat box_st {};
-  ::stat(options.box_dir.c_str(), &box_st);
-  box_dir_owner owner{options.box_dir, box_st.st_uid, box_st.st_gid};
-  if (host_failure.empty() && st.got_ready && !st.failed) {
+  if (!ps.eager && host_failure.empty() && st.got_ready && !st.failed) {
+    struct stat box_st {};
+    ::stat(options.box_dir.c_str(), &box_st);
+    owner.uid = box_st.st_uid;
+    owner.gid = box_st.st_gid;
     owner.armed = true;
     if (auto given = chown_tree(options.box_dir, ps.uid, ps.gid); !given)
       host_failure = given.error().message;
@@ -484,7 +523,9 @@ result<run_result> run(prepared_run&& prepared) {
   // When the host killed the box, its wall time ends there, not after the namespace teardown.
   std::optional<clock_type::time_point> killed_at;
 
-  if (!host_failure.empty() || st.failed || !st.got_ready) {
+  // The init's set-up CPU, when it is inside the accounting (eager).
+  auto setup_cpu = [&] { return ps.eager && st.got_ready ? st.ready.init_cpu_ns : 0; };
+  if (!host_failure.empty() || st.failed || (!ps.eager && !st.got_ready)) {
     ps.kill_box();
   } else {
     const std::uint64_t cpu_kill_ns =
@@ -502,7 +543,7 @@ result<run_result> run(prepared_run&& prepared) {
       }
       if (cpu_kill_ns) {
         auto used = ps.group->cpu_ns();
-        std::uint64_t cpu = used ? used.value() : 0;
+        std::uint64_t cpu = used ? since(used.value(), setup_cpu()) : 0;
         if (cpu >= cpu_kill_ns) {
           seen.killed_by_host = kill_reason::cpu_time;
           killed_at = clock_type::now();
@@ -553,12 +594,14 @@ result<run_result> run(prepared_run&& prepared) {
 
   run_result r;
   if (used) {
-    seen.cpu_ns = used.value().cpu_ns;
+    seen.cpu_ns = since(used.value().cpu_ns, setup_cpu());
     seen.oom_kills = used.value().oom_kills;
     r.memory_kib = used.value().memory_peak_bytes / 1024;
   }
+  const auto from = ps.eager && st.got_ready ? st.ready_at : started;
   seen.wall_ns = static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(std::max(finished, started) - started)
+      std::chrono::duration_cast<std::chrono::nanoseconds>(
+          std::max(finished, from) - from)
           .count());
   seen.payload_reported = st.got_ended;
   seen.wait_status = st.ended.wait_status;

@@ -182,6 +182,14 @@ bool install_fd(int fd, int target) {
   fail(plan, child_step::exec);
 }
 
+std::uint64_t own_cpu_ns() {
+  struct timespec ts;
+  if (::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) != 0)
+    return 0;
+  return static_cast<std::uint64_t>(ts.tv_sec) * 1000000000ULL +
+         static_cast<std::uint64_t>(ts.tv_nsec);
+}
+
 // The init is a copy of the host: blank the host's command line and environment in this copy
 // and rename it, so /proc/1/{cmdline,environ,comm,status} inside the box show nothing of the host.
 void hide_host_identity(const child_plan& plan) {
@@ -275,6 +283,7 @@ void inside_box_init(const child_plan& plan) {
   ::close(plan.start_fd);
   init_report ready;
   ready.kind = report_ready;
+  ready.init_cpu_ns = own_cpu_ns();
   (void) !::write(plan.report_fd, &ready, sizeof ready);
 
   // Reap everything; when the program itself ends, empty the namespace, report and exit.

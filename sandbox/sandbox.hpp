@@ -18,10 +18,14 @@
 
 namespace recodex::sandbox {
 
+class prepared_run;
+
 namespace detail {
 struct box_runtime;
 struct prepared_state;
 box_runtime& runtime_of(const box& b);
+// prepare() and the cold run(box, options) share it; `eager` starts the program unprompted.
+result<prepared_run> prepare_run(const box& b, const run_options& options, bool eager);
 } // namespace detail
 
 // Where boxes keep their lock files and staging roots, and which ids and uids they take.
@@ -133,7 +137,7 @@ public:
   ~prepared_run();
 
 private:
-  friend result<prepared_run> prepare(const box&, const run_options&);
+  friend result<prepared_run> detail::prepare_run(const box&, const run_options&, bool);
   friend result<run_result> run(prepared_run&&);
   explicit prepared_run(std::unique_ptr<detail::prepared_state> state);
   std::unique_ptr<detail::prepared_state> state_;
