@@ -22,6 +22,9 @@
 // cgroup at the next prepare(), after releasing the next init (runs alternate between two group
 // names for this), or when it is destroyed. Without "ended" (killed, failed) run()
 // waits for the init as before. The box directory goes back to its owner on every path.
+// The cold run(box, options) prepares eagerly: the directory is handed over and the start byte
+// written right after the release, so the program execs as soon as it is parked; the set-up is
+// then inside the accounting, and the init's own CPU (sent with "ready") is subtracted.
 #include "sandbox/sandbox.hpp"
 
 #include "sandbox/cgroup.hpp"
