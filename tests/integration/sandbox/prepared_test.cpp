@@ -115,3 +115,50 @@ TEST_CASE("a dropped prepared run and a finished box leave no process or cgroup"
   } // the box retires the last run's init and cgroup
   CHECK_FALSE(group_exists(id));
 }
+
+TEST_CASE("a prepared run enforces the CPU limit and reports only the program's time",
+          "[sandbox][prepared][root]") {
+  REQUIRE_SANDBOX_HOST();
+  temp_box box;
+  auto leased = acquire_box();
+  REQUIRE(leased);
+  auto options = program({compile(box, "programs/cpu_loop.c", "loop"), "1.0"});
+  options.box_dir = box.dir;
+  options.time_s = 0.5;
+  auto prepared = prepare(leased.value(), options);
+  REQUIRE(prepared);
+  auto r = run(std::move(prepared.value()));
+  REQUIRE(r);
+  CHECK(r.value().result == status::timed_out);
+  CHECK(r.value().message == "Time limit exceeded");
+  CHECK(r.value().time_s >= 0.5);
+  CHECK(r.value().time_s <= 0.6);
+
+  // A loop that stops by itself at 0.3 s of its own CPU is reported at that figure.
+  options.argv.back() = "0.3";
+  options.time_s = 2;
+  auto again = prepare(leased.value(), options);
+  REQUIRE(again);
+  auto ok = run(std::move(again.value()));
+  REQUIRE(ok);
+  CHECK(ok.value().result == status::ok);
+  CHECK(ok.value().time_s >= 0.3);
+  CHECK(ok.value().time_s < 0.32);
+}
+
+TEST_CASE("a prepared run that cannot exec its program is XX and names the step",
+          "[sandbox][prepared][root]") {
+  REQUIRE_SANDBOX_HOST();
+  temp_box box;
+  auto leased = acquire_box();
+  REQUIRE(leased);
+  auto options = program({"/box/nothing-here"});
+  options.box_dir = box.dir;
+  auto prepared = prepare(leased.value(), options);
+  REQUIRE(prepared);
+  auto r = run(std::move(prepared.value()));
+  REQUIRE(r);
+  CHECK(r.value().result == status::internal_error);
+  CHECK(r.value().message.find("execute program /box/nothing-here") != std::string::npos);
+  CHECK(box_owned_processes() == 0);
+}
