@@ -14,6 +14,9 @@ public:
   temp_directory& operator=(const temp_directory&) = delete;
 
   const std::filesystem::path& path() const { return path_; }
+  std::filesystem::path operator/(const std::filesystem::path& child) const {
+    return path_ / child;
+  }
 
 private:
   std::filesystem::path path_;

@@ -1,6 +1,7 @@
-// A fresh directory per test under $TMPDIR (or /tmp), erased with everything in it at the end
-// of the test, plus small file helpers the storage tests share.
+// The temporary directory of tests/harness plus small file helpers the storage tests share.
 #pragma once
+
+#include "tests/harness/temp_directory.hpp"
 
 #include <cstdlib>
 #include <filesystem>
@@ -13,31 +14,8 @@
 
 namespace recodex::storage::testing {
 
-class temp_directory {
-public:
-  temp_directory() {
-    const char* base = std::getenv("TMPDIR");
-    std::string pattern = std::string{base != nullptr && *base != '\0' ? base : "/tmp"} +
-                          "/recodex-storage-test-XXXXXX";
-    if (::mkdtemp(pattern.data()) == nullptr)
-      throw std::runtime_error("mkdtemp failed for " + pattern); // tests only
-    path_ = pattern;
-  }
-  ~temp_directory() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  temp_directory(const temp_directory&) = delete;
-  temp_directory& operator=(const temp_directory&) = delete;
-
-  const std::filesystem::path& path() const { return path_; }
-  std::filesystem::path operator/(const std::filesystem::path& child) const {
-    return path_ / child;
-  }
-
-private:
-  std::filesystem::path path_;
-};
+// The project-wide temporary directory of the test support library.
+using recodex::testing::temp_directory;
 
 inline std::string read_whole_file(const std::filesystem::path& file) {
   std::ifstream in{file, std::ios::binary};
