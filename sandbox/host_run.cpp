@@ -533,13 +533,15 @@ result<run_result> run(prepared_run&& prepared) {
   } else {
     const std::uint64_t cpu_kill_ns =
         seen.time_limit_ns ? seen.time_limit_ns + to_ns(options.extra_time_s) : 0;
-    const auto wall_deadline =
-        started + std::chrono::nanoseconds(seen.wall_limit_ns + to_ns(options.extra_time_s));
+    const auto wall_allowed =
+        std::chrono::nanoseconds(seen.wall_limit_ns + to_ns(options.extra_time_s));
     const long cpus = std::max(1L, ::sysconf(_SC_NPROCESSORS_ONLN));
     const long parallel = options.processes ? std::min<long>(cpus, *options.processes) : cpus;
     while (!st.got_ended) {
       int timeout_ms = -1;
       auto now = clock_type::now();
+      // The program's wall time starts at the start byte, or (eager) at the init's "ready".
+      const auto wall_deadline = (ps.eager && st.got_ready ? st.ready_at : started) + wall_allowed;
       if (seen.wall_limit_ns) {
         auto left = std::chrono::duration_cast<std::chrono::milliseconds>(wall_deadline - now);
         timeout_ms = static_cast<int>(std::max<long long>(0, left.count() + 1));
