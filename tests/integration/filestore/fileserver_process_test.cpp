@@ -3,7 +3,7 @@
 // the server's peak RSS watched, a clean exit on SIGTERM, and its config error reporting.
 #include "storage/sha1.hpp"
 #include "tests/harness/temp_directory.hpp"
-#include "tests/integration/filestore/http_client.hpp"
+#include "tests/harness/http_client.hpp"
 
 #include <catch2/catch.hpp>
 #include <cerrno>

@@ -5,7 +5,7 @@
 #include "actors/filestore/http_server.hpp"
 #include "storage/sha1.hpp"
 #include "tests/harness/temp_directory.hpp"
-#include "tests/integration/filestore/http_client.hpp"
+#include "tests/harness/http_client.hpp"
 
 #include <atomic>
 #include <catch2/catch.hpp>

@@ -1,4 +1,4 @@
-// A small blocking HTTP/1.1 client for the file server's integration tests (Beast inside
+// A small blocking HTTP/1.1 client for integration tests (Beast inside
 // http_client.cpp only, so the test files compile fast). Every socket has send and receive
 // timeouts, so a server that stops answering fails a test instead of hanging it.
 #pragma once

@@ -1,7 +1,7 @@
 // The test client: Beast's parser and serializer over a socket driven by a private io_context;
 // each operation runs with run_for(timeout), so a silent server turns into an exception
 // (a failed test) rather than a hung test run.
-#include "tests/integration/filestore/http_client.hpp"
+#include "tests/harness/http_client.hpp"
 
 #include "actors/filestore/basic_auth.hpp"
 
