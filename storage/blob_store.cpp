@@ -7,6 +7,7 @@
 #include "storage/blob_store.hpp"
 
 #include "storage/atomic_file.hpp"
+#include "storage/file_io.hpp"
 
 #include <cerrno>
 #include <fcntl.h>
@@ -22,7 +23,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr std::size_t copy_chunk_size = 64 * 1024;
 constexpr const char* incoming_dir_name = ".incoming";
 
 error bad_sha1(std::string_view text) {
@@ -181,34 +181,12 @@ result<blob_info> blob_store::put(std::string_view content,
 }
 
 result<blob_info> blob_store::put_file(const fs::path& source) const {
-  int fd = ::open(source.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return make_errno_error(errno, "cannot open " + source.string());
-  auto writer = begin_write();
-  if (!writer) {
-    ::close(fd);
-    return writer.error();
-  }
-  std::string buffer(copy_chunk_size, '\0');
-  for (;;) {
-    ssize_t got = ::read(fd, buffer.data(), buffer.size());
-    if (got < 0) {
-      if (errno == EINTR)
-        continue;
-      int saved = errno;
-      ::close(fd);
-      return make_errno_error(saved, "cannot read " + source.string());
-    }
-    if (got == 0)
-      break;
-    if (auto written = writer.value().write(buffer.data(), static_cast<std::size_t>(got));
-        !written) {
-      ::close(fd);
-      return written.error();
-    }
-  }
-  ::close(fd);
-  return writer.value().commit();
+  RECODEX_TRY(fd, open_for_reading(source));
+  RECODEX_TRY(writer, begin_write());
+  RECODEX_TRY_VOID(read_chunks(fd.get(), source, [&](std::string_view chunk) {
+    return writer.write(chunk);
+  }));
+  return writer.commit();
 }
 
 bool blob_store::contains(std::string_view sha1) const {
@@ -241,25 +219,11 @@ result<std::uint64_t> blob_store::size_of(std::string_view sha1) const {
 
 result<std::string> blob_store::read(std::string_view sha1) const {
   RECODEX_TRY(path, path_of(sha1));
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return make_errno_error(errno, "cannot open " + path.string());
   std::string content;
-  std::string buffer(copy_chunk_size, '\0');
-  for (;;) {
-    ssize_t got = ::read(fd, buffer.data(), buffer.size());
-    if (got < 0) {
-      if (errno == EINTR)
-        continue;
-      int saved = errno;
-      ::close(fd);
-      return make_errno_error(saved, "cannot read " + path.string());
-    }
-    if (got == 0)
-      break;
-    content.append(buffer.data(), static_cast<std::size_t>(got));
-  }
-  ::close(fd);
+  RECODEX_TRY_VOID(read_file_chunks(path, [&](std::string_view chunk) -> result<void> {
+    content.append(chunk);
+    return ok();
+  }));
   return content;
 }
 

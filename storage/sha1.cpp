@@ -3,18 +3,15 @@
 // always lowercase hex.
 #include "storage/sha1.hpp"
 
+#include "storage/file_io.hpp"
+
 #include <cassert>
-#include <cerrno>
 #include <cstdlib>
-#include <fcntl.h>
 #include <openssl/evp.h>
-#include <unistd.h>
 
 namespace recodex::storage {
 
 namespace {
-
-constexpr std::size_t file_chunk_size = 64 * 1024;
 
 bool is_hex_digit(char c) {
   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
@@ -85,25 +82,11 @@ std::string sha1_hex(std::string_view content) {
 }
 
 result<std::string> sha1_hex_of_file(const std::filesystem::path& file) {
-  int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return make_errno_error(errno, "cannot open " + file.string());
   sha1_hasher hasher;
-  std::string buffer(file_chunk_size, '\0');
-  for (;;) {
-    ssize_t got = ::read(fd, buffer.data(), buffer.size());
-    if (got < 0) {
-      if (errno == EINTR)
-        continue;
-      int saved = errno;
-      ::close(fd);
-      return make_errno_error(saved, "cannot read " + file.string());
-    }
-    if (got == 0)
-      break;
-    hasher.update(buffer.data(), static_cast<std::size_t>(got));
-  }
-  ::close(fd);
+  RECODEX_TRY_VOID(read_file_chunks(file, [&](std::string_view chunk) -> result<void> {
+    hasher.update(chunk);
+    return ok();
+  }));
   return hasher.finish();
 }
 

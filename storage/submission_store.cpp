@@ -6,6 +6,7 @@
 // than every file and directory of the submission.
 #include "storage/submission_store.hpp"
 
+#include "storage/file_io.hpp"
 #include "storage/names.hpp"
 
 #include <algorithm>
@@ -29,7 +30,6 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr const char* index_dir_name = "@index";
-constexpr std::size_t copy_chunk_size = 64 * 1024;
 
 // -- validation --
 
@@ -62,17 +62,6 @@ result<void> check_id(std::string_view what, std::string_view id) {
 
 // -- small file helpers --
 
-struct fd_closer {
-  int fd = -1;
-  explicit fd_closer(int descriptor) : fd(descriptor) {}
-  fd_closer(fd_closer&& other) noexcept : fd(std::exchange(other.fd, -1)) {}
-  fd_closer& operator=(fd_closer&&) = delete;
-  ~fd_closer() {
-    if (fd >= 0)
-      ::close(fd);
-  }
-};
-
 result<void> make_directories(const fs::path& dir) {
   std::error_code ec;
   fs::create_directories(dir, ec);
@@ -95,24 +84,21 @@ fs::path index_entry_path(const fs::path& submits, std::string_view submit_id) {
 // The place recorded for a submission (relative to submits/), nullopt when there is none.
 result<std::optional<std::string>> read_index(const fs::path& submits, std::string_view id) {
   auto entry = index_entry_path(submits, id);
-  fd_closer file{::open(entry.c_str(), O_RDONLY | O_CLOEXEC)};
-  if (file.fd < 0) {
+  unique_fd file{::open(entry.c_str(), O_RDONLY | O_CLOEXEC)};
+  if (!file) {
     if (errno == ENOENT)
       return std::optional<std::string>{};
     return make_errno_error(errno, "cannot open " + entry.string());
   }
-  char buffer[512]; // "<user>/<course>/<id>\n" is at most 3 * 128 + 3 bytes
+  // "<user>/<course>/<id>\n" is at most 3 * 128 + 3 bytes; anything longer is not ours.
+  constexpr std::size_t max_entry_size = 512;
   std::string place;
-  for (;;) {
-    ssize_t got = ::read(file.fd, buffer, sizeof buffer);
-    if (got < 0 && errno == EINTR)
-      continue;
-    if (got < 0)
-      return make_errno_error(errno, "cannot read " + entry.string());
-    if (got == 0 || place.size() > sizeof buffer)
-      break;
-    place.append(buffer, static_cast<std::size_t>(got));
-  }
+  RECODEX_TRY_VOID(read_chunks(file.get(), entry, [&](std::string_view chunk) -> result<void> {
+    if (place.size() + chunk.size() > max_entry_size)
+      return make_error(errc::internal, "corrupt submission index entry " + entry.string());
+    place.append(chunk);
+    return ok();
+  }));
   if (!place.empty() && place.back() == '\n')
     place.pop_back();
   // The entry names a directory we are about to write into: accept only what we would write.
@@ -131,14 +117,14 @@ result<std::optional<std::string>> read_index(const fs::path& submits, std::stri
 
 // Held while a new submission's place is decided: first writers of submissions (in any thread
 // or process) take turns, so checking for collisions and recording the place is one step.
-result<fd_closer> lock_index(const fs::path& submits) {
+result<unique_fd> lock_index(const fs::path& submits) {
   auto dir = submits / index_dir_name;
   RECODEX_TRY_VOID(make_directories(dir));
   auto path = dir / "@lock";
-  fd_closer lock{::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644)};
-  if (lock.fd < 0)
+  unique_fd lock{::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644)};
+  if (!lock)
     return make_errno_error(errno, "cannot open " + path.string());
-  while (::flock(lock.fd, LOCK_EX) != 0)
+  while (::flock(lock.get(), LOCK_EX) != 0)
     if (errno != EINTR)
       return make_errno_error(errno, "cannot lock " + path.string());
   return lock;
@@ -261,11 +247,9 @@ error archive_failure(archive* a, const archive_sink& sink, const fs::path& targ
 
 result<void> add_to_archive(archive* a, const archive_sink& sink, const archive_file& file,
                             const fs::path& target) {
-  fd_closer source{::open(file.absolute.c_str(), O_RDONLY | O_CLOEXEC)};
-  if (source.fd < 0)
-    return make_errno_error(errno, "cannot open " + file.absolute.string());
+  RECODEX_TRY(source, open_for_reading(file.absolute));
   struct stat st {};
-  if (::fstat(source.fd, &st) != 0)
+  if (::fstat(source.get(), &st) != 0)
     return make_errno_error(errno, "cannot stat " + file.absolute.string());
 
   std::unique_ptr<archive_entry, entry_deleter> entry{archive_entry_new()};
@@ -278,19 +262,11 @@ result<void> add_to_archive(archive* a, const archive_sink& sink, const archive_
   if (archive_write_header(a, entry.get()) < ARCHIVE_WARN)
     return archive_failure(a, sink, target);
 
-  std::vector<char> buffer(copy_chunk_size);
-  for (;;) {
-    ssize_t got = ::read(source.fd, buffer.data(), buffer.size());
-    if (got < 0) {
-      if (errno == EINTR)
-        continue;
-      return make_errno_error(errno, "cannot read " + file.absolute.string());
-    }
-    if (got == 0)
-      return ok();
-    if (archive_write_data(a, buffer.data(), static_cast<size_t>(got)) < 0)
+  return read_chunks(source.get(), file.absolute, [&](std::string_view chunk) -> result<void> {
+    if (archive_write_data(a, chunk.data(), chunk.size()) < 0)
       return archive_failure(a, sink, target);
-  }
+    return ok();
+  });
 }
 
 result<fs::path> build_archive(const fs::path& dir, const fs::path& target) {

@@ -31,22 +31,6 @@ namespace recodex::filestore {
 
 using json = nlohmann::json;
 
-// -- unique_fd --
-
-unique_fd& unique_fd::operator=(unique_fd&& other) noexcept {
-  if (this != &other) {
-    reset();
-    fd_ = other.release();
-  }
-  return *this;
-}
-
-void unique_fd::reset() {
-  if (fd_ >= 0)
-    ::close(fd_);
-  fd_ = -1;
-}
-
 // -- replies --
 
 namespace {
@@ -258,36 +242,31 @@ protected:
                         "' is not a valid relative path (no leading '/', no '.' or '..', no '\\')");
     RECODEX_TRY_VOID(claim_name(header.name));
     RECODEX_TRY(file, anonymous_file(store_.temp_dir()));
-    files_.push_back(spooled{header.name, std::move(file), 0});
+    files_.push_back(spooled{header.name, std::move(file)});
     return ok();
   }
   result<void> on_part_data(std::string_view data) override {
     auto& file = files_.back();
     RECODEX_TRY_VOID(storage::write_fully(file.fd.get(), data.data(), data.size(),
                                           store_.temp_dir() / ("(spool of " + file.name + ")")));
-    file.size += data.size();
     return ok();
   }
   result<void> on_part_end() override { return ok(); }
 
   reply complete() override {
     std::vector<storage::atomic_file_writer> writers;
-    std::string chunk(128 * 1024, '\0');
     for (auto& file : files_) {
       auto writer = store_.begin_submission_file(id_, file.name);
       if (!writer)
         return error_reply(writer.error());
-      for (std::uint64_t offset = 0; offset < file.size;) {
-        ssize_t n = ::pread(file.fd.get(), chunk.data(), chunk.size(), static_cast<off_t>(offset));
-        if (n < 0 && errno == EINTR)
-          continue;
-        if (n <= 0)
-          return error_reply(
-              make_errno_error(n < 0 ? errno : EIO, "cannot read back " + file.name));
-        if (auto w = writer.value().write(chunk.data(), static_cast<std::size_t>(n)); !w)
-          return error_reply(w.error());
-        offset += static_cast<std::uint64_t>(n);
-      }
+      auto spool = store_.temp_dir() / ("(spool of " + file.name + ")");
+      if (::lseek(file.fd.get(), 0, SEEK_SET) != 0)
+        return error_reply(make_errno_error(errno, "cannot rewind " + spool.string()));
+      auto copied = storage::read_chunks(file.fd.get(), spool, [&](std::string_view chunk) {
+        return writer.value().write(chunk);
+      });
+      if (!copied)
+        return error_reply(copied.error());
       writers.push_back(std::move(writer.value()));
     }
     for (auto& writer : writers)
@@ -301,7 +280,6 @@ private:
   struct spooled {
     std::string name;
     unique_fd fd;
-    std::uint64_t size = 0;
   };
   const storage::submission_store& store_;
   std::string id_;

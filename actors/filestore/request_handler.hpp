@@ -9,6 +9,7 @@
 #include "actors/filestore/filestore_config.hpp"
 #include "actors/filestore/route.hpp"
 #include "messages/result.hpp"
+#include "storage/file_io.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -26,29 +27,8 @@ class data_store;
 
 namespace recodex::filestore {
 
-// An owned file descriptor (a file being served).
-class unique_fd {
-public:
-  unique_fd() = default;
-  explicit unique_fd(int fd) : fd_(fd) {}
-  unique_fd(unique_fd&& other) noexcept : fd_(other.release()) {}
-  unique_fd& operator=(unique_fd&& other) noexcept;
-  ~unique_fd() { reset(); }
-  unique_fd(const unique_fd&) = delete;
-  unique_fd& operator=(const unique_fd&) = delete;
-
-  int get() const { return fd_; }
-  explicit operator bool() const { return fd_ >= 0; }
-  int release() {
-    int fd = fd_;
-    fd_ = -1;
-    return fd;
-  }
-  void reset();
-
-private:
-  int fd_ = -1;
-};
+// Files being served travel as owned descriptors (storage's, so both rooms share one).
+using storage::unique_fd;
 
 struct reply {
   unsigned status = 200;
