@@ -6,13 +6,12 @@
 #include "actors/filestore/http_server.hpp"
 #include "nodes/common/config_reader.hpp"
 #include "nodes/common/logging.hpp"
+#include "nodes/common/stop_signals.hpp"
 
 #include <charconv>
-#include <csignal>
 #include <cstdio>
 #include <iostream>
 #include <optional>
-#include <pthread.h>
 #include <spdlog/spdlog.h>
 #include <string>
 #include <sys/resource.h>
@@ -169,13 +168,8 @@ void log_effective_config(const filestore_config& c, const logging_config& l,
 } // namespace
 
 int main(int argc, char** argv) {
-  // Stop signals are taken by sigwait at the end. Block them before ANY thread starts (spdlog's
-  // periodic flusher, the server's threads), or one of those would take the default action.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  // First, before any thread exists: see stop_signals.hpp.
+  const sigset_t stop_signals = recodex::nodes::block_stop_signals();
 
   options opts = parse_arguments(argc, argv);
 
@@ -222,9 +216,8 @@ int main(int argc, char** argv) {
   log_effective_config(config, logging, server.value()->url());
   std::cout << program << " listening on " << server.value()->url() << std::endl;
 
-  int signal_number = 0;
-  sigwait(&stop_signals, &signal_number);
-  log->info("received {}, stopping", signal_number == SIGINT ? "SIGINT" : "SIGTERM");
+  int signal_number = recodex::nodes::wait_for_stop_signal(stop_signals);
+  log->info("received {}, stopping", recodex::nodes::stop_signal_name(signal_number));
   server.value()->stop();
   spdlog::shutdown();
   return 0;
