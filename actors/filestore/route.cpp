@@ -394,71 +394,51 @@ RECODEX_ROUTE_NAME(version_revert)
 RECODEX_ROUTE_NAME(version_diff)
 #undef RECODEX_ROUTE_NAME
 
-// Each route's fields as (name, value) pairs, used by both printing and comparison.
-auto fields(const routes::reject& r) {
-  return std::make_tuple(std::pair("status", std::to_string(r.status)), std::pair("code", r.code),
-                         std::pair("message", r.message), std::pair("allow", r.allow));
+// Each route's fields as (name, member) pairs, a table that printing and comparison both walk,
+// so a field added to a route is added here once.
+template <class Route, class Member> struct field {
+  std::string_view name;
+  Member Route::*member;
+};
+template <class Route, class Member> field(std::string_view, Member Route::*) -> field<Route, Member>;
+
+template <class Route> constexpr auto fields_of = std::tuple<>{}; // routes without parameters
+#define RECODEX_ROUTE_FIELDS(type, ...)                                                            \
+  template <> constexpr auto fields_of<routes::type> = std::make_tuple(__VA_ARGS__);
+#define RECODEX_FIELD(type, member) field{#member, &routes::type::member}
+RECODEX_ROUTE_FIELDS(reject, RECODEX_FIELD(reject, status), RECODEX_FIELD(reject, code),
+                     RECODEX_FIELD(reject, message), RECODEX_FIELD(reject, allow))
+RECODEX_ROUTE_FIELDS(worker_archive, RECODEX_FIELD(worker_archive, type),
+                     RECODEX_FIELD(worker_archive, id))
+RECODEX_ROUTE_FIELDS(worker_file, RECODEX_FIELD(worker_file, sha1))
+RECODEX_ROUTE_FIELDS(worker_result, RECODEX_FIELD(worker_result, type),
+                     RECODEX_FIELD(worker_result, id))
+RECODEX_ROUTE_FIELDS(submission_upload, RECODEX_FIELD(submission_upload, id))
+RECODEX_ROUTE_FIELDS(submission_archive, RECODEX_FIELD(submission_archive, id))
+RECODEX_ROUTE_FIELDS(result_upload, RECODEX_FIELD(result_upload, id))
+RECODEX_ROUTE_FIELDS(result_download, RECODEX_FIELD(result_download, id))
+RECODEX_ROUTE_FIELDS(blob_upload, RECODEX_FIELD(blob_upload, family))
+RECODEX_ROUTE_FIELDS(blob_download, RECODEX_FIELD(blob_download, family),
+                     RECODEX_FIELD(blob_download, sha1))
+RECODEX_ROUTE_FIELDS(blob_put, RECODEX_FIELD(blob_put, sha1))
+RECODEX_ROUTE_FIELDS(version_create, RECODEX_FIELD(version_create, task))
+RECODEX_ROUTE_FIELDS(version_list, RECODEX_FIELD(version_list, task))
+RECODEX_ROUTE_FIELDS(version_get, RECODEX_FIELD(version_get, task),
+                     RECODEX_FIELD(version_get, version))
+RECODEX_ROUTE_FIELDS(version_file, RECODEX_FIELD(version_file, task),
+                     RECODEX_FIELD(version_file, version), RECODEX_FIELD(version_file, name))
+RECODEX_ROUTE_FIELDS(version_revert, RECODEX_FIELD(version_revert, task),
+                     RECODEX_FIELD(version_revert, version))
+RECODEX_ROUTE_FIELDS(version_diff, RECODEX_FIELD(version_diff, task),
+                     RECODEX_FIELD(version_diff, from), RECODEX_FIELD(version_diff, to))
+#undef RECODEX_FIELD
+#undef RECODEX_ROUTE_FIELDS
+
+std::string text_of(const std::string& value) {
+  return value;
 }
-auto fields(const routes::status_page&) {
-  return std::tuple<>();
-}
-auto fields(const routes::health&) {
-  return std::tuple<>();
-}
-auto fields(const routes::task_list&) {
-  return std::tuple<>();
-}
-auto fields(const routes::worker_archive& r) {
-  return std::make_tuple(std::pair("type", r.type), std::pair("id", r.id));
-}
-auto fields(const routes::worker_file& r) {
-  return std::make_tuple(std::pair("sha1", r.sha1));
-}
-auto fields(const routes::worker_result& r) {
-  return std::make_tuple(std::pair("type", r.type), std::pair("id", r.id));
-}
-auto fields(const routes::submission_upload& r) {
-  return std::make_tuple(std::pair("id", r.id));
-}
-auto fields(const routes::submission_archive& r) {
-  return std::make_tuple(std::pair("id", r.id));
-}
-auto fields(const routes::result_upload& r) {
-  return std::make_tuple(std::pair("id", r.id));
-}
-auto fields(const routes::result_download& r) {
-  return std::make_tuple(std::pair("id", r.id));
-}
-auto fields(const routes::blob_upload& r) {
-  return std::make_tuple(std::pair("family", r.family));
-}
-auto fields(const routes::blob_download& r) {
-  return std::make_tuple(std::pair("family", r.family), std::pair("sha1", r.sha1));
-}
-auto fields(const routes::blob_put& r) {
-  return std::make_tuple(std::pair("sha1", r.sha1));
-}
-auto fields(const routes::version_create& r) {
-  return std::make_tuple(std::pair("task", r.task));
-}
-auto fields(const routes::version_list& r) {
-  return std::make_tuple(std::pair("task", r.task));
-}
-auto fields(const routes::version_get& r) {
-  return std::make_tuple(std::pair("task", r.task),
-                         std::pair("version", std::to_string(r.version)));
-}
-auto fields(const routes::version_file& r) {
-  return std::make_tuple(std::pair("task", r.task), std::pair("version", std::to_string(r.version)),
-                         std::pair("name", r.name));
-}
-auto fields(const routes::version_revert& r) {
-  return std::make_tuple(std::pair("task", r.task),
-                         std::pair("version", std::to_string(r.version)));
-}
-auto fields(const routes::version_diff& r) {
-  return std::make_tuple(std::pair("task", r.task), std::pair("from", std::to_string(r.from)),
-                         std::pair("to", std::to_string(r.to)));
+std::string text_of(unsigned value) {
+  return std::to_string(value);
 }
 
 } // namespace
@@ -534,12 +514,12 @@ std::string to_string(const route& r) {
         out += '{';
         bool first = true;
         std::apply(
-            [&](const auto&... field) {
-              ((out += (first ? "" : ", "), out += field.first, out += '=', out += field.second,
+            [&](const auto&... f) {
+              ((out += (first ? "" : ", "), out += f.name, out += '=', out += text_of(x.*f.member),
                 first = false),
                ...);
             },
-            fields(x));
+            fields_of<T>);
         out += '}';
         return out;
       },
@@ -552,7 +532,9 @@ bool routes::operator==(const route& a, const route& b) {
   return std::visit(
       [&](const auto& x) {
         using T = std::decay_t<decltype(x)>;
-        return fields(x) == fields(std::get<T>(b));
+        [[maybe_unused]] const T& y = std::get<T>(b);
+        return std::apply([&](const auto&... f) { return ((x.*f.member == y.*f.member) && ...); },
+                          fields_of<T>);
       },
       a);
 }
