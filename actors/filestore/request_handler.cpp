@@ -15,7 +15,7 @@
 #include "storage/task_repository.hpp"
 #include "storage/temp_cleaner.hpp"
 
-#include <cctype>
+#include <boost/algorithm/string/trim.hpp>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -101,14 +101,6 @@ json manifest_json(const std::string& task, const storage::version_info& v) {
     files.push_back({{"name", f.name}, {"sha1", f.sha1}, {"size", f.size}});
   return {{"task", task},         {"number", v.number}, {"time", v.time},
           {"message", v.message}, {"commit", v.commit}, {"files", std::move(files)}};
-}
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())))
-    text.remove_prefix(1);
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())))
-    text.remove_suffix(1);
-  return text;
 }
 
 } // namespace
@@ -381,7 +373,7 @@ protected:
   reply complete() override {
     std::vector<storage::task_file> files;
     for (auto& [name, text] : refs_) {
-      auto sha1 = storage::normalize_sha1(trim(text));
+      auto sha1 = storage::normalize_sha1(boost::algorithm::trim_copy(text));
       if (!sha1)
         return error_reply(400, "invalid_hash",
                            "field 'sha1:" + name + "' does not hold a SHA-1: '" + text + "'");
@@ -436,7 +428,7 @@ public:
   }
 
   reply finish() override {
-    auto version = tasks_.revert(task_, version_, std::string(trim(message_)));
+    auto version = tasks_.revert(task_, version_, boost::algorithm::trim_copy(message_));
     if (!version)
       return error_reply(version.error());
     return json_reply(201, manifest_json(task_, version.value()));

@@ -6,6 +6,7 @@
 #include <cctype>
 #include <charconv>
 #include <fstream>
+#include <boost/algorithm/string/trim.hpp>
 #include <set>
 #include <sstream>
 #include <yaml-cpp/yaml.h>
@@ -32,36 +33,29 @@ std::string kind_of(const YAML::Node& node) {
   }
 }
 
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())))
-    text.remove_prefix(1);
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())))
-    text.remove_suffix(1);
-  return text;
-}
-
 std::optional<std::int64_t> parse_integer(std::string_view text) {
-  text = trim(text);
+  const std::string trimmed = boost::algorithm::trim_copy(std::string(text));
+  const char* end_of_text = trimmed.data() + trimmed.size();
   std::int64_t value = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || ec != std::errc() || end != text.data() + text.size())
+  auto [end, ec] = std::from_chars(trimmed.data(), end_of_text, value);
+  if (trimmed.empty() || ec != std::errc() || end != end_of_text)
     return std::nullopt;
   return value;
 }
 
 // Splits "256 MiB" into 256 and "MiB".
-std::optional<std::pair<std::uint64_t, std::string_view>> number_and_unit(std::string_view text) {
-  text = trim(text);
+std::optional<std::pair<std::uint64_t, std::string>> number_and_unit(std::string_view text) {
+  const std::string trimmed = boost::algorithm::trim_copy(std::string(text));
   std::size_t digits = 0;
-  while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits])))
+  while (digits < trimmed.size() && std::isdigit(static_cast<unsigned char>(trimmed[digits])))
     ++digits;
   if (digits == 0)
     return std::nullopt;
   std::uint64_t value = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + digits, value);
-  if (ec != std::errc() || end != text.data() + digits)
+  auto [end, ec] = std::from_chars(trimmed.data(), trimmed.data() + digits, value);
+  if (ec != std::errc() || end != trimmed.data() + digits)
     return std::nullopt;
-  return std::pair{value, trim(text.substr(digits))};
+  return std::pair{value, boost::algorithm::trim_copy(trimmed.substr(digits))};
 }
 
 std::string join(const std::string& prefix, const std::string& key) {
