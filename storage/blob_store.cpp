@@ -3,7 +3,9 @@
 // hash, and links it into <root>/<c>/<sha1> with renameat2(RENAME_NOREPLACE). The kernel picks
 // one winner among concurrent writers of the same content; losers (EEXIST) drop their temporary
 // and report created = false. A stored blob is therefore written once and never replaced, and a
-// crash before the rename leaves only a temporary that remove_stale_temporaries reclaims.
+// crash before the rename leaves only a temporary that remove_stale_temporaries reclaims. Each
+// writer holds flock(LOCK_EX) on its temporary until it is renamed or discarded, so the
+// reclaiming never takes a file from an upload that is merely slow.
 #include "storage/blob_store.hpp"
 
 #include "storage/atomic_file.hpp"
@@ -12,6 +14,7 @@
 #include <cerrno>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <system_error>
 #include <unistd.h>
@@ -110,7 +113,6 @@ result<blob_info> blob_writer::commit() {
     discard();
     return failure;
   }
-  ::close(std::exchange(fd_, -1));
 
   auto sha1 = hasher_.finish();
   if (claimed_sha1_ && *claimed_sha1_ != sha1) {
@@ -119,6 +121,8 @@ result<blob_info> blob_writer::commit() {
                       "content hashes to " + sha1 + ", not to the claimed " + *claimed_sha1_);
   }
 
+  // The descriptor, and with it the lock that keeps remove_stale_temporaries away, stays open
+  // until the temporary has its final name.
   auto dir = root_ / sha1.substr(0, 1);
   if (auto made = make_directory(dir); !made) {
     discard();
@@ -135,6 +139,7 @@ result<blob_info> blob_writer::commit() {
     return info;
   }
   temp_path_.clear();
+  ::close(std::exchange(fd_, -1));
   RECODEX_TRY_VOID(fsync_directory(dir));
   return info;
 }
@@ -170,6 +175,15 @@ result<blob_writer> blob_store::begin_write(std::optional<std::string_view> clai
                                        (root_ / incoming_dir_name).string());
   // Blobs are served to workers and read by other tools; mkostemp's 0600 is too strict.
   ::fchmod(fd, 0644);
+  // Marks the temporary as in use for remove_stale_temporaries: an upload may sit idle longer
+  // than the maximum age (a slow multipart request keeps its earlier parts waiting), and the
+  // lock, unlike the mtime, vanishes with the process when a writer crashes.
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    auto failure = make_errno_error(errno, "cannot lock " + temp);
+    ::close(fd);
+    ::unlink(temp.c_str());
+    return failure;
+  }
   return blob_writer{root_, fs::path{temp}, fd, std::move(claimed), max_blob_size_};
 }
 
@@ -235,10 +249,14 @@ std::size_t blob_store::remove_stale_temporaries(std::chrono::seconds max_age) c
        it.increment(ec)) {
     std::error_code entry_ec;
     auto modified = it->last_write_time(entry_ec);
-    // A live writer keeps touching its file; only files idle for max_age are abandoned.
     if (entry_ec || now - modified < max_age)
       continue;
-    if (fs::remove(it->path(), entry_ec) && !entry_ec)
+    // Old is not enough: a live writer holds a lock on its temporary (see begin_write). Holding
+    // the lock ourselves while unlinking keeps a writer from starting on it meanwhile.
+    unique_fd file{::open(it->path().c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)};
+    if (file && ::flock(file.get(), LOCK_EX | LOCK_NB) != 0)
+      continue;
+    if (::unlink(it->path().c_str()) == 0)
       ++removed;
   }
   return removed;

@@ -86,7 +86,8 @@ public:
   // Whole content; for small blobs only (manifests, tests).
   result<std::string> read(std::string_view sha1) const;
 
-  // Removes temporary files left by crashed writers that are older than `max_age`.
+  // Removes temporaries of crashed or abandoned writers not modified for `max_age`; those of
+  // live writers (which hold a lock on them) are kept whatever their age.
   std::size_t remove_stale_temporaries(std::chrono::seconds max_age) const;
 
   const std::filesystem::path& root() const { return root_; }

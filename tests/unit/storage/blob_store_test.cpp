@@ -394,3 +394,21 @@ TEST_CASE("opening a store where a file blocks the root is an io_error", "[stora
   CHECK(store.error().code == errc::io_error);
   CHECK(store.error().message.find((dir / "tasks").string()) != std::string::npos);
 }
+
+TEST_CASE("a live writer's temporary survives stale-temporary removal however old it looks",
+          "[storage][blob_store]") {
+  testing::temp_directory dir;
+  auto store = open_store(dir);
+  auto writer = store.begin_write();
+  REQUIRE(writer);
+  REQUIRE(writer.value().write("first part of a slow upload"));
+  // A multipart upload keeps earlier parts idle while later ones stream in.
+  for (const auto& entry : fs::directory_iterator(store.root() / ".incoming"))
+    fs::last_write_time(entry.path(), fs::file_time_type::clock::now() - std::chrono::hours{3});
+
+  CHECK(store.remove_stale_temporaries(std::chrono::seconds{0}) == 0);
+  auto info = writer.value().commit();
+  REQUIRE(info);
+  CHECK(store.read(info.value().sha1).value() == "first part of a slow upload");
+  CHECK(incoming_count(store) == 0);
+}
