@@ -91,7 +91,12 @@ result<atomic_file_writer> atomic_file_writer::create(fs::path target, std::uint
     return make_errno_error(errno, "cannot create a temporary file for " + target.string());
   // mkostemp creates 0600; stored files are meant to be readable like any other output.
   ::fchmod(fd, 0644);
-  return atomic_file_writer{std::move(target), fs::path{temp_name}, fd, max_size};
+  atomic_file_writer writer{std::move(target), fs::path{temp_name}, fd, max_size};
+  struct stat st {};
+  if (::fstat(fd, &st) != 0)
+    return make_errno_error(errno, "cannot stat " + temp_name);
+  writer.created_ = st.st_mtim;
+  return writer;
 }
 
 atomic_file_writer::atomic_file_writer(fs::path target, fs::path temp, int fd,
@@ -100,7 +105,8 @@ atomic_file_writer::atomic_file_writer(fs::path target, fs::path temp, int fd,
 
 atomic_file_writer::atomic_file_writer(atomic_file_writer&& other) noexcept
     : target_(std::move(other.target_)), temp_(std::move(other.temp_)),
-      fd_(std::exchange(other.fd_, -1)), max_size_(other.max_size_), size_(other.size_) {
+      fd_(std::exchange(other.fd_, -1)), max_size_(other.max_size_), size_(other.size_),
+      created_(other.created_) {
   other.temp_.clear();
 }
 
@@ -113,6 +119,7 @@ atomic_file_writer& atomic_file_writer::operator=(atomic_file_writer&& other) no
     fd_ = std::exchange(other.fd_, -1);
     max_size_ = other.max_size_;
     size_ = other.size_;
+    created_ = other.created_;
   }
   return *this;
 }
@@ -146,6 +153,15 @@ result<void> atomic_file_writer::write(const void* data, std::size_t size) {
     return written.error();
   }
   size_ += size;
+  return ok();
+}
+
+result<void> atomic_file_writer::date_to_creation() {
+  if (fd_ < 0)
+    return make_error(errc::internal, "dating of a spent writer for " + target_.string());
+  const struct timespec times[2] = {{0, UTIME_OMIT}, created_};
+  if (::futimens(fd_, times) != 0)
+    return make_errno_error(errno, "cannot set the modification time of " + temp_.string());
   return ok();
 }
 

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string_view>
+#include <time.h>
 
 namespace recodex::storage {
 
@@ -29,6 +30,11 @@ public:
   result<void> write(std::string_view data) { return write(data.data(), data.size()); }
   std::uint64_t size() const { return size_; }
 
+  // Sets the file's modification time back to when create() made it, on the file system's own
+  // clock: a file derived from others (a submission's archive) then tells when its inputs were
+  // read, not when its writing ended, so an input changed meanwhile still looks newer.
+  result<void> date_to_creation();
+
   // fsync + rename over the target.
   result<std::filesystem::path> commit();
 
@@ -42,6 +48,7 @@ private:
   int fd_ = -1;
   std::uint64_t max_size_ = unlimited;
   std::uint64_t size_ = 0;
+  struct timespec created_ {};
 };
 
 // Whole-content convenience.

@@ -269,9 +269,13 @@ result<void> add_to_archive(archive* a, const archive_sink& sink, const archive_
   });
 }
 
+// The writer is created before the files are listed and the archive is dated to that moment:
+// a file committed while the archive is being built is then newer than the archive, and the
+// next request rebuilds it. Dated by its end instead, the archive would look newer than a file
+// it lacks and be served without it until the submission changed again.
 result<fs::path> build_archive(const fs::path& dir, const fs::path& target) {
-  RECODEX_TRY(files, list_submission_files(dir));
   RECODEX_TRY(writer, atomic_file_writer::create(target));
+  RECODEX_TRY(files, list_submission_files(dir));
   archive_sink sink{&writer, std::nullopt};
   std::unique_ptr<archive, archive_deleter> zip{archive_write_new()};
   if (!zip)
@@ -286,6 +290,7 @@ result<fs::path> build_archive(const fs::path& dir, const fs::path& target) {
   }
   if (archive_write_close(zip.get()) != ARCHIVE_OK)
     return archive_failure(zip.get(), sink, target);
+  RECODEX_TRY_VOID(writer.date_to_creation());
   return writer.commit();
 }
 

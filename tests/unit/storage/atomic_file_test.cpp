@@ -211,3 +211,23 @@ TEST_CASE("a writer killed before commit leaves the old target untouched",
   REQUIRE(temps.size() == 1);
   CHECK(fs::file_size(dir / temps.front()) == 50000);
 }
+
+TEST_CASE("date_to_creation dates the committed file to when its writer was created, not to its "
+          "last write",
+          "[storage][atomic_file]") {
+  testing::temp_directory dir;
+  auto before = fs::file_time_type::clock::now();
+  auto writer = atomic_file_writer::create(dir / "archive.zip");
+  REQUIRE(writer);
+  REQUIRE(writer.value().write("built from inputs read at creation"));
+  // Stands for a long build: the temporary's last write lies far after its creation.
+  auto temps = temporaries_for(dir.path(), "archive.zip");
+  REQUIRE(temps.size() == 1);
+  fs::last_write_time(dir / temps.front(), before + std::chrono::hours{24});
+
+  REQUIRE(writer.value().date_to_creation());
+  REQUIRE(writer.value().commit());
+  auto dated = fs::last_write_time(dir / "archive.zip");
+  CHECK(dated < before + std::chrono::hours{1});
+  CHECK(dated > before - std::chrono::hours{1});
+}
