@@ -24,8 +24,13 @@ namespace http = beast::http;
 
 using retry_atom = caf::atom_constant<caf::atom("ntretry")>;
 
+struct http_answer {
+  unsigned status = 0;
+  std::string location;
+};
+
 template <class Stream>
-result<unsigned> exchange(Stream& stream, const http_endpoint& endpoint, const http_post& post) {
+result<http_answer> exchange(Stream& stream, const http_endpoint& endpoint, const http_post& post) {
   http::request<http::string_body> request{http::verb::post, post.target, 11};
   request.set(http::field::host, endpoint.host);
   request.set(http::field::user_agent, "recodex-broker");
@@ -38,11 +43,11 @@ result<unsigned> exchange(Stream& stream, const http_endpoint& endpoint, const h
   beast::flat_buffer buffer;
   http::response<http::string_body> response;
   http::read(stream, buffer, response);
-  return response.result_int();
+  return http_answer{response.result_int(), std::string{response[http::field::location]}};
 }
 
 // One attempt; the HTTP status or what went wrong.
-result<unsigned> attempt(asio::io_context& io, asio::ssl::context& tls, const notifier_config& config,
+result<http_answer> attempt(asio::io_context& io, asio::ssl::context& tls, const notifier_config& config,
                          const http_endpoint& endpoint, const http_post& post) {
   try {
     asio::ip::tcp::resolver resolver{io};
@@ -83,12 +88,23 @@ using notifier_actor = caf::stateful_actor<notifier_state>;
 
 void send_post(notifier_actor* self, const std::string& what, const http_post& post, unsigned number) {
   auto& st = self->state;
-  auto outcome = attempt(st.io, st.tls, st.config, st.endpoint, post);
-  if (outcome && outcome.value() < 400) {
-    spdlog::debug("notifier: {} delivered (HTTP {})", what, outcome.value());
+  auto endpoint = st.endpoint;
+  auto current = post;
+  auto outcome = attempt(st.io, st.tls, st.config, endpoint, current);
+  // Redirects are followed within one attempt, at most five hops.
+  for (int hops = 0; hops < 5 && outcome && is_redirect(outcome.value().status); ++hops) {
+    auto next = redirect_target(endpoint, outcome.value().location);
+    if (!next)
+      break;
+    endpoint = std::move(next.value().endpoint);
+    current.target = std::move(next.value().target);
+    outcome = attempt(st.io, st.tls, st.config, endpoint, current);
+  }
+  if (outcome && outcome.value().status < 300) {
+    spdlog::debug("notifier: {} delivered (HTTP {})", what, outcome.value().status);
     return;
   }
-  auto reason = outcome ? "HTTP " + std::to_string(outcome.value()) : outcome.error().message;
+  auto reason = outcome ? "HTTP " + std::to_string(outcome.value().status) : outcome.error().message;
   if (number >= st.config.attempts || st.config.retry_delays.empty()) {
     spdlog::error("notifier: {} dropped after {} attempts, last: {}", what, number, reason);
     return;

@@ -85,6 +85,22 @@ std::string base64(std::string_view bytes) {
   return out;
 }
 
+result<redirect> redirect_target(const http_endpoint& from, std::string_view location) {
+  if (!location.empty() && location.front() == '/')
+    return redirect{from, std::string{location}};
+  auto scheme_end = location.find("://");
+  if (scheme_end == std::string_view::npos)
+    return make_error(errc::invalid_argument, "unsupported redirect location '" + std::string{location} + "'");
+  auto slash = location.find('/', scheme_end + 3);
+  RECODEX_TRY(endpoint, parse_url(location.substr(0, slash)));
+  auto target = slash == std::string_view::npos ? std::string{"/"} : std::string{location.substr(slash)};
+  return redirect{std::move(endpoint), std::move(target)};
+}
+
+bool is_redirect(unsigned status) {
+  return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+}
+
 namespace {
 
 std::string authorization(const notifier_config& config) {

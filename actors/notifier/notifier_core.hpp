@@ -39,6 +39,18 @@ std::string base64(std::string_view bytes);
 // POST <path>/job-status/<job_id>: `status=OK` or `message=<text>&status=FAILED`.
 http_post job_status_post(const notifier_config& config, const http_endpoint& endpoint,
                           const job_status_report& report);
+// Where a 3xx `Location` leads: an absolute http(s) URL (any host) or an absolute path on the
+// same endpoint; the new endpoint and the request target. Other forms are errors.
+struct redirect {
+  http_endpoint endpoint;
+  std::string target;
+};
+result<redirect> redirect_target(const http_endpoint& from, std::string_view location);
+
+// 301, 302, 303, 307 and 308 are followed (POST and body kept, as the web application expects
+// its form wherever it moved).
+bool is_redirect(unsigned status);
+
 // POST <path>/error: `message=<text>`.
 http_post error_post(const notifier_config& config, const http_endpoint& endpoint,
                      const error_report& report);

@@ -255,6 +255,26 @@ TEST_CASE("a failing callback is retried after 1 and 2 seconds", "[broker][confo
     CHECK(r.body == "status=OK");
 }
 
+TEST_CASE("a redirected callback is followed with its method, body and credentials", "[broker][conformance][notifier]") {
+  monitor_router monitor;
+  http_sink http;
+  auto config = yaml(monitor.port(), 0) + "notifier: {address: 'http://127.0.0.1:" + std::to_string(http.port())
+                + "/old', username: re, password: codex}\n";
+  broker_process broker{config};
+  dealer worker{broker.workers_port()};
+  join(worker);
+  request(broker.clients_port(), eval("j"), 2);
+  REQUIRE(worker.recv_skipping("pong"));
+  worker.send({"done", "j", "FAILED", "x"});
+  auto reports = http.wait_for(2);
+  REQUIRE(reports.size() == 2);
+  CHECK(reports[0].target == "/old/job-status/j");
+  CHECK(reports[1].method == "POST");
+  CHECK(reports[1].target == "/new/job-status/j");
+  CHECK(reports[1].body == "message=x&status=FAILED");
+  CHECK(reports[1].authorization == basic_re_codex);
+}
+
 TEST_CASE("malformed input never crashes or stalls the broker", "[broker][conformance][malformed]") {
   monitor_router monitor;
   broker_process broker{yaml(monitor.port(), 0)};

@@ -253,8 +253,14 @@ void http_sink::serve() {
     }
     changed_.notify_all();
     std::string body = R"({"success":true,"code":200,"payload":"OK"})";
-    std::string response = "HTTP/1.1 " + std::to_string(status) + " X\r\nContent-Type: application/json\r\n"
-                           "Content-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+    std::string extra;
+    // Everything under /old/ has moved to /new/ (exercises redirect following).
+    if (request.target.rfind("/old/", 0) == 0) {
+      status = 307;
+      extra = "Location: /new/" + request.target.substr(5) + "\r\n";
+    }
+    std::string response = "HTTP/1.1 " + std::to_string(status) + " X\r\nContent-Type: application/json\r\n" + extra
+                           + "Content-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
     [[maybe_unused]] auto w = ::write(fd, response.data(), response.size());
     ::close(fd);
   }

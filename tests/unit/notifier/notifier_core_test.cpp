@@ -62,3 +62,23 @@ TEST_CASE("the default retry schedule is the original's", "[notifier]") {
   CHECK(c.retry_delays == std::vector<std::chrono::milliseconds>{std::chrono::seconds(1), std::chrono::seconds(2),
                                                                  std::chrono::seconds(4), std::chrono::seconds(8)});
 }
+
+TEST_CASE("redirects lead to absolute URLs or paths on the same endpoint", "[notifier]") {
+  auto from = parse_url("http://h:8080/api").value();
+  auto same = redirect_target(from, "/v2/job-status/j").value();
+  CHECK(same.endpoint.host == "h");
+  CHECK(same.endpoint.port == 8080);
+  CHECK(same.target == "/v2/job-status/j");
+  auto moved = redirect_target(from, "https://other.example/api/job-status/j?x=1").value();
+  CHECK(moved.endpoint.tls);
+  CHECK(moved.endpoint.host == "other.example");
+  CHECK(moved.endpoint.port == 443);
+  CHECK(moved.target == "/api/job-status/j?x=1");
+  CHECK(redirect_target(from, "http://root.example").value().target == "/");
+  CHECK_FALSE(redirect_target(from, "relative/path"));
+  CHECK_FALSE(redirect_target(from, ""));
+  CHECK(is_redirect(301));
+  CHECK(is_redirect(308));
+  CHECK_FALSE(is_redirect(304));
+  CHECK_FALSE(is_redirect(200));
+}
