@@ -322,7 +322,7 @@ private:
                                                 " bytes"));
     }
     if (got > 0) {
-      if (auto written = upload_->write(std::string_view(body_buffer_.get(), got)); !written) {
+      if (auto written = write_upload(std::string_view(body_buffer_.get(), got)); !written) {
         reply failure = upload_->failure(written.error());
         upload_.reset();
         return respond(std::move(failure));
@@ -331,6 +331,19 @@ private:
     if (!body_pending_)
       return finish_upload();
     read_body();
+  }
+
+  // upload::write parses client bytes on this io thread. An exception there (bad_alloc, a bug in
+  // a part handler) must end this request with a 500; escaping, it would unwind the lane's
+  // run() and drop the connection without an answer.
+  result<void> write_upload(std::string_view data) {
+    try {
+      return upload_->write(data);
+    } catch (const std::exception& e) {
+      return error{errc::internal, std::string("unexpected failure: ") + e.what()};
+    } catch (...) {
+      return error{errc::internal, "unexpected failure"};
+    }
   }
 
   void finish_upload() {
