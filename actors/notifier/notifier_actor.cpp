@@ -6,6 +6,7 @@
 #include "messages/type_ids.hpp"
 
 #include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
@@ -29,8 +30,7 @@ struct http_answer {
   std::string location;
 };
 
-template <class Stream>
-result<http_answer> exchange(Stream& stream, const http_endpoint& endpoint, const http_post& post) {
+http::request<http::string_body> make_request(const http_endpoint& endpoint, const http_post& post) {
   http::request<http::string_body> request{http::verb::post, post.target, 11};
   request.set(http::field::host, endpoint.host);
   request.set(http::field::user_agent, "recodex-broker");
@@ -39,38 +39,75 @@ result<http_answer> exchange(Stream& stream, const http_endpoint& endpoint, cons
     request.set(http::field::authorization, post.authorization);
   request.body() = post.body;
   request.prepare_payload();
-  http::write(stream, request);
-  beast::flat_buffer buffer;
-  http::response<http::string_body> response;
-  http::read(stream, buffer, response);
-  return http_answer{response.result_int(), std::string{response[http::field::location]}};
+  return request;
 }
 
-// One attempt; the HTTP status or what went wrong.
+// Writes the request and reads the answer with asynchronous operations, because only those
+// honour the stream's deadline (a peer that accepts and never answers must not hang the
+// notifier, nor the node's shutdown). `layer` is the TCP stream carrying the deadline.
+template <class Stream>
+void write_then_read(Stream& stream, beast::tcp_stream& layer, std::chrono::milliseconds timeout,
+                     http::request<http::string_body>& request, beast::flat_buffer& buffer,
+                     http::response<http::string_body>& response, beast::error_code& failure) {
+  layer.expires_after(timeout);
+  http::async_write(stream, request, [&, timeout](beast::error_code e, std::size_t) {
+    if (e) {
+      failure = e;
+      return;
+    }
+    layer.expires_after(timeout);
+    http::async_read(stream, buffer, response, [&](beast::error_code e2, std::size_t) { failure = e2; });
+  });
+}
+
+// One attempt; the HTTP status (and Location) or what went wrong. Every step is bounded by
+// config.timeout.
 result<http_answer> attempt(asio::io_context& io, asio::ssl::context& tls, const notifier_config& config,
-                         const http_endpoint& endpoint, const http_post& post) {
+                            const http_endpoint& endpoint, const http_post& post) {
   try {
     asio::ip::tcp::resolver resolver{io};
-    auto addresses = resolver.resolve(endpoint.host, std::to_string(endpoint.port));
+    beast::error_code failure;
+    auto addresses = resolver.resolve(endpoint.host, std::to_string(endpoint.port), failure);
+    if (failure)
+      return make_error(errc::unavailable, "cannot resolve " + endpoint.host + ": " + failure.message());
+    auto request = make_request(endpoint, post);
+    beast::flat_buffer buffer;
+    http::response<http::string_body> response;
+    io.restart();
     if (!endpoint.tls) {
       beast::tcp_stream stream{io};
       stream.expires_after(config.timeout);
-      stream.connect(addresses);
-      auto status = exchange(stream, endpoint, post);
-      beast::error_code ignored;
-      stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-      return status;
+      stream.async_connect(addresses, [&](beast::error_code e, const asio::ip::tcp::endpoint&) {
+        if (e)
+          failure = e;
+        else
+          write_then_read(stream, stream, config.timeout, request, buffer, response, failure);
+      });
+      io.run();
+    } else {
+      beast::ssl_stream<beast::tcp_stream> stream{io, tls};
+      SSL_set_tlsext_host_name(stream.native_handle(), endpoint.host.c_str());
+      stream.set_verify_callback(asio::ssl::host_name_verification(endpoint.host));
+      auto& layer = beast::get_lowest_layer(stream);
+      layer.expires_after(config.timeout);
+      layer.async_connect(addresses, [&](beast::error_code e, const asio::ip::tcp::endpoint&) {
+        if (e) {
+          failure = e;
+          return;
+        }
+        layer.expires_after(config.timeout);
+        stream.async_handshake(asio::ssl::stream_base::client, [&](beast::error_code e2) {
+          if (e2)
+            failure = e2;
+          else
+            write_then_read(stream, layer, config.timeout, request, buffer, response, failure);
+        });
+      });
+      io.run();
     }
-    beast::ssl_stream<beast::tcp_stream> stream{io, tls};
-    SSL_set_tlsext_host_name(stream.native_handle(), endpoint.host.c_str());
-    stream.set_verify_callback(asio::ssl::host_name_verification(endpoint.host));
-    beast::get_lowest_layer(stream).expires_after(config.timeout);
-    beast::get_lowest_layer(stream).connect(addresses);
-    stream.handshake(asio::ssl::stream_base::client);
-    auto status = exchange(stream, endpoint, post);
-    beast::error_code ignored;
-    stream.shutdown(ignored);
-    return status;
+    if (failure)
+      return make_error(errc::unavailable, failure.message());
+    return http_answer{response.result_int(), std::string{response[http::field::location]}};
   } catch (const std::exception& e) {
     return make_error(errc::unavailable, e.what());
   }
