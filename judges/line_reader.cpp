@@ -116,7 +116,10 @@ void line_reader::scan() {
           cur_.line_number = line_; // under ignore_line_ends the segment starts at its token
         cur_.tokens.push_back({static_cast<std::uint32_t>(cur_.text.size()), 0});
       }
-      while (pos_ < len_ && class_of(data[pos_]) == token_char)
+      // Take the run of token bytes, but no more than the segment has room for.
+      std::size_t room = options_.max_segment_bytes - std::min(options_.max_segment_bytes, cur_.text.size());
+      std::size_t stop = start + std::min(room, len_ - start);
+      while (pos_ < stop && class_of(data[pos_]) == token_char)
         ++pos_;
       std::size_t n = pos_ - start;
       // A single token larger than the segment cap is cut into pieces; both files are cut the

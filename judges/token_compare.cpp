@@ -93,15 +93,18 @@ parsed_number parse_number(std::string_view t) {
 }
 
 bool reals_equal(double a, double b, const compare_options& options) {
-  double diff = std::fabs(a - b);
   if (options.numbers == number_mode::legacy_relative) {
+    double diff = std::fabs(a / 2 - b / 2) * 2;
     if (diff <= 1e-30)
       return true;
     return diff <= 1e-5 * std::max(std::fabs(a), std::fabs(b));
   }
-  // The spec's formula; the floor max(tol, 1e-4) keeps values near zero from dividing by ~0.
-  double denominator = std::max(std::fabs(a) + std::fabs(b), std::max(options.float_tolerance, 1e-4));
-  return diff / denominator <= options.float_tolerance;
+  // The spec's formula |a-b| / max(|a|+|b|, max(tol, 1e-4)); the floor keeps values near zero
+  // from dividing by ~0. Both sides are halved so that values near DBL_MAX cannot overflow.
+  double half_diff = std::fabs(a / 2 - b / 2);
+  double half_denominator =
+      std::max(std::fabs(a) / 2 + std::fabs(b) / 2, std::max(options.float_tolerance, 1e-4) / 2);
+  return half_diff / half_denominator <= options.float_tolerance;
 }
 
 namespace {
