@@ -11,6 +11,7 @@
 #include "messages/actor_system_setup.hpp"
 #include "nodes/common/config_reader.hpp"
 #include "nodes/common/logging.hpp"
+#include "nodes/common/stop_signals.hpp"
 
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
@@ -218,9 +219,8 @@ int run(caf::actor_system& sys, node_config config, sigset_t stop_signals) {
           std::cout << "cluster " << *cluster << "\n";
         std::cout << std::flush;
 
-        int signal_number = 0;
-        sigwait(&stop_signals, &signal_number);
-        spdlog::info("broker stopping on signal {}", signal_number);
+        int signal_number = recodex::nodes::wait_for_stop_signal(stop_signals);
+        spdlog::info("broker stopping on {}", recodex::nodes::stop_signal_name(signal_number));
         if (cluster)
           sys.middleman().unpublish(*broker, *cluster);
         stop_all();
@@ -233,13 +233,8 @@ int run(caf::actor_system& sys, node_config config, sigset_t stop_signals) {
 } // namespace
 
 int main(int argc, char** argv) {
-  // Signals go to sigwait in run(), never to a logging, CAF or ZeroMQ thread: block them before
-  // any thread exists (threads inherit the mask).
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  // Signals go to run()'s wait, never to a logging, CAF or ZeroMQ thread (stop_signals.hpp).
+  const sigset_t stop_signals = recodex::nodes::block_stop_signals();
   std::signal(SIGPIPE, SIG_IGN);
 
   std::optional<std::string> config_file;
