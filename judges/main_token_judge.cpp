@@ -18,7 +18,9 @@ void to_stderr(std::string_view text) { std::fwrite(text.data(), 1, text.size(),
 
 int main(int argc, char* argv[]) {
   std::vector<std::string> args(argv + 1, argv + argc);
-  const char* program = argc > 0 ? argv[0] : "recodex-token-judge";
+  // The bare name: usage text must not depend on where the judge was installed.
+  std::string program = argc > 0 ? argv[0] : "recodex-token-judge";
+  program = program.substr(program.find_last_of('/') + 1);
   if (args.size() == 1 && args[0] == "--help") {
     std::fputs(token_judge_usage(program).c_str(), stdout);
     return 0;
