@@ -48,6 +48,12 @@ result<std::size_t> file_source::read(char* buffer, std::size_t capacity) {
   }
 }
 
+result<void> file_source::seek(std::uint64_t offset) {
+  if (::lseek(fd_, static_cast<off_t>(offset), SEEK_SET) < 0)
+    return make_errno_error(errno, "cannot seek in " + path_);
+  return ok();
+}
+
 result<std::size_t> memory_source::read(char* buffer, std::size_t capacity) {
   std::size_t n = std::min({capacity, chunk_, data_.size() - pos_});
   std::memcpy(buffer, data_.data() + pos_, n);

@@ -5,6 +5,7 @@
 #include "messages/result.hpp"
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -29,6 +30,7 @@ public:
   static file_source borrow(int fd, std::string name);
 
   result<std::size_t> read(char* buffer, std::size_t capacity) override;
+  result<void> seek(std::uint64_t offset);
 
 private:
   file_source(int fd, std::string path, bool owned) : fd_(fd), path_(std::move(path)), owned_(owned) {}

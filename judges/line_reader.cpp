@@ -39,7 +39,7 @@ void segment::clear() {
 }
 
 line_reader::line_reader(byte_source& source, reader_options options)
-    : source_(source), options_(options), buffer_(chunk_size) {}
+    : source_(source), options_(options), buffer_(chunk_size), line_(options.first_line_number) {}
 
 result<bool> line_reader::next(segment& out) {
   while (ready_.empty()) {

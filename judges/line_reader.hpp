@@ -22,6 +22,7 @@ struct reader_options {
   std::size_t max_segment_tokens = 4096;
   std::size_t max_segment_bytes = std::size_t{1} << 20; // token bytes per segment
   std::size_t max_raw_bytes = 4096;                      // raw text kept for the diff log
+  std::uint64_t first_line_number = 1;                   // when reading starts mid-file
 };
 
 // Up to max_segment_tokens tokens of one line; tokens are stored back to back in `text`.
@@ -70,7 +71,7 @@ private:
   std::uint64_t bytes_read_ = 0;
 
   // -- state of the line being scanned --
-  std::uint64_t line_ = 1;       // current physical line number
+  std::uint64_t line_;           // current physical line number
   bool at_line_start_ = true;
   bool in_comment_ = false;
   bool in_token_ = false;

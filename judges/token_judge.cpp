@@ -9,6 +9,7 @@
 #include "judges/token_judge.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <deque>
 #include <unistd.h>
 #include <unordered_map>
@@ -319,13 +320,99 @@ compare_options compare_options_for(const token_judge_options& o) {
   return c;
 }
 
+namespace {
+
+// Where judging may start after a byte-identical prefix: both files are compared like cmp in
+// 1 MiB chunks. Identical files are equal under every option. Otherwise, for line-based
+// ordered modes, judging restarts at the line after the last line with a token that ends before
+// the first difference (empty and comment lines in between are re-read, since trailing-empty-line
+// handling depends on them); when that line is not in the last chunk, or the mode relates
+// tokens across the whole file, it restarts at offset 0.
+struct common_prefix {
+  bool identical = false;
+  std::uint64_t restart_offset = 0;
+  std::uint64_t restart_line = 1;
+};
+
+result<common_prefix> find_common_prefix(file_source& a, file_source& b, bool restart_allowed,
+                                         bool allow_comments) {
+  constexpr std::size_t chunk = 1 << 20;
+  std::vector<char> x(chunk), y(chunk);
+  std::uint64_t offset = 0, newlines = 0;
+  common_prefix out;
+  for (;;) {
+    // Fill both buffers fully (short reads happen on pipes), so offsets line up.
+    std::size_t nx = 0, ny = 0;
+    while (nx < chunk) {
+      RECODEX_TRY(n, a.read(x.data() + nx, chunk - nx));
+      if (n == 0) break;
+      nx += n;
+    }
+    while (ny < chunk) {
+      RECODEX_TRY(n, b.read(y.data() + ny, chunk - ny));
+      if (n == 0) break;
+      ny += n;
+    }
+    std::size_t n = std::min(nx, ny);
+    std::size_t d = 0;
+    if (std::memcmp(x.data(), y.data(), n) == 0) {
+      d = n;
+    } else {
+      while (x[d] == y[d]) ++d;
+    }
+    if (d == n && nx == ny && nx < chunk) {
+      out.identical = true;
+      return out;
+    }
+    if (d < n || nx != ny) {
+      if (!restart_allowed)
+        return out;
+      // Walk back from the difference to the end of the last line that holds a token.
+      std::size_t end = d;                   // exclusive end of the line examined
+      while (end > 0 && x[end - 1] != '\n') --end; // start of the differing line
+      while (end > 0) {
+        std::size_t line_end = end - 1;      // the '\n' of the previous line
+        std::size_t start = line_end;
+        while (start > 0 && x[start - 1] != '\n') --start;
+        if (start == 0 && offset > 0)
+          return out;                        // the line may begin in an earlier chunk
+        bool comment = allow_comments && start < line_end && x[start] == '#';
+        bool token = false;
+        for (std::size_t k = start; k < line_end && !token; ++k)
+          token = !(x[k] == ' ' || x[k] == '\t' || x[k] == '\r' || x[k] == '\v' || x[k] == '\f');
+        if (token && !comment) {
+          out.restart_offset = offset + end;
+          out.restart_line = 1 + newlines + static_cast<std::uint64_t>(
+                                 std::count(x.data(), x.data() + end, '\n'));
+          return out;
+        }
+        end = start;
+      }
+      return out;
+    }
+    newlines += static_cast<std::uint64_t>(std::count(x.data(), x.data() + n, '\n'));
+    offset += n;
+  }
+}
+
+} // namespace
+
 result<verdict> judge_files(const std::string& expected_path, const std::string& actual_path,
                             const reader_options& reading, const compare_options& comparing,
                             bool shuffled_lines, diff_log& log, const judge_limits& limits) {
   RECODEX_TRY(expected_file, file_source::open(expected_path));
   RECODEX_TRY(actual_file, file_source::open(actual_path));
-  line_reader expected{expected_file, reading};
-  line_reader actual{actual_file, reading};
+  bool restart_allowed = !reading.ignore_line_ends && !shuffled_lines;
+  RECODEX_TRY(prefix, find_common_prefix(expected_file, actual_file, restart_allowed,
+                                         reading.allow_comments));
+  if (prefix.identical)
+    return verdict::correct;
+  RECODEX_TRY_VOID(expected_file.seek(prefix.restart_offset));
+  RECODEX_TRY_VOID(actual_file.seek(prefix.restart_offset));
+  reader_options from_restart = reading;
+  from_restart.first_line_number = prefix.restart_line;
+  line_reader expected{expected_file, from_restart};
+  line_reader actual{actual_file, from_restart};
   if (shuffled_lines)
     return judge_shuffled_lines(expected, actual, comparing, log, limits);
   return judge_ordered(expected, actual, comparing, log, limits);
