@@ -2,6 +2,7 @@
 // -> frames out; the socket thread does the I/O.
 #include "actors/bridge/bridge_actors.hpp"
 
+#include "actors/bridge/bridge_messages.hpp"
 #include "actors/bridge/socket_thread.hpp"
 #include "messages/type_ids.hpp"
 #include "messages/wire/client_codec.hpp"
@@ -37,49 +38,83 @@ void stop_on_exit(bridge_actor* self) {
 
 // -- client bridge (core API, port 9658) --
 
-void on_client_message(bridge_actor* self, const caf::actor& broker, wire::frames& in);
+// One wake-up's worth of work: frames for the socket (acks and immediate rejects, written with
+// one eventfd write) and evals for the broker (one message).
+struct client_batch {
+  std::vector<wire::frames> out;
+  bridge::client_evals evals;
+};
+
+void on_client_message(bridge_actor* self, const caf::actor& broker, wire::frames& in,
+                       client_batch& batch);
+
+void send_evals(bridge_actor* self, const caf::actor& broker, client_batch& batch) {
+  if (batch.evals.evals.empty())
+    return;
+  self->send(broker, std::move(batch.evals));
+  batch.evals.evals.clear();
+}
 
 caf::behavior client_bridge(bridge_actor* self, socket_ptr socket, caf::actor broker) {
   self->state.socket = std::move(socket);
   stop_on_exit(self);
   return {
     // From the socket thread: a batch of [identity, frames...].
-    [=](std::vector<wire::frames>& batch) {
-      for (auto& in : batch)
-        on_client_message(self, broker, in);
+    [=](std::vector<wire::frames>& in) {
+      client_batch batch;
+      batch.out.reserve(in.size());
+      for (auto& message : in)
+        on_client_message(self, broker, message, batch);
+      // Acks first: each client sees `ack` before its `accept`/`reject`, which the broker can
+      // only send after it got the evals.
+      self->state.socket->send(std::move(batch.out));
+      send_evals(self, broker, batch);
+    },
+    // From the broker: the answers to client_evals.
+    [=](bridge::client_replies& replies) {
+      std::vector<wire::frames> out;
+      out.reserve(replies.replies.size());
+      for (auto& [identity, reply] : replies.replies)
+        out.push_back(routed(identity, wire::encode_eval_reply(reply)));
+      self->state.socket->send(std::move(out));
     },
   };
 }
 
-void on_client_message(bridge_actor* self, const caf::actor& broker, wire::frames& in) {
+void on_client_message(bridge_actor* self, const caf::actor& broker, wire::frames& in,
+                       client_batch& batch) {
   if (in.empty())
     return;
   auto identity = std::move(in.front());
   wire::frames body(std::make_move_iterator(in.begin() + 1), std::make_move_iterator(in.end()));
-  auto& sock = *self->state.socket;
   // `ack` goes out before anything is validated, as the core API expects.
-  if (wire::is_eval(body))
-    sock.send(routed(identity, wire::encode_ack()));
+  bool eval = wire::is_eval(body);
+  if (eval)
+    batch.out.push_back(routed(identity, wire::encode_ack()));
   auto decoded = wire::decode_client_message(body);
   if (!decoded) {
-    if (wire::is_eval(body)) {
+    if (eval) {
       spdlog::warn("[client {}] malformed eval: {}", wire::to_hex(identity), decoded.error().message);
-      sock.send(routed(identity, wire::encode_reject("Malformed eval: " + decoded.error().message)));
-    } else {
+      batch.out.push_back(routed(identity, wire::encode_reject("Malformed eval: " + decoded.error().message)));
+    } else if (spdlog::should_log(spdlog::level::debug)) {
       spdlog::debug("[client {}] ignored: {}", wire::to_hex(identity), decoded.error().message);
     }
     return;
   }
+  if (auto* request = std::get_if<job_request>(&decoded.value())) {
+    batch.evals.evals.emplace_back(std::move(identity), std::move(*request));
+    return;
+  }
+  // Stats and freeze are rare: a request each, after the evals that arrived before them.
+  send_evals(self, broker, batch);
+  auto reply_to = [self, identity](wire::frames frames) {
+    self->state.socket->send(routed(identity, std::move(frames)));
+  };
   std::visit(
     [&](auto& message) {
       using type = std::decay_t<decltype(message)>;
-      auto reply_to = [self, identity](wire::frames frames) {
-        self->state.socket->send(routed(identity, std::move(frames)));
-      };
       if constexpr (std::is_same_v<type, job_request>) {
-        self->request(broker, caf::infinite, std::move(message))
-          .then([=](const eval_reply& r) { reply_to(wire::encode_eval_reply(r)); },
-                [=](caf::error&) { reply_to(wire::encode_reject("The broker is unavailable.")); });
+        // handled above
       } else if constexpr (std::is_same_v<type, get_runtime_stats>) {
         self->request(broker, caf::infinite, message)
           .then([=](const runtime_stats& s) { reply_to(wire::encode_runtime_stats(s)); },
@@ -94,12 +129,22 @@ void on_client_message(bridge_actor* self, const caf::actor& broker, wire::frame
 
 // -- worker bridge (ReCodEx workers, port 9657) --
 
+// Frames of one worker command, frame 0 the worker's routing id.
+struct encode_worker_command {
+  wire::frames operator()(const job_assignment& a) const { return routed(a.worker_id, wire::encode_assignment(a)); }
+  wire::frames operator()(const worker_pong& p) const { return routed(p.worker_id, wire::encode_pong()); }
+  wire::frames operator()(const worker_intro& p) const { return routed(p.worker_id, wire::encode_intro()); }
+};
+
 caf::behavior worker_bridge(bridge_actor* self, socket_ptr socket, caf::actor broker) {
   self->state.socket = std::move(socket);
   stop_on_exit(self);
-  self->send(broker, worker_bridge_atom::value, caf::actor_cast<caf::actor>(self));
+  self->send(broker, bridge::worker_bridge_atom::value, caf::actor_cast<caf::actor>(self));
   return {
+    // From the socket thread: a batch of [identity, frames...], to the broker as one message.
     [=](std::vector<wire::frames>& batch) {
+      bridge::worker_events events;
+      events.events.reserve(batch.size());
       for (auto& in : batch) {
         if (in.empty())
           continue;
@@ -113,18 +158,23 @@ caf::behavior worker_bridge(bridge_actor* self, socket_ptr socket, caf::actor br
         wire::frames body(std::make_move_iterator(in.begin() + 1), std::make_move_iterator(in.end()));
         auto decoded = wire::decode_worker_message(identity, body);
         if (!decoded) {
-          spdlog::debug("[worker {}] ignored: {}", wire::to_hex(identity), decoded.error().message);
+          if (spdlog::should_log(spdlog::level::debug))
+            spdlog::debug("[worker {}] ignored: {}", wire::to_hex(identity), decoded.error().message);
           continue;
         }
-        std::visit([&](auto& message) { self->send(broker, std::move(message)); }, decoded.value());
+        std::visit([&](auto& message) { events.events.emplace_back(std::move(message)); }, decoded.value());
       }
+      if (!events.events.empty())
+        self->send(broker, std::move(events));
     },
-    [=](job_assignment& a) {
-      auto id = a.worker_id;
-      self->state.socket->send(routed(id, wire::encode_assignment(a)));
+    // From the broker: everything it decided while handling one message.
+    [=](bridge::worker_commands& cmds) {
+      std::vector<wire::frames> out;
+      out.reserve(cmds.commands.size());
+      for (auto& cmd : cmds.commands)
+        out.push_back(std::visit(encode_worker_command{}, cmd));
+      self->state.socket->send(std::move(out));
     },
-    [=](const worker_pong& p) { self->state.socket->send(routed(p.worker_id, wire::encode_pong())); },
-    [=](const worker_intro& p) { self->state.socket->send(routed(p.worker_id, wire::encode_intro())); },
   };
 }
 

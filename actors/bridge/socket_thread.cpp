@@ -22,6 +22,7 @@ struct socket_thread::impl {
   int wake_fd = -1;
   std::mutex mutex;
   std::vector<wire::frames> outbox;
+  std::vector<wire::frames> sending; // the socket thread's side of the outbox swap
   std::atomic<bool> stopping{false};
   std::thread thread;
 
@@ -36,12 +37,12 @@ struct socket_thread::impl {
   }
 
   void flush() {
-    std::vector<wire::frames> batch;
+    // Swapping with a kept vector reuses both buffers' capacity: no allocation per wake-up.
     {
       std::lock_guard<std::mutex> guard{mutex};
-      batch.swap(outbox);
+      sending.swap(outbox);
     }
-    for (auto& message : batch) {
+    for (auto& message : sending) {
       for (std::size_t i = 0; i < message.size(); ++i) {
         auto flags = i + 1 < message.size() ? zmq::send_flags::sndmore : zmq::send_flags::none;
         try {
@@ -52,6 +53,7 @@ struct socket_thread::impl {
         }
       }
     }
+    sending.clear();
   }
 
   void loop(const deliver_fn& deliver) {
@@ -71,11 +73,11 @@ struct socket_thread::impl {
         flush();
       }
       if (items[0].revents & ZMQ_POLLIN) {
-        // A bounded batch, delivered as one message: under load one mailbox enqueue (and at
-        // most one scheduler wake-up) carries many ZeroMQ messages, and queued replies are not
-        // starved by a flood of input.
+        // Everything ready now (bounded), delivered as one message: under load one mailbox
+        // enqueue (and at most one scheduler wake-up) carries many ZeroMQ messages, and queued
+        // replies are not starved by a flood of input.
         std::vector<wire::frames> batch;
-        for (int i = 0; i < 256; ++i) {
+        for (int i = 0; i < max_batch; ++i) {
           wire::frames message;
           zmq::message_t part;
           bool more = true;
@@ -87,7 +89,7 @@ struct socket_thread::impl {
               if (!r)
                 break;
               got = true;
-              message.emplace_back(static_cast<const char*>(part.data()), part.size());
+              message.emplace_back(part.data<char>(), part.size());
               more = part.more();
             }
           } catch (const zmq::error_t&) {
@@ -150,6 +152,23 @@ void socket_thread::send(wire::frames message) {
     impl_->outbox.push_back(std::move(message));
   }
   // A non-empty outbox means a wake-up is already pending: the thread takes it all at once.
+  if (was_empty)
+    impl_->wake();
+}
+
+void socket_thread::send(std::vector<wire::frames>&& messages) {
+  if (messages.empty())
+    return;
+  bool was_empty = false;
+  {
+    std::lock_guard<std::mutex> guard{impl_->mutex};
+    was_empty = impl_->outbox.empty();
+    if (was_empty)
+      impl_->outbox.swap(messages);
+    else
+      impl_->outbox.insert(impl_->outbox.end(), std::make_move_iterator(messages.begin()),
+                           std::make_move_iterator(messages.end()));
+  }
   if (was_empty)
     impl_->wake();
 }

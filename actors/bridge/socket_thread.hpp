@@ -27,7 +27,7 @@ struct socket_options {
 
 class socket_thread {
 public:
-  // Receives every message read in one wake-up (at most 256), in order.
+  // Receives every message ready at one wake-up (at most max_batch), in order.
   using deliver_fn = std::function<void(std::vector<wire::frames>&&)>;
 
   // Creates a ROUTER socket and binds or connects it, reporting failures (address in use,
@@ -42,6 +42,11 @@ public:
 
   // Thread-safe; frame 0 is the routing id of the peer.
   void send(wire::frames message);
+  // Thread-safe; all messages in order, with one lock and at most one wake-up of the thread.
+  void send(std::vector<wire::frames>&& messages);
+
+  // Bound on one delivered batch: a flood of input must not starve queued replies.
+  static constexpr int max_batch = 4096;
 
   // Stops and joins the thread (idempotent).
   void stop();

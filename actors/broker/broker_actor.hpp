@@ -1,9 +1,10 @@
-// The broker actor: the CAF shell around broker_core. It receives job_request /
-// get_runtime_stats / set_frozen from the client bridge (or any CAF client), worker messages
-// from the worker bridge and from native workers over the middleman (whom it monitors: a
-// down_msg is an immediate death), and sends assignments, progress (to the monitors) and
-// reports (to the notifier). With a journal, `accept` is answered only once the job is on disk
-// (one fsync per batch of evals in the mailbox). It never touches a socket.
+// The broker actor: the CAF shell around broker_core. It receives batches of evals and worker
+// messages from the ZeroMQ bridges (answering each with at most one batch per bridge), single
+// job_request / get_runtime_stats / set_frozen from CAF clients and the client bridge, and
+// worker messages from native workers over the middleman (whom it monitors: a down_msg is an
+// immediate death); it sends assignments, progress (to the monitors) and reports (to the
+// notifier). With a journal, `accept` is answered only once the job is on disk (one fsync per
+// batch of evals in the mailbox). It never touches a socket.
 #pragma once
 
 #include "actors/broker/broker_config.hpp"
