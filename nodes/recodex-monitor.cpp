@@ -5,6 +5,7 @@
 // Exit codes: 0 after a signal or `exit`, 1 for usage, configuration or start-up errors.
 #include "actors/monitor/monitor_actor.hpp"
 #include "messages/actor_system_setup.hpp"
+#include "nodes/common/command_line.hpp"
 #include "nodes/common/config_reader.hpp"
 #include "nodes/common/logging.hpp"
 #include "nodes/common/stop_signals.hpp"
@@ -96,18 +97,8 @@ int main(int argc, char** argv) {
   const sigset_t stop_signals = recodex::nodes::block_stop_signals();
   std::signal(SIGPIPE, SIG_IGN);
 
-  std::optional<std::string> config_file;
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (arg == "-h" || arg == "--help") {
-      std::cout << help_text;
-      return 0;
-    }
-    if ((arg == "-c" || arg == "--config") && i + 1 < argc)
-      config_file = argv[++i];
-    else
-      fail("unknown or incomplete argument '" + arg + "' (see --help)");
-  }
+  const auto config_file =
+      recodex::nodes::parse_config_option(argc, argv, program, help_text);
 
   node_config config;
   // The ReCodEx monitor's logger defaults.
