@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <ctime>
 #include <string_view>
 
 struct sock_fprog;
@@ -76,19 +77,38 @@ struct rlimit_op {
   struct rlimit value {};
 };
 
-// What the init tells the host through the report pipe, at most twice per run. "Ended" is only
-// sent once everything else in the box is dead and reaped, so the host may trust it as "the box
-// is empty" without waiting for the init's own exit (its namespace teardown).
+// What the box tells the host through the report pipe. The init sends "ready" and, once the
+// program ended, "ended"; the program itself sends "started" right after the host's start byte,
+// just before it opens its stdio and execs (it closes its end of the pipe then, and the program
+// never holds it after exec). The times are CLOCK_MONOTONIC, which the box shares with the host
+// (no time namespace): the wall time runs from "started" to "ended", however late the host reads
+// them. "Ended" is only sent once everything else in the box is dead and reaped, so the host may
+// trust it as "the box is empty" without waiting for the init's own exit (its namespace teardown).
 struct init_report {
-  std::uint32_t kind = 0;       // 1 = the root is ready and the program forked; 2 = it ended
-  std::int32_t wait_status = 0; // kind 2
-  std::uint64_t init_cpu_ns = 0; // kind 1: CPU the init spent on set-up, charged to the cgroup
-  std::int64_t max_rss_kib = 0;  // kind 2: from the program's rusage
+  std::uint32_t kind = 0;       // report_ready, report_ended or report_started
+  std::int32_t wait_status = 0; // ended
+  // ready: CPU the init spent on set-up; started: CPU the program spent on its own set-up before
+  // the start byte; ended: the init's CPU so far, its reaping and clean-up included. All of it is
+  // charged to the cgroup and none of it is the program's: the host subtracts it.
+  std::uint64_t setup_cpu_ns = 0;
+  std::int64_t max_rss_kib = 0;  // ended: from the program's rusage
   std::int64_t csw_voluntary = 0;
   std::int64_t csw_forced = 0;
+  std::uint64_t at_ns = 0; // CLOCK_MONOTONIC when it happened (started: the program's start;
+                           // ended: the init reaped the program)
 };
 constexpr std::uint32_t report_ready = 1;
 constexpr std::uint32_t report_ended = 2;
+constexpr std::uint32_t report_started = 3;
+
+// CLOCK_MONOTONIC in ns: async-signal-safe and allocation-free, so the child may take it.
+inline std::uint64_t monotonic_ns() {
+  struct timespec ts;
+  if (::clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
+    return 0;
+  return static_cast<std::uint64_t>(ts.tv_sec) * 1000000000ULL +
+         static_cast<std::uint64_t>(ts.tv_nsec);
+}
 
 constexpr std::size_t max_join_fds = 4;
 
@@ -97,7 +117,7 @@ struct child_plan {
                        // join_fds, once the host is committed); the init builds the root
                        // meanwhile and forks the program only after it
   int failure_fd = -1; // child -> host: child_failure records; close-on-exec, so EOF = exec'd
-  int report_fd = -1;  // init -> host: init_report records
+  int report_fd = -1;  // init, program -> host: init_report records
   int start_fd = -1;   // host -> program: one byte lets it open its stdio and exec
   // The box's cgroup `tasks` files (v1), opened by the host: the init writes "0" to each to move
   // itself in, which skips the global lock a move by the host takes. None: the host moves it.

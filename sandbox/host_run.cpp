@@ -17,14 +17,21 @@
 // a pidfd and the pipes with poll, reading the cgroup's CPU time at adaptive intervals (the
 // earliest moment the limit could be crossed), and kills the init (hence the whole box) on CPU or
 // wall-time excess. When the program ends the init kills and reaps everything else in the
-// namespace and reports "ended": the box is empty, so run() reads the cgroup and returns without
-// waiting for the init's own exit (its namespace teardown); the box retires that init and its
+// namespace and reports "ended": the box is empty, so run() reads the cgroup, signals the init
+// (SIGUSR1: it holds its exit until then, so its teardown is not charged to the program) and
+// returns without waiting for the init's own exit (its namespace teardown); the box retires that init and its
 // cgroup at the next prepare(), after releasing the next init (runs alternate between two group
 // names for this), or when it is destroyed. Without "ended" (killed, failed) run()
 // waits for the init as before. The box directory goes back to its owner on every path.
 // The cold run(box, options) prepares eagerly: the directory is handed over and the start byte
 // written right after the release, so the program execs as soon as it is parked; the set-up is
-// then inside the accounting, and the init's own CPU (sent with "ready") is subtracted.
+// then inside the accounting, and the init's and the program's set-up CPU (sent with "ready" and
+// "started") is subtracted.
+// Wall time. The host may read the reports late (in the eager run "ready" can arrive after the
+// program already ended), so the box takes the times itself: the program reports CLOCK_MONOTONIC
+// in "started" when it gets the start byte, the init in "ended" when it reaps the program. The
+// wall time is ended - started and the wall deadline is started + limit; until "started" is
+// read, the moment the host wrote the start byte (no later than the real start) stands in.
 #include "sandbox/sandbox.hpp"
 
 #include "sandbox/cgroup.hpp"
@@ -174,10 +181,10 @@ struct run_state {
   bool failed = false;
   bool got_ready = false;
   init_report ready{};
-  clock_type::time_point ready_at{};
+  bool got_started = false;
+  init_report started{};
   init_report ended{};
   bool got_ended = false;
-  clock_type::time_point ended_at{};
 };
 
 void drain_failures(int fd, run_state& st) {
@@ -195,11 +202,12 @@ void drain_reports(int fd, run_state& st) {
     if (report.kind == report_ready && !st.got_ready) {
       st.got_ready = true;
       st.ready = report;
-      st.ready_at = clock_type::now();
+    } else if (report.kind == report_started && !st.got_started) {
+      st.started = report;
+      st.got_started = true;
     } else if (report.kind == report_ended && !st.got_ended) {
       st.ended = report;
       st.got_ended = true;
-      st.ended_at = clock_type::now();
     }
   }
 }
@@ -256,9 +264,10 @@ struct prepared_state {
   unsigned uid = 0, gid = 0;
   // Eager (the cold run(box, options)): the box directory is handed over and the start byte
   // written right after the release, so the program execs as soon as it is ready, without two
-  // more round trips through the host. The set-up is then inside the accounting: the init's own
-  // CPU is subtracted, as it reports it, and the wall time counts from its "ready".
+  // more round trips through the host. The set-up is then inside the accounting: the init's and
+  // the program's set-up CPU is subtracted, as they report it.
   bool eager = false;
+  std::uint64_t start_written_ns = 0; // CLOCK_MONOTONIC when the start byte went out
   bool dir_given = false;
   uid_t dir_uid = 0;
   gid_t dir_gid = 0;
@@ -431,6 +440,7 @@ result<prepared_run> prepare_run(const box& b, const run_options& options, bool 
     ps.host_failure = errno_error(errno, "cannot release", "the box init").message;
   ps.release_w.reset();
   if (eager && ps.host_failure.empty()) {
+    ps.start_written_ns = monotonic_ns();
     if (char go = 1; ::write(ps.start_w.fd, &go, 1) != 1)
       ps.host_failure = errno_error(errno, "cannot start", "the program").message;
     ps.start_w.reset();
@@ -518,40 +528,48 @@ result<run_result> run(prepared_run&& prepared) {
       host_failure = given.error().message;
     else if (auto reset = ps.group->start_accounting(); !reset)
       host_failure = reset.error().message;
-    else if (char go = 1; ::write(ps.start_w.fd, &go, 1) != 1)
+    else if (ps.start_written_ns = monotonic_ns(); ::write(ps.start_w.fd, "", 1) != 1)
       host_failure = errno_error(errno, "cannot start", "the program").message;
   }
   ps.start_w.reset();
-  const auto started = clock_type::now();
   // When the host killed the box, its wall time ends there, not after the namespace teardown.
-  std::optional<clock_type::time_point> killed_at;
+  std::uint64_t killed_at_ns = 0;
+  // The program's start: its own "started" time, else the start byte (never later than it).
+  auto program_start_ns = [&] {
+    return st.got_started ? st.started.at_ns : ps.start_written_ns;
+  };
 
-  // The init's set-up CPU, when it is inside the accounting (eager).
-  auto setup_cpu = [&] { return ps.eager && st.got_ready ? st.ready.init_cpu_ns : 0; };
+  // The init's and the program's set-up CPU, when it is inside the accounting (eager).
+  auto setup_cpu = [&] {
+    if (!ps.eager)
+      return std::uint64_t{0};
+    return (st.got_ready ? st.ready.setup_cpu_ns : 0) +
+           (st.got_started ? st.started.setup_cpu_ns : 0);
+  };
   if (!host_failure.empty() || st.failed || (!ps.eager && !st.got_ready)) {
     ps.kill_box();
   } else {
     const std::uint64_t cpu_kill_ns =
         seen.time_limit_ns ? seen.time_limit_ns + to_ns(options.extra_time_s) : 0;
-    const auto wall_allowed =
-        std::chrono::nanoseconds(seen.wall_limit_ns + to_ns(options.extra_time_s));
+    const std::uint64_t wall_allowed_ns = seen.wall_limit_ns + to_ns(options.extra_time_s);
     const long cpus = std::max(1L, ::sysconf(_SC_NPROCESSORS_ONLN));
     const long parallel = options.processes ? std::min<long>(cpus, *options.processes) : cpus;
     while (!st.got_ended) {
       int timeout_ms = -1;
-      auto now = clock_type::now();
-      // The program's wall time starts at the start byte, or (eager) at the init's "ready".
-      const auto wall_deadline = (ps.eager && st.got_ready ? st.ready_at : started) + wall_allowed;
+      std::uint64_t now = monotonic_ns();
+      if (seen.wall_limit_ns && !st.got_started && now >= program_start_ns() + wall_allowed_ns)
+        drain_reports(ps.report_r.fd, st); // a "started" not yet read moves the deadline
+      const std::uint64_t wall_deadline = program_start_ns() + wall_allowed_ns;
       if (seen.wall_limit_ns) {
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(wall_deadline - now);
-        timeout_ms = static_cast<int>(std::max<long long>(0, left.count() + 1));
+        auto left_ms = now >= wall_deadline ? 0 : (wall_deadline - now) / 1000000 + 1;
+        timeout_ms = static_cast<int>(std::min<std::uint64_t>(left_ms, 1000000000));
       }
       if (cpu_kill_ns) {
         auto used = ps.group->cpu_ns();
         std::uint64_t cpu = used ? since(used.value(), setup_cpu()) : 0;
         if (cpu >= cpu_kill_ns) {
           seen.killed_by_host = kill_reason::cpu_time;
-          killed_at = clock_type::now();
+          killed_at_ns = monotonic_ns();
           ps.kill_box();
           break;
         }
@@ -562,7 +580,7 @@ result<run_result> run(prepared_run&& prepared) {
       }
       if (seen.wall_limit_ns && now >= wall_deadline) {
         seen.killed_by_host = kill_reason::wall_time;
-        killed_at = clock_type::now();
+        killed_at_ns = monotonic_ns();
         ps.kill_box();
         break;
       }
@@ -582,13 +600,18 @@ result<run_result> run(prepared_run&& prepared) {
                         host_failure.empty();
   if (!fast_end)
     ps.reap(init_status, init_usage);
-  const auto finished = killed_at ? *killed_at : st.got_ended ? st.ended_at : clock_type::now();
   drain_failures(ps.failure_r.fd, st);
   drain_reports(ps.report_r.fd, st);
+  // Killed by the host: the wall time ends at the kill, not after the namespace teardown.
+  const std::uint64_t finished_ns = killed_at_ns     ? killed_at_ns
+                                    : st.got_ended   ? st.ended.at_ns
+                                                     : monotonic_ns();
 
   auto used = ps.group->usage();
   result<void> removed = ok();
   if (fast_end) {
+    // The init waits for this before its exit (namespace teardown) adds to the cgroup's CPU.
+    ::syscall(SYS_pidfd_send_signal, ps.pidfd.fd, SIGUSR1, nullptr, 0);
     ps.runtime->keep_leftovers(static_cast<pid_t>(ps.pid), ps.pidfd.fd,
                                          std::move(ps.group));
     ps.pid = -1;
@@ -599,15 +622,18 @@ result<run_result> run(prepared_run&& prepared) {
 
   run_result r;
   if (used) {
-    seen.cpu_ns = since(used.value().cpu_ns, setup_cpu());
+    // The init's CPU while the program ran (waiting, then emptying the namespace) is not the
+    // program's either; it was charged in both paths (the prepared one resets the accounting
+    // after "ready").
+    const std::uint64_t init_tail =
+        st.got_ended && st.got_ready ? since(st.ended.setup_cpu_ns, st.ready.setup_cpu_ns) : 0;
+    seen.cpu_ns = since(used.value().cpu_ns, setup_cpu() + init_tail);
     seen.oom_kills = used.value().oom_kills;
     r.memory_kib = used.value().memory_peak_bytes / 1024;
   }
-  const auto from = ps.eager && st.got_ready ? st.ready_at : started;
-  seen.wall_ns = static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(
-          std::max(finished, from) - from)
-          .count());
+  // Never negative: a run that never started has no wall time.
+  const std::uint64_t from_ns = program_start_ns();
+  seen.wall_ns = from_ns && finished_ns > from_ns ? finished_ns - from_ns : 0;
   seen.payload_reported = st.got_ended;
   seen.wait_status = st.ended.wait_status;
   if (!host_failure.empty())

@@ -101,6 +101,14 @@ bool install_fd(int fd, int target) {
   return true;
 }
 
+std::uint64_t own_cpu_ns() {
+  struct timespec ts;
+  if (::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) != 0)
+    return 0;
+  return static_cast<std::uint64_t>(ts.tv_sec) * 1000000000ULL +
+         static_cast<std::uint64_t>(ts.tv_nsec);
+}
+
 // PID 2: drop to the box user, apply limits and seccomp, wait for the host's start signal, then
 // wire stdio and exec. Redirections are opened only after the start, so files the caller puts in
 // the box after preparing the run are seen.
@@ -113,7 +121,6 @@ bool install_fd(int fd, int target) {
   ::sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
   ::setsid();
-  ::close(plan.report_fd);
   for (std::size_t i = 0; i < plan.rlimit_count; ++i)
     if (::syscall(SYS_prlimit64, 0, plan.rlimits[i].resource, &plan.rlimits[i].value,
                   nullptr) != 0)
@@ -147,6 +154,13 @@ bool install_fd(int fd, int target) {
   if (got != 1)
     fail(plan, child_step::wait_for_start);
   ::close(plan.start_fd);
+  // The program's run starts here, for the wall clock; its CPU so far was set-up.
+  init_report started;
+  started.kind = report_started;
+  started.at_ns = monotonic_ns();
+  started.setup_cpu_ns = own_cpu_ns();
+  (void) !::write(plan.report_fd, &started, sizeof started);
+  ::close(plan.report_fd);
 
   ::umask(022);
   if (::chdir(plan.work_dir) != 0)
@@ -180,14 +194,6 @@ bool install_fd(int fd, int target) {
       break;
   }
   fail(plan, child_step::exec);
-}
-
-std::uint64_t own_cpu_ns() {
-  struct timespec ts;
-  if (::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) != 0)
-    return 0;
-  return static_cast<std::uint64_t>(ts.tv_sec) * 1000000000ULL +
-         static_cast<std::uint64_t>(ts.tv_nsec);
 }
 
 // The init is a copy of the host: blank the host's command line and environment in this copy
@@ -283,7 +289,7 @@ void inside_box_init(const child_plan& plan) {
   ::close(plan.start_fd);
   init_report ready;
   ready.kind = report_ready;
-  ready.init_cpu_ns = own_cpu_ns();
+  ready.setup_cpu_ns = own_cpu_ns();
   (void) !::write(plan.report_fd, &ready, sizeof ready);
 
   // Reap everything; when the program itself ends, empty the namespace, report and exit.
@@ -298,14 +304,26 @@ void inside_box_init(const child_plan& plan) {
     }
     if (pid != program)
       continue;
+    const std::uint64_t ended_at = monotonic_ns();
     empty_namespace();
     init_report ended;
     ended.kind = report_ended;
     ended.wait_status = status;
+    ended.at_ns = ended_at;
+    ended.setup_cpu_ns = own_cpu_ns(); // the init's whole CPU: the host subtracts its share
     ended.max_rss_kib = usage.ru_maxrss;
     ended.csw_voluntary = usage.ru_nvcsw;
     ended.csw_forced = usage.ru_nivcsw;
+    // The init's exit tears down its namespaces, which is charged to the cgroup: wait until the
+    // host has read the cgroup (it sends SIGUSR1; SIGKILL when it retires the box, or when it
+    // dies). Blocked, the signal reaches the namespace's init although it has no handler.
+    sigset_t read_done;
+    ::sigemptyset(&read_done);
+    ::sigaddset(&read_done, SIGUSR1);
+    ::sigprocmask(SIG_BLOCK, &read_done, nullptr);
     (void) !::write(plan.report_fd, &ended, sizeof ended);
+    int sig = 0;
+    (void) ::sigwait(&read_done, &sig);
     ::_exit(0);
   }
 }
