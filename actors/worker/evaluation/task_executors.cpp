@@ -1,0 +1,191 @@
+// The internal and sandbox executors, and the pure translation of an external task into sandbox
+// run options (spec 5.6).
+#include "actors/worker/evaluation/task_executors.hpp"
+
+#include "sandbox/dir_rule.hpp"
+#include "sandbox/host_box_dir.hpp"
+
+#include <unistd.h>
+
+#include <random>
+
+namespace recodex::worker {
+
+internal_task_outcome internal_executor::run(const planned_task& task) {
+  if (!task.kind)
+    return {false, "task " + task.task.task_id + " is not an internal task", std::nullopt};
+  return run_internal_task(*task.kind, task.task.args, context_);
+}
+
+namespace {
+
+sandbox::dir_rule to_dir_rule(const bound_directory& dir) {
+  sandbox::dir_rule rule;
+  rule.inside = dir.dst.empty() || dir.dst.front() == '/' ? dir.dst : "/" + dir.dst;
+  rule.outside = (dir.mode & dir_mode::tmp) ? std::string{} : dir.src;
+  rule.read_write = (dir.mode & dir_mode::rw) != 0;
+  rule.no_exec = (dir.mode & dir_mode::noexec) != 0;
+  rule.tmp = (dir.mode & dir_mode::tmp) != 0;
+  rule.maybe = (dir.mode & dir_mode::maybe) != 0;
+  rule.devices = (dir.mode & dir_mode::dev) != 0;
+  rule.filesystem = (dir.mode & dir_mode::fs) != 0;
+  rule.no_recursion = (dir.mode & dir_mode::norec) != 0;
+  return rule;
+}
+
+std::string random_suffix() {
+  static const char alnum[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+  std::random_device device;
+  std::uniform_int_distribution<std::size_t> pick(0, sizeof(alnum) - 2);
+  std::string out;
+  for (int i = 0; i < 10; ++i)
+    out += alnum[pick(device)];
+  return out;
+}
+
+// The first max_bytes of a captured stream; "" when the file is missing, refused or too large.
+std::string capture(const std::string& box_dir, const std::string& inside_path,
+                    std::size_t max_read, std::size_t max_kept) {
+  std::string relative = box_relative(inside_path);
+  if (relative.empty())
+    return {};
+  auto text = sandbox::read_box_file(box_dir, relative, max_read);
+  if (!text)
+    return {};
+  std::string out = std::move(text).value();
+  if (out.size() > max_kept)
+    out.resize(max_kept);
+  return out;
+}
+
+} // namespace
+
+std::string box_relative(const std::string& inside_path) {
+  if (inside_path.empty())
+    return {};
+  if (inside_path.front() != '/')
+    return inside_path;
+  const std::string prefix = "/box/";
+  if (inside_path.compare(0, prefix.size(), prefix) == 0 && inside_path.size() > prefix.size())
+    return inside_path.substr(prefix.size());
+  return {};
+}
+
+result<sandbox_run_plan> make_sandbox_run_plan(const planned_task& task, const std::string& box_dir,
+                                               const std::string& output_suffix) {
+  const task_metadata& meta = task.task;
+  if (!meta.sandbox || !task.limits)
+    return make_error(errc::invalid_argument,
+                      "task " + meta.task_id + " is not an external task with resolved limits");
+  const sandbox_config& box = *meta.sandbox;
+  const sandbox_limits& limits = *task.limits;
+
+  sandbox_run_plan plan;
+  sandbox::run_options& o = plan.options;
+  o.box_dir = box_dir;
+  o.argv.push_back(meta.bin);
+  o.argv.insert(o.argv.end(), meta.args.begin(), meta.args.end());
+
+  o.time_s = limits.time;
+  o.wall_time_s = limits.wall_time;
+  o.extra_time_s = limits.extra_time;
+  o.memory_kib = limits.memory + limits.extra_memory;
+  o.stack_kib = limits.stack_size;
+  if (limits.parallel == 0)
+    o.processes = std::nullopt;
+  else
+    o.processes = static_cast<unsigned>(limits.parallel);
+  o.fsize_kib = limits.disk_quotas ? limits.disk_size : 0;
+
+  o.env = limits.environ_variables;
+  for (const auto& dir : limits.bound_directories)
+    o.dirs.push_back(to_dir_rule(dir));
+  sandbox::dir_rule alternatives;
+  alternatives.inside = "/etc/alternatives";
+  alternatives.outside = "/etc/alternatives";
+  alternatives.maybe = true;
+  o.dirs.push_back(alternatives);
+  if (meta.type == task_type::initiation) {
+    o.share_net = true;
+    sandbox::dir_rule etc;
+    etc.inside = "/etc";
+    etc.outside = "/etc";
+    o.dirs.push_back(etc);
+  }
+
+  o.stdin_path = box.stdin_path.value_or("");
+  o.stdout_path = box.stdout_path.value_or("");
+  o.stderr_path = box.stderr_path.value_or("");
+  o.stderr_to_stdout = box.stderr_to_stdout;
+  if (box.chdir)
+    o.chdir = !box.chdir->empty() && box.chdir->front() == '/' ? *box.chdir : "/" + *box.chdir;
+
+  const std::string invented = meta.task_id + "." + output_suffix + ".output.";
+  bool want_stdout = box.output || box.carboncopy_stdout;
+  bool want_stderr = (box.output || box.carboncopy_stderr) && !box.stderr_to_stdout;
+  if (want_stdout && o.stdout_path.empty()) {
+    o.stdout_path = "/box/" + invented + "stdout";
+    plan.invented_files.push_back(invented + "stdout");
+  }
+  if (want_stderr && o.stderr_path.empty()) {
+    o.stderr_path = "/box/" + invented + "stderr";
+    plan.invented_files.push_back(invented + "stderr");
+  }
+  if (want_stdout)
+    plan.capture_stdout = o.stdout_path;
+  if (want_stderr)
+    plan.capture_stderr = o.stderr_path;
+  return plan;
+}
+
+sandbox_results to_sandbox_results(const sandbox::run_result& run) {
+  sandbox_results r;
+  switch (run.result) {
+  case sandbox::status::ok: r.status = sandbox_status::ok; break;
+  case sandbox::status::runtime_error: r.status = sandbox_status::re; break;
+  case sandbox::status::signaled: r.status = sandbox_status::sg; break;
+  case sandbox::status::timed_out: r.status = sandbox_status::to; break;
+  case sandbox::status::internal_error: r.status = sandbox_status::xx; break;
+  }
+  r.exitcode = run.exitcode;
+  r.time = run.time_s;
+  r.wall_time = run.wall_time_s;
+  r.memory = run.memory_kib;
+  r.max_rss = run.max_rss_kib;
+  r.exitsig = run.exitsig;
+  r.killed = run.killed;
+  r.message = run.message;
+  r.csw_voluntary = run.csw_voluntary;
+  r.csw_forced = run.csw_forced;
+  return r;
+}
+
+result<external_task_outcome> sandbox_executor::run(const planned_task& task) {
+  RECODEX_TRY(plan, make_sandbox_run_plan(task, config_.box_dir, random_suffix()));
+  RECODEX_TRY(ran, sandbox::run(box_, plan.options));
+
+  external_task_outcome outcome;
+  outcome.sandbox = to_sandbox_results(ran);
+  const sandbox_config& box = *task.task.sandbox;
+
+  if (box.carboncopy_stdout && !box_relative(plan.options.stdout_path).empty())
+    (void) sandbox::copy_box_file(config_.box_dir, box_relative(plan.options.stdout_path),
+                                  *box.carboncopy_stdout, config_.max_read_bytes);
+  if (box.carboncopy_stderr && !box_relative(plan.options.stderr_path).empty())
+    (void) sandbox::copy_box_file(config_.box_dir, box_relative(plan.options.stderr_path),
+                                  *box.carboncopy_stderr, config_.max_read_bytes);
+
+  if (box.output) {
+    task_output captured;
+    captured.stdout_text = capture(config_.box_dir, plan.capture_stdout, config_.max_read_bytes,
+                                   config_.max_output_length);
+    captured.stderr_text = capture(config_.box_dir, plan.capture_stderr, config_.max_read_bytes,
+                                   config_.max_output_length);
+    outcome.output = std::move(captured);
+  }
+  for (const auto& name : plan.invented_files)
+    ::unlink((config_.box_dir + "/" + name).c_str()); // unlink never follows a symlink
+  return outcome;
+}
+
+} // namespace recodex::worker

@@ -1,0 +1,73 @@
+// The two real executors behind job_runner's interfaces: internal tasks through
+// run_internal_task on the host, external tasks through the sandbox library in one leased box.
+// Also the pure translation of a planned external task into sandbox run options (5.6), so it is
+// tested without root.
+#pragma once
+
+#include "actors/worker/evaluation/internal_task_runner.hpp"
+#include "actors/worker/evaluation/job_plan.hpp"
+#include "actors/worker/evaluation/job_runner.hpp"
+#include "messages/result.hpp"
+#include "sandbox/sandbox.hpp"
+
+#include <cstddef>
+#include <functional>
+#include <string>
+
+namespace recodex::worker {
+
+// Runs internal tasks with the context given at construction.
+class internal_executor final : public internal_task_executor {
+public:
+  explicit internal_executor(internal_task_context context) : context_(std::move(context)) {}
+  internal_task_outcome run(const planned_task& task) override;
+
+private:
+  internal_task_context context_;
+};
+
+// A planned external task as the sandbox sees it, plus where its captured output goes.
+struct sandbox_run_plan {
+  sandbox::run_options options;
+  // Paths inside the box (as in options) of the files to read back; empty = not captured.
+  std::string capture_stdout;
+  std::string capture_stderr;
+  // Files the worker invented for capture (5.6) and deletes afterwards, relative to box_dir.
+  std::vector<std::string> invented_files;
+};
+
+// 5.6: limits (time, wall-time, extra-time, memory + extra-memory, stack, parallel -> processes
+// with 0 = unlimited, disk-size -> file size when disk-quotas), environment, bound directories
+// (+ etc/alternatives, maybe; initiation tasks also get /etc and the network), stdio, chdir
+// (resolved against /). `output_suffix` names the invented output files
+// (/box/<task-id>.<suffix>.output.stdout|stderr). Fails with errc::invalid_argument when the
+// task is not external or has no resolved limits.
+result<sandbox_run_plan> make_sandbox_run_plan(const planned_task& task, const std::string& box_dir,
+                                               const std::string& output_suffix);
+
+// The sandbox verdict in result.yml's vocabulary.
+sandbox_results to_sandbox_results(const sandbox::run_result& run);
+
+// Maps an inside path to one relative to the box directory ("/box/a" -> "a", "a" -> "a");
+// empty when the path is elsewhere (bound directories are not read back).
+std::string box_relative(const std::string& inside_path);
+
+struct sandbox_executor_config {
+  std::string box_dir;                    // host directory mounted at /box (the evaluation dir)
+  std::size_t max_output_length = 1024;   // bytes kept of each captured stream
+  std::size_t max_read_bytes = 64u << 20; // larger capture/carboncopy files are not read
+};
+
+// Runs external tasks in one leased box (the box must outlive the executor).
+class sandbox_executor final : public external_task_executor {
+public:
+  sandbox_executor(const sandbox::box& box, sandbox_executor_config config)
+      : box_(box), config_(std::move(config)) {}
+  result<external_task_outcome> run(const planned_task& task) override;
+
+private:
+  const sandbox::box& box_;
+  sandbox_executor_config config_;
+};
+
+} // namespace recodex::worker
