@@ -82,7 +82,11 @@ result<sandbox_run_plan> make_sandbox_run_plan(const planned_task& task, const s
 
   sandbox_run_plan plan;
   sandbox::run_options& o = plan.options;
-  o.box_dir = box_dir;
+  // 5.6: the evaluation directory is SOURCE_DIR, or SOURCE_DIR/working-directory (validated
+  // relative and free of ".." by the parser).
+  o.box_dir = box.working_directory && !box.working_directory->empty()
+                  ? box_dir + "/" + *box.working_directory
+                  : box_dir;
   o.argv.push_back(meta.bin);
   o.argv.insert(o.argv.end(), meta.args.begin(), meta.args.end());
 
@@ -168,23 +172,24 @@ result<external_task_outcome> sandbox_executor::run(const planned_task& task) {
   outcome.sandbox = to_sandbox_results(ran);
   const sandbox_config& box = *task.task.sandbox;
 
+  const std::string& dir = plan.options.box_dir;
   if (box.carboncopy_stdout && !box_relative(plan.options.stdout_path).empty())
-    (void) sandbox::copy_box_file(config_.box_dir, box_relative(plan.options.stdout_path),
+    (void) sandbox::copy_box_file(dir, box_relative(plan.options.stdout_path),
                                   *box.carboncopy_stdout, config_.max_read_bytes);
   if (box.carboncopy_stderr && !box_relative(plan.options.stderr_path).empty())
-    (void) sandbox::copy_box_file(config_.box_dir, box_relative(plan.options.stderr_path),
+    (void) sandbox::copy_box_file(dir, box_relative(plan.options.stderr_path),
                                   *box.carboncopy_stderr, config_.max_read_bytes);
 
   if (box.output) {
     task_output captured;
-    captured.stdout_text = capture(config_.box_dir, plan.capture_stdout, config_.max_read_bytes,
+    captured.stdout_text = capture(dir, plan.capture_stdout, config_.max_read_bytes,
                                    config_.max_output_length);
-    captured.stderr_text = capture(config_.box_dir, plan.capture_stderr, config_.max_read_bytes,
+    captured.stderr_text = capture(dir, plan.capture_stderr, config_.max_read_bytes,
                                    config_.max_output_length);
     outcome.output = std::move(captured);
   }
   for (const auto& name : plan.invented_files)
-    ::unlink((config_.box_dir + "/" + name).c_str()); // unlink never follows a symlink
+    ::unlink((dir + "/" + name).c_str()); // unlink never follows a symlink
   return outcome;
 }
 

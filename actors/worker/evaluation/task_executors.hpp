@@ -32,14 +32,15 @@ struct sandbox_run_plan {
   // Paths inside the box (as in options) of the files to read back; empty = not captured.
   std::string capture_stdout;
   std::string capture_stderr;
-  // Files the worker invented for capture (5.6) and deletes afterwards, relative to box_dir.
+  // Files the worker invented for capture (5.6) and deletes afterwards, relative to
+  // options.box_dir.
   std::vector<std::string> invented_files;
 };
 
 // 5.6: limits (time, wall-time, extra-time, memory + extra-memory, stack, parallel -> processes
 // with 0 = unlimited, disk-size -> file size when disk-quotas), environment, bound directories
 // (+ etc/alternatives, maybe; initiation tasks also get /etc and the network), stdio, chdir
-// (resolved against /). `output_suffix` names the invented output files
+// (resolved against /), box_dir/working-directory as the box when set. `output_suffix` names the invented output files
 // (/box/<task-id>.<suffix>.output.stdout|stderr). Fails with errc::invalid_argument when the
 // task is not external or has no resolved limits.
 result<sandbox_run_plan> make_sandbox_run_plan(const planned_task& task, const std::string& box_dir,

@@ -117,6 +117,9 @@ TEST_CASE("external task limits and settings translate to run options", "[execut
        [](const sandbox::run_options& o) {
          return o.stdin_path.empty() && o.stdout_path.empty() && o.stderr_path.empty();
        }},
+      {"working-directory narrows the box directory",
+       [](planned_task& t) { t.task.sandbox->working_directory = "sub/dir"; },
+       [](const sandbox::run_options& o) { return o.box_dir == "/host/box/sub/dir"; }},
       {"chdir defaults to /box", [](planned_task&) {},
        [](const sandbox::run_options& o) { return o.chdir == "/box"; }},
       {"relative chdir resolves against /", [](planned_task& t) { t.task.sandbox->chdir = "box/sub"; },
