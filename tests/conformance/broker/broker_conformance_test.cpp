@@ -14,10 +14,13 @@ struct options {
   int http_failures = 0;
 };
 
+// Test workers ping only when a test says so, so the default liveness window (30 x 100 ms) is
+// long enough that a loaded machine never expires them mid-test; the liveness test uses 3.
 std::string yaml(std::uint16_t monitor_port, std::uint16_t http_port, int max_request_failures = 3,
-                 const std::string& extra = "") {
+                 const std::string& extra = "", int max_liveness = 30) {
   std::string y = "clients: {address: 127.0.0.1, port: 0}\n"
-                  "workers: {address: 127.0.0.1, port: 0, ping_interval: 100, max_liveness: 3, "
+                  "workers: {address: 127.0.0.1, port: 0, ping_interval: 100, max_liveness: "
+                  + std::to_string(max_liveness) + ", "
                   "max_request_failures: " + std::to_string(max_request_failures) + "}\n"
                   "monitor: {address: 127.0.0.1, port: " + std::to_string(monitor_port) + "}\n"
                   "logger: {level: critical}\n";
@@ -209,7 +212,7 @@ TEST_CASE("a worker that stops pinging loses its job to another, then the retry 
           "[broker][conformance][liveness]") {
   monitor_router monitor;
   http_sink http;
-  broker_process broker{yaml(monitor.port(), http.port(), 2)};
+  broker_process broker{yaml(monitor.port(), http.port(), 2, "", 3)};
   dealer w1{broker.workers_port(), "w1"};
   join(w1);
   dealer w2{broker.workers_port(), "w2"};
