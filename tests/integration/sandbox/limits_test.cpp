@@ -12,23 +12,6 @@ using namespace sandbox_test;
 
 namespace {
 
-// Processes on the host owned by a box uid (60000 and up): none may outlive a run.
-int box_owned_processes() {
-  int count = 0;
-  DIR* proc = ::opendir("/proc");
-  while (struct dirent* e = proc ? ::readdir(proc) : nullptr) {
-    if (e->d_name[0] < '0' || e->d_name[0] > '9')
-      continue;
-    struct stat st;
-    std::string path = std::string{"/proc/"} + e->d_name;
-    if (::stat(path.c_str(), &st) == 0 && st.st_uid >= 60000 && st.st_uid < 61000)
-      ++count;
-  }
-  if (proc)
-    ::closedir(proc);
-  return count;
-}
-
 bool exists(const std::string& path) {
   struct stat st;
   return ::stat(path.c_str(), &st) == 0;

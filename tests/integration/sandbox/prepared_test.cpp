@@ -12,23 +12,6 @@ using namespace sandbox_test;
 
 namespace {
 
-// Processes on the host owned by a box uid (60000 and up).
-int box_owned_processes() {
-  int count = 0;
-  DIR* proc = ::opendir("/proc");
-  while (struct dirent* e = proc ? ::readdir(proc) : nullptr) {
-    if (e->d_name[0] < '0' || e->d_name[0] > '9')
-      continue;
-    struct stat st;
-    std::string path = std::string{"/proc/"} + e->d_name;
-    if (::stat(path.c_str(), &st) == 0 && st.st_uid >= 60000 && st.st_uid < 61000)
-      ++count;
-  }
-  if (proc)
-    ::closedir(proc);
-  return count;
-}
-
 // Runs of a box alternate between two group names ("box-N" and "box-Nb").
 bool group_exists(int id) {
   struct stat st;

@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include <cstdlib>
+#include <dirent.h>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -91,6 +92,23 @@ inline recodex::sandbox::run_options program(std::vector<std::string> argv) {
   o.time_s = 5;
   o.wall_time_s = 10;
   return o;
+}
+
+// Processes on the host owned by a box uid (60000 and up): none may outlive a run.
+inline int box_owned_processes() {
+  int count = 0;
+  DIR* proc = ::opendir("/proc");
+  while (struct dirent* e = proc ? ::readdir(proc) : nullptr) {
+    if (e->d_name[0] < '0' || e->d_name[0] > '9')
+      continue;
+    struct stat st;
+    std::string path = std::string{"/proc/"} + e->d_name;
+    if (::stat(path.c_str(), &st) == 0 && st.st_uid >= 60000 && st.st_uid < 61000)
+      ++count;
+  }
+  if (proc)
+    ::closedir(proc);
+  return count;
 }
 
 } // namespace sandbox_test
