@@ -244,6 +244,19 @@ route route_worker_files(http_method method, const parsed_target& t) {
 }
 
 // /v1/tasks...
+// /v1/tasks/<task>/versions/<n>/...: the task id and the version number are checked, then
+// `make(version)` builds the route.
+template <class Make>
+route with_task_version(const std::string& task, const std::string& version_text,
+                        bool allow_latest, Make make) {
+  if (auto bad = check_id("task id", task))
+    return *bad;
+  auto version = parse_version(version_text, allow_latest);
+  if (!version)
+    return bad_version(version_text, allow_latest);
+  return make(*version);
+}
+
 route route_versioned_tasks(http_method method, const parsed_target& t) {
   const segments& s = t.parts;
   if (s.size() == 2)
@@ -277,36 +290,27 @@ route route_versioned_tasks(http_method method, const parsed_target& t) {
     const std::string& version_text = s[4];
     if (s.size() == 5) {
       return dispatch(method, {http_method::get}, t, [&](http_method) -> route {
-        if (auto bad = check_id("task id", task))
-          return *bad;
-        auto version = parse_version(version_text, true);
-        if (!version)
-          return bad_version(version_text, true);
-        return routes::version_get{task, *version};
+        return with_task_version(task, version_text, true, [&](std::uint32_t version) -> route {
+          return routes::version_get{task, version};
+        });
       });
     }
     if (s.size() == 7 && s[5] == "files") {
       return dispatch(method, {http_method::get}, t, [&](http_method) -> route {
-        if (auto bad = check_id("task id", task))
-          return *bad;
-        auto version = parse_version(version_text, true);
-        if (!version)
-          return bad_version(version_text, true);
-        if (!storage::is_valid_task_file_name(s[6]))
-          return reject_with(400, "invalid_name",
-                             "task file name '" + s[6] +
-                                 "' is not valid: one printable path component, not . or ..");
-        return routes::version_file{task, *version, s[6]};
+        return with_task_version(task, version_text, true, [&](std::uint32_t version) -> route {
+          if (!storage::is_valid_task_file_name(s[6]))
+            return reject_with(400, "invalid_name",
+                               "task file name '" + s[6] +
+                                   "' is not valid: one printable path component, not . or ..");
+          return routes::version_file{task, version, s[6]};
+        });
       });
     }
     if (s.size() == 6 && s[5] == "revert") {
       return dispatch(method, {http_method::post}, t, [&](http_method) -> route {
-        if (auto bad = check_id("task id", task))
-          return *bad;
-        auto version = parse_version(version_text, false);
-        if (!version)
-          return bad_version(version_text, false);
-        return routes::version_revert{task, *version};
+        return with_task_version(task, version_text, false, [&](std::uint32_t version) -> route {
+          return routes::version_revert{task, version};
+        });
       });
     }
   }
