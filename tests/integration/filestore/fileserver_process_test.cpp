@@ -4,6 +4,7 @@
 #include "storage/sha1.hpp"
 #include "tests/harness/temp_directory.hpp"
 #include "tests/harness/http_client.hpp"
+#include "tests/harness/child_process.hpp"
 
 #include <catch2/catch.hpp>
 #include <cerrno>
@@ -12,143 +13,20 @@
 #include <fcntl.h>
 #include <fstream>
 #include <optional>
-#include <poll.h>
-#include <spawn.h>
 #include <string>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <vector>
 
-extern char** environ;
-
 namespace {
 
 using namespace std::chrono_literals;
+using recodex::testing::child_process;
 using recodex::testing::http_connection;
+using recodex::testing::peak_rss_kib;
 
 const std::string binary = std::string(RECODEX_BIN_DIR) + "/recodex-fileserver";
 const std::string example_config = std::string(RECODEX_SOURCE_DIR) + "/deploy/fileserver.yml";
-
-// A child process with its stdout and stderr on pipes, both collected as they arrive.
-class child_process {
-public:
-  explicit child_process(const std::vector<std::string>& args) {
-    int out[2], err[2];
-    REQUIRE(::pipe2(out, O_CLOEXEC) == 0);
-    REQUIRE(::pipe2(err, O_CLOEXEC) == 0);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, out[1], 1);
-    posix_spawn_file_actions_adddup2(&actions, err[1], 2);
-    std::vector<char*> argv;
-    for (const auto& a : args)
-      argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    int rc = ::posix_spawn(&pid_, args[0].c_str(), &actions, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    ::close(out[1]);
-    ::close(err[1]);
-    fds_[0] = out[0];
-    fds_[1] = err[0];
-    REQUIRE(rc == 0);
-  }
-
-  ~child_process() {
-    if (pid_ > 0 && !exited_) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
-    }
-    for (int fd : fds_)
-      ::close(fd);
-  }
-
-  // One line of stdout, waiting at most `timeout`; nullopt on timeout or EOF.
-  std::optional<std::string> read_line(std::chrono::milliseconds timeout) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    for (;;) {
-      auto newline = out_.find('\n');
-      if (newline != std::string::npos) {
-        std::string line = out_.substr(0, newline);
-        out_.erase(0, newline + 1);
-        return line;
-      }
-      if (!pump(deadline))
-        return std::nullopt;
-    }
-  }
-
-  // The exit status, waiting at most `timeout`; output keeps being collected meanwhile.
-  std::optional<int> wait_exit(std::chrono::milliseconds timeout) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    for (;;) {
-      int status = 0;
-      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-        exited_ = true;
-        while (pump(std::chrono::steady_clock::now() + 1s)) {
-        }
-        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-      }
-      if (std::chrono::steady_clock::now() > deadline)
-        return std::nullopt;
-      // Output or the pipes closing wake us; else look at waitpid again after 10 ms.
-      pump(std::min(deadline, std::chrono::steady_clock::now() + 10ms));
-    }
-  }
-
-  const std::string& stdout_text() const { return out_; }
-  const std::string& stderr_text() const { return err_; }
-  pid_t pid() const { return pid_; }
-
-private:
-  // Reads what is available on either pipe until `deadline`; false when nothing came (timeout
-  // or both pipes closed).
-  bool pump(std::chrono::steady_clock::time_point deadline) {
-    if (fds_[0] < 0 && fds_[1] < 0)
-      return false;
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    pollfd p[2] = {{fds_[0], POLLIN, 0}, {fds_[1], POLLIN, 0}};
-    if (::poll(p, 2, static_cast<int>(std::max<long>(0, left.count()))) <= 0)
-      return false;
-    bool got = false;
-    std::string* into[2] = {&out_, &err_};
-    for (int i = 0; i < 2; ++i) {
-      if (!(p[i].revents & (POLLIN | POLLHUP)))
-        continue;
-      char buffer[4096];
-      ssize_t n = ::read(fds_[i], buffer, sizeof buffer);
-      if (n > 0) {
-        into[i]->append(buffer, static_cast<std::size_t>(n));
-        got = true;
-      } else {
-        fds_[i] = closed_fd(fds_[i]);
-      }
-    }
-    return got;
-  }
-
-  // A closed pipe is replaced by -1, which poll ignores.
-  static int closed_fd(int fd) {
-    if (fd >= 0)
-      ::close(fd);
-    return -1;
-  }
-
-  pid_t pid_ = -1;
-  int fds_[2] = {-1, -1};
-  bool exited_ = false;
-  std::string out_, err_;
-};
-
-// Peak resident set (VmHWM) of a process, in KiB.
-long peak_rss_kib(pid_t pid) {
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(status, line))
-    if (line.rfind("VmHWM:", 0) == 0)
-      return std::stol(line.substr(6));
-  return -1;
-}
 
 std::uint16_t port_of(const std::string& url) {
   return static_cast<std::uint16_t>(std::stoi(url.substr(url.rfind(':') + 1)));
