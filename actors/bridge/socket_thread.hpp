@@ -5,6 +5,7 @@
 // ZeroMQ stays out of this header: frames are std::string lists, ROUTER identity first.
 #pragma once
 
+#include "actors/bridge/socket_options.hpp"
 #include "messages/result.hpp"
 #include "messages/wire/frames.hpp"
 
@@ -15,22 +16,12 @@
 
 namespace recodex::bridge {
 
-struct socket_options {
-  // tcp://<address>:<port>; "*" or an address for bind, host:port for connect.
-  std::string endpoint;
-  bool bind = true;
-  // Routing id this socket presents to its peer (empty: ZeroMQ picks one).
-  std::string identity;
-  // Largest inbound message part; a peer sending more is disconnected (hostile input bound).
-  std::int64_t max_message_size = 64 * 1024 * 1024;
-};
-
 class socket_thread {
 public:
   // Receives every message ready at one wake-up (at most max_batch), in order.
   using deliver_fn = std::function<void(std::vector<wire::frames>&&)>;
 
-  // Creates a ROUTER socket and binds or connects it, reporting failures (address in use,
+  // Creates a ROUTER (or DEALER) socket and binds or connects it, reporting failures (address in use,
   // bad endpoint) at once. The thread starts with run().
   static result<std::unique_ptr<socket_thread>> open(const socket_options& options);
 
@@ -40,7 +31,7 @@ public:
 
   void run(deliver_fn deliver);
 
-  // Thread-safe; frame 0 is the routing id of the peer.
+  // Thread-safe; frame 0 is the routing id of the peer (ROUTER only).
   void send(wire::frames message);
   // Thread-safe; all messages in order, with one lock and at most one wake-up of the thread.
   void send(std::vector<wire::frames>&& messages);

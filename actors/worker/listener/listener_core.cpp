@@ -1,0 +1,210 @@
+// The listener's decisions; see listener_core.hpp for the state diagram.
+#include "actors/worker/listener/listener_core.hpp"
+
+#include "messages/wire/frames.hpp"
+
+#include <algorithm>
+#include <ostream>
+
+namespace recodex::worker {
+
+// -- config --
+
+header_list init_headers(const header_map& headers) {
+  header_list out;
+  for (const auto& [key, values] : headers) // std::map: sorted by key
+    for (const auto& value : values)
+      out.push_back({key, value});
+  return out;
+}
+
+// -- commands --
+
+namespace {
+
+std::string describe(const progress& p) {
+  auto text = p.job_id + " " + p.command;
+  if (!p.task_id.empty() || !p.task_state.empty())
+    text += " " + p.task_id + " " + p.task_state;
+  return text;
+}
+
+struct printer {
+  std::string operator()(const open_link&) const { return "open_link"; }
+  std::string operator()(const close_link&) const { return "close_link"; }
+  std::string operator()(const send_init& x) const {
+    std::string text = "send_init{" + x.info.hwgroup;
+    for (const auto& h : x.info.headers)
+      text += " " + wire::format_header(h);
+    return text + " description=" + x.info.description + " current_job=" + x.info.current_job + "}";
+  }
+  std::string operator()(const send_ping&) const { return "send_ping"; }
+  std::string operator()(const send_progress& x) const { return "send_progress{" + describe(x.update) + "}"; }
+  std::string operator()(const send_done& x) const {
+    return "send_done{" + x.done.job_id + " " + to_string(x.done.status) + " " + x.done.message + "}";
+  }
+  std::string operator()(const start_job& x) const {
+    std::string text = "start_job{" + x.assignment.job_id;
+    for (const auto& frame : x.assignment.payload)
+      text += " " + frame;
+    return text + "}";
+  }
+  std::string operator()(const log_warning& x) const { return "log_warning{" + x.text + "}"; }
+  std::string operator()(const log_info& x) const { return "log_info{" + x.text + "}"; }
+};
+
+struct equal {
+  bool operator()(const open_link&, const open_link&) const { return true; }
+  bool operator()(const close_link&, const close_link&) const { return true; }
+  bool operator()(const send_init& a, const send_init& b) const { return a.info == b.info; }
+  bool operator()(const send_ping&, const send_ping&) const { return true; }
+  bool operator()(const send_progress& a, const send_progress& b) const { return a.update == b.update; }
+  bool operator()(const send_done& a, const send_done& b) const { return a.done == b.done; }
+  bool operator()(const start_job& a, const start_job& b) const { return a.assignment == b.assignment; }
+  bool operator()(const log_warning& a, const log_warning& b) const { return a.text == b.text; }
+  bool operator()(const log_info& a, const log_info& b) const { return a.text == b.text; }
+  template <class A, class B>
+  bool operator()(const A&, const B&) const {
+    return false;
+  }
+};
+
+// An `eval` carries exactly the archive URL and the result URL after the job id (spec 2.2).
+constexpr std::size_t assignment_payload_frames = 2;
+
+} // namespace
+
+bool operator==(const command& a, const command& b) { return std::visit(equal{}, a, b); }
+
+std::string to_string(const command& cmd) { return std::visit(printer{}, cmd); }
+
+std::ostream& operator<<(std::ostream& out, const command& cmd) { return out << to_string(cmd); }
+
+// -- the core --
+
+listener_core::listener_core(listener_config config)
+  : config_(std::move(config)),
+    headers_(init_headers(config_.headers)),
+    liveness_(config_.max_liveness),
+    reconnect_delay_(config_.first_reconnect_delay) {}
+
+commands listener_core::start(time_point now) {
+  liveness_ = config_.max_liveness;
+  next_ping_ = now + config_.ping_interval;
+  return {open_link{}, send_init{init_info()}};
+}
+
+commands listener_core::on_timer(time_point now) {
+  commands out;
+  if (reconnect_at_) {
+    if (now < *reconnect_at_)
+      return out;
+    reconnect_at_.reset();
+    liveness_ = config_.max_liveness;
+    next_ping_ = now + config_.ping_interval;
+    out.push_back(open_link{});
+    out.push_back(send_init{init_info()});
+    out.insert(out.end(), held_.begin(), held_.end());
+    held_.clear();
+    held_done_job_.clear();
+    return out;
+  }
+  if (now < next_ping_)
+    return out;
+  out.push_back(send_ping{});
+  // The next ping keeps the cadence; after a stall it is one interval from now, not a burst.
+  next_ping_ += config_.ping_interval;
+  if (next_ping_ <= now)
+    next_ping_ = now + config_.ping_interval;
+  if (liveness_ > 0)
+    --liveness_;
+  if (liveness_ == 0) {
+    auto more = lose_broker(now, "the broker did not answer " + std::to_string(config_.max_liveness) + " pings");
+    out.insert(out.end(), more.begin(), more.end());
+  }
+  return out;
+}
+
+commands listener_core::on_pong(time_point) { return from_broker(); }
+
+commands listener_core::on_intro(time_point) {
+  auto out = from_broker();
+  // While waiting, the init goes out with the new connection anyway.
+  if (connected())
+    out.push_back(send_init{init_info()});
+  return out;
+}
+
+commands listener_core::on_assignment(job_assignment assignment, time_point) {
+  auto out = from_broker();
+  if (assignment.payload.size() != assignment_payload_frames) {
+    out.push_back(log_warning{"[job " + assignment.job_id + "] eval with "
+                              + std::to_string(assignment.payload.size() + 2)
+                              + " frames ignored (exactly 4 expected)"});
+    return out;
+  }
+  if (busy()) {
+    out.push_back(log_warning{"[job " + assignment.job_id + "] eval ignored: busy with job "
+                              + current_job_});
+    return out;
+  }
+  current_job_ = assignment.job_id;
+  out.push_back(start_job{std::move(assignment)});
+  return out;
+}
+
+commands listener_core::on_link_lost(time_point now) {
+  if (!connected())
+    return {};
+  return lose_broker(now, "the connection to the broker was lost");
+}
+
+commands listener_core::on_progress(progress update) {
+  commands out;
+  forward(out, send_progress{std::move(update)});
+  return out;
+}
+
+commands listener_core::on_done(job_done done) {
+  commands out;
+  if (done.job_id == current_job_)
+    current_job_.clear();
+  else
+    out.push_back(log_warning{"[job " + done.job_id + "] done reported while the current job is '"
+                              + current_job_ + "'"});
+  if (!connected())
+    held_done_job_ = done.job_id;
+  forward(out, send_done{std::move(done)});
+  return out;
+}
+
+time_point listener_core::next_wakeup() const { return reconnect_at_ ? *reconnect_at_ : next_ping_; }
+
+// -- helpers --
+
+commands listener_core::from_broker() {
+  liveness_ = config_.max_liveness;
+  reconnect_delay_ = config_.first_reconnect_delay;
+  return {};
+}
+
+commands listener_core::lose_broker(time_point now, std::string why) {
+  reconnect_at_ = now + reconnect_delay_;
+  commands out{log_warning{why + "; reconnecting in " + std::to_string(reconnect_delay_.count()) + " ms"},
+               close_link{}};
+  reconnect_delay_ = std::min(reconnect_delay_ * 2, config_.max_reconnect_delay);
+  return out;
+}
+
+worker_info listener_core::init_info() const {
+  return {"", config_.hwgroup, headers_, config_.description, busy() ? current_job_ : held_done_job_};
+}
+
+void listener_core::forward(commands& out, command message) {
+  if (connected())
+    out.push_back(std::move(message));
+  else
+    held_.push_back(std::move(message));
+}
+
+} // namespace recodex::worker
