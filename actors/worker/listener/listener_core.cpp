@@ -111,17 +111,15 @@ commands listener_core::on_timer(time_point now) {
   }
   if (now < next_ping_)
     return out;
+  // The last ping had a whole interval to be answered.
+  if (liveness_ == 0)
+    return lose_broker(now, "the broker did not answer " + std::to_string(config_.max_liveness) + " pings");
   out.push_back(send_ping{});
+  --liveness_;
   // The next ping keeps the cadence; after a stall it is one interval from now, not a burst.
   next_ping_ += config_.ping_interval;
   if (next_ping_ <= now)
     next_ping_ = now + config_.ping_interval;
-  if (liveness_ > 0)
-    --liveness_;
-  if (liveness_ == 0) {
-    auto more = lose_broker(now, "the broker did not answer " + std::to_string(config_.max_liveness) + " pings");
-    out.insert(out.end(), more.begin(), more.end());
-  }
   return out;
 }
 

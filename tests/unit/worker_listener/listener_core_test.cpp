@@ -99,16 +99,26 @@ TEST_CASE("a broker silent for max-liveness pings is reconnected after the recon
           "[worker][listener][core]") {
   auto core = listener_core{test_config()};
   core.start(t0);
-  CHECK(run_until(core, t0 + 3s) == commands{send_ping{}, send_ping{}, send_ping{}});
-  CHECK(core.on_timer(t0 + 4s)
-        == commands{send_ping{}, log_warning{silent_broker_warning + "1000 ms"}, close_link{}});
+  CHECK(run_until(core, t0 + 4s) == commands{send_ping{}, send_ping{}, send_ping{}, send_ping{}});
+  CHECK(core.liveness() == 0);
+  CHECK(core.on_timer(t0 + 5s) == commands{log_warning{silent_broker_warning + "1000 ms"}, close_link{}});
   CHECK_FALSE(core.connected());
-  CHECK(core.next_wakeup() == t0 + 5s);
-  CHECK(core.on_timer(t0 + 4999ms).empty());
-  CHECK(core.on_timer(t0 + 5s) == commands{open_link{}, send_init{init()}});
+  CHECK(core.next_wakeup() == t0 + 6s);
+  CHECK(core.on_timer(t0 + 5999ms).empty());
+  CHECK(core.on_timer(t0 + 6s) == commands{open_link{}, send_init{init()}});
   CHECK(core.connected());
   CHECK(core.liveness() == 4);
-  CHECK(core.next_wakeup() == t0 + 6s);
+  CHECK(core.next_wakeup() == t0 + 7s);
+}
+
+TEST_CASE("an answer to the last ping keeps the link", "[worker][listener][core]") {
+  auto core = listener_core{test_config()};
+  core.start(t0);
+  run_until(core, t0 + 4s);
+  CHECK(core.liveness() == 0);
+  core.on_pong(t0 + 4900ms);
+  CHECK(core.on_timer(t0 + 5s) == commands{send_ping{}});
+  CHECK(core.connected());
 }
 
 TEST_CASE("the reconnect delay doubles from 1 s up to 32 s while the broker stays silent",
@@ -135,15 +145,15 @@ TEST_CASE("the reconnect delay doubles from 1 s up to 32 s while the broker stay
 TEST_CASE("any message from the broker resets the reconnect delay", "[worker][listener][core]") {
   auto core = listener_core{test_config()};
   core.start(t0);
-  run_until(core, t0 + 4s); // lost at 4 s, reconnected at 5 s
-  run_until(core, t0 + 9s); // lost at 9 s with a 2 s wait
+  run_until(core, t0 + 5s);  // lost at 5 s, reconnected at 6 s
+  run_until(core, t0 + 11s); // lost at 11 s with a 2 s wait
   CHECK(core.reconnect_delay() == 4s);
-  run_until(core, t0 + 11s); // reconnected
-  core.on_intro(t0 + 11500ms);
+  run_until(core, t0 + 13s); // reconnected
+  core.on_intro(t0 + 13500ms);
   CHECK(core.reconnect_delay() == 1s);
-  auto out = run_until(core, t0 + 15s);
+  auto out = run_until(core, t0 + 18s);
   CHECK(out.back() == command{close_link{}});
-  CHECK(core.next_wakeup() == t0 + 16s);
+  CHECK(core.next_wakeup() == t0 + 19s);
 }
 
 TEST_CASE("a lost link is handled like lost liveness, once", "[worker][listener][core]") {
@@ -173,7 +183,7 @@ TEST_CASE("a reconnect while busy names the job in init", "[worker][listener][co
   auto core = listener_core{test_config()};
   core.start(t0);
   core.on_assignment(job("student_7"), t0);
-  CHECK(run_until(core, t0 + 5s).back() == command{send_init{init("student_7")}});
+  CHECK(run_until(core, t0 + 6s).back() == command{send_init{init("student_7")}});
 }
 
 TEST_CASE("a well-formed assignment goes to the evaluator and makes the listener busy",
