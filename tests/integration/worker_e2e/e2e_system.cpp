@@ -1,0 +1,333 @@
+#include "tests/integration/worker_e2e/e2e_system.hpp"
+
+#include "storage/sha1.hpp"
+#include "tests/harness/http_client.hpp"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <yaml-cpp/yaml.h>
+
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+namespace recodex::testing {
+
+using namespace std::chrono_literals;
+
+namespace {
+
+const std::string bin_dir = RECODEX_BIN_DIR;
+
+std::uint16_t port_after_last_colon(const std::string& line) {
+  return static_cast<std::uint16_t>(std::stoul(line.substr(line.rfind(':') + 1)));
+}
+
+std::uint16_t port_after_last_space(const std::string& line) {
+  return static_cast<std::uint16_t>(std::stoul(line.substr(line.rfind(' ') + 1)));
+}
+
+std::string expect_line(child_process& node, const std::string& needle, const std::string& what) {
+  auto line = node.wait_for_line(needle, 20s);
+  if (!line)
+    throw std::runtime_error(what + " did not print '" + needle + "'; stderr:\n" + node.stderr_text());
+  return *line;
+}
+
+void write_file(const std::filesystem::path& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+}
+
+header_list auth() { return {basic_auth("re", "codex")}; }
+
+// A run task's limits: tight enough that the planted loop and allocation are caught fast.
+const char* run_limits = R"(      limits:
+        - hw-group-id: group1
+          time: 0.5
+          wall-time: 1.5
+          memory: 65536
+          parallel: 1
+)";
+
+std::string job_config(const std::string& job_id, std::uint16_t fileserver_port,
+                       const std::vector<std::pair<sum_test, std::pair<std::string, std::string>>>& tests) {
+  std::ostringstream y;
+  y << "submission:\n"
+    << "  job-id: " << job_id << "\n"
+    << "  file-collector: http://127.0.0.1:" << fileserver_port << "/tasks\n"
+    << "  hw-groups: [group1]\n"
+    << "tasks:\n"
+    << "  - task-id: build\n"
+    << "    type: initiation\n"
+    << "    priority: 100\n"
+    << "    cmd:\n"
+    << "      bin: /usr/bin/gcc\n"
+    << "      args: [-O2, -o, prog, sum.c]\n"
+    << "    sandbox:\n"
+    << "      name: isolate\n"
+    << "      output: true\n"
+    << "      chdir: ${EVAL_DIR}\n"
+    << "      limits:\n"
+    << "        - hw-group-id: group1\n"
+    << "          time: 10\n"
+    << "          wall-time: 20\n"
+    << "          memory: 524288\n"
+    << "          parallel: 0\n";
+  for (const auto& [test, hashes] : tests) {
+    const auto& t = test.name;
+    y << "  - task-id: fetch-in-" << t << "\n"
+      << "    priority: 42\n"
+      << "    dependencies: [build]\n"
+      << "    cmd:\n"
+      << "      bin: fetch\n"
+      << "      args: [" << hashes.first << ", \"${SOURCE_DIR}/" << t << ".in\"]\n"
+      << "  - task-id: fetch-ref-" << t << "\n"
+      << "    priority: 42\n"
+      << "    dependencies: [build]\n"
+      << "    cmd:\n"
+      << "      bin: fetch\n"
+      << "      args: [" << hashes.second << ", \"${SOURCE_DIR}/" << t << ".ref\"]\n"
+      << "  - task-id: run-" << t << "\n"
+      << "    test-id: " << t << "\n"
+      << "    type: execution\n"
+      << "    priority: 90\n"
+      << "    dependencies: [fetch-in-" << t << "]\n"
+      << "    cmd:\n"
+      << "      bin: ./prog\n"
+      << "    sandbox:\n"
+      << "      name: isolate\n"
+      << "      stdin: ${EVAL_DIR}/" << t << ".in\n"
+      << "      stdout: ${EVAL_DIR}/" << t << ".out\n"
+      << "      chdir: ${EVAL_DIR}\n"
+      << run_limits
+      << "  - task-id: judge-" << t << "\n"
+      << "    test-id: " << t << "\n"
+      << "    type: evaluation\n"
+      << "    priority: 80\n"
+      << "    dependencies: [run-" << t << ", fetch-ref-" << t << "]\n"
+      << "    cmd:\n"
+      << "      bin: ${JUDGES_DIR}/recodex-token-judge\n"
+      << "      args: [--log-limit, 4k, --ignore-trailing-whitespace, \"${EVAL_DIR}/" << t << ".ref\", \"${EVAL_DIR}/"
+      << t << ".out\"]\n"
+      << "    sandbox:\n"
+      << "      name: isolate\n"
+      << "      output: true\n"
+      << "      chdir: ${EVAL_DIR}\n";
+  }
+  return y.str();
+}
+
+// The bytes of `entry` in a zip held in memory.
+std::optional<std::string> zip_entry(const std::string& zip, const std::string& entry) {
+  std::unique_ptr<archive, decltype(&archive_read_free)> reader{archive_read_new(), archive_read_free};
+  archive_read_support_format_zip(reader.get());
+  if (archive_read_open_memory(reader.get(), zip.data(), zip.size()) != ARCHIVE_OK)
+    return std::nullopt;
+  archive_entry* e = nullptr;
+  while (archive_read_next_header(reader.get(), &e) == ARCHIVE_OK) {
+    if (archive_entry_pathname(e) != entry)
+      continue;
+    std::string out;
+    char buffer[65536];
+    la_ssize_t n;
+    while ((n = archive_read_data(reader.get(), buffer, sizeof buffer)) > 0)
+      out.append(buffer, static_cast<std::size_t>(n));
+    return out;
+  }
+  return std::nullopt;
+}
+
+std::string scalar(const YAML::Node& node, const char* key) {
+  return node[key] ? node[key].as<std::string>() : std::string{};
+}
+
+} // namespace
+
+std::vector<sum_test> five_verdict_tests() {
+  return {{"T1", "3 4\n", "7\n"},
+          {"T2", "42 1\n", "43\n"},
+          {"T3", "-1 0\n", "-1\n"},
+          {"T4", "-2 0\n", "-2\n"},
+          {"T5", "-3 0\n", "-3\n"}};
+}
+
+e2e_system::e2e_system() {
+  fileserver_ = std::make_unique<child_process>(std::vector<std::string>{
+      bin_dir + "/recodex-fileserver", "-c", std::string(RECODEX_SOURCE_DIR) + "/deploy/fileserver.yml",
+      "--data-dir", (dir_ / "store").string(), "--port", "0"});
+  fileserver_port_ = port_after_last_colon(expect_line(*fileserver_, "listening on", "recodex-fileserver"));
+
+  auto broker_config = dir_ / "broker.yml";
+  write_file(broker_config, "clients: {address: 127.0.0.1, port: 0}\n"
+                            "workers: {address: 127.0.0.1, port: 0, max_liveness: 4, max_request_failures: 3,"
+                            " ping_interval: 100}\n"
+                            "monitor: {address: 127.0.0.1, port: "
+                                + std::to_string(monitor_.port())
+                                + "}\n"
+                                  "logger: {level: info}\n"
+                                  "cluster: {port: 0}\n");
+  broker_ = std::make_unique<child_process>(
+      std::vector<std::string>{bin_dir + "/recodex-broker", "-c", broker_config.string()});
+  clients_port_ = port_after_last_colon(expect_line(*broker_, "clients tcp://", "recodex-broker"));
+  workers_port_ = port_after_last_colon(expect_line(*broker_, "workers tcp://", "recodex-broker"));
+  cluster_port_ = port_after_last_space(expect_line(*broker_, "cluster ", "recodex-broker"));
+  client_ = std::make_unique<dealer>(clients_port_);
+}
+
+e2e_system::~e2e_system() = default;
+
+std::size_t e2e_system::start_worker(unsigned worker_id, worker_transport transport, const std::string& extra_yaml) {
+  auto id = std::to_string(worker_id);
+  auto config = dir_ / ("worker-" + id + ".yml");
+  std::string uri = transport == worker_transport::zeromq
+                        ? "tcp://127.0.0.1:" + std::to_string(workers_port_)
+                        : "caf://127.0.0.1:" + std::to_string(cluster_port_);
+  write_file(config, "worker-id: " + id + "\n"
+                     "worker-description: e2e worker " + id + "\n"
+                     "broker-uri: " + uri + "\n"
+                     "broker-ping-interval: 100\n"
+                     "max-broker-liveness: 4\n"
+                     "headers:\n"
+                     "  env: [c-gcc-linux]\n"
+                     "  threads: 1\n"
+                     "hwgroup: group1\n"
+                     "working-directory: " + (dir_ / ("worker-" + id)).string() + "\n"
+                     "file-managers:\n"
+                     "  - hostname: http://127.0.0.1:" + std::to_string(fileserver_port_) + "\n"
+                     "    username: re\n"
+                     "    password: codex\n"
+                     "file-cache:\n"
+                     "  cache-dir: " + (dir_ / "cache").string() + "\n"
+                     "logger:\n"
+                     "  level: debug\n"
+                     "limits:\n"
+                     "  time: 30\n"
+                     "  wall-time: 60\n"
+                     "  extra-time: 2\n"
+                     "  memory: 1048576\n"
+                     "  extra-memory: 64\n"
+                     "  parallel: 0\n"
+                     "  environ-variable:\n"
+                     "    HOME: /box\n"
+                     "    PATH: /usr/bin:/bin\n"
+                     "max-output-length: 4096\n"
+                     "max-carboncopy-length: 1048576\n"
+                     "cleanup-submission: true\n" + extra_yaml);
+  workers_.push_back(std::make_unique<child_process>(
+      std::vector<std::string>{bin_dir + "/recodex-worker", "-c", config.string()}));
+  return workers_.size() - 1;
+}
+
+void e2e_system::kill_worker(std::size_t index) { workers_.at(index)->kill9(); }
+
+bool e2e_system::wait_for_workers(std::uint64_t count, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    client_->send({"get-runtime-stats"});
+    auto reply = client_->recv(2s);
+    if (reply)
+      for (std::size_t i = 0; i + 1 < reply->size(); ++i)
+        if ((*reply)[i] == "worker-count" && std::stoull((*reply)[i + 1]) >= count)
+          return true;
+    std::this_thread::sleep_for(50ms);
+  }
+  return false;
+}
+
+std::string e2e_system::put_task_file(const std::string& content) {
+  auto hash = storage::sha1_hex(content);
+  auto reply = http_request(fileserver_port_, "PUT", "/tasks/" + hash, content, auth());
+  if (reply.status >= 300)
+    throw std::runtime_error("PUT /tasks/" + hash + ": HTTP " + std::to_string(reply.status) + " " + reply.body);
+  return hash;
+}
+
+void e2e_system::submit_sum_job(const std::string& job_id, const std::string& source,
+                                const std::vector<sum_test>& tests) {
+  std::vector<std::pair<sum_test, std::pair<std::string, std::string>>> stored;
+  for (const auto& t : tests)
+    stored.push_back({t, {put_task_file(t.input), put_task_file(t.reference)}});
+  auto headers = auth();
+  headers.push_back(multipart_content_type());
+  auto body = multipart_body({{"job-config.yml", job_config(job_id, fileserver_port_, stored), "job-config.yml"},
+                              {"sum.c", source, "sum.c"}});
+  auto reply = http_request(fileserver_port_, "POST", "/submissions/" + job_id, body, headers);
+  if (reply.status >= 300)
+    throw std::runtime_error("POST /submissions: HTTP " + std::to_string(reply.status) + " " + reply.body);
+  auto base = "http://127.0.0.1:" + std::to_string(fileserver_port_);
+  client_->send({"eval", job_id, "hwgroup=group1", "env=c-gcc-linux", "", base + "/submission_archives/" + job_id + ".zip",
+                 base + "/results/" + job_id + ".zip"});
+  auto ack = client_->recv(5s);
+  auto answer = client_->recv(10s);
+  if (!ack || ack->front() != "ack" || !answer || answer->front() != "accept")
+    throw std::runtime_error("the broker did not ack + accept job " + job_id);
+}
+
+std::string e2e_system::progress_line(const std::vector<std::string>& frames) const {
+  std::string line;
+  for (std::size_t i = 1; i < frames.size(); ++i)
+    line += (i > 1 ? " " : "") + frames[i];
+  return line;
+}
+
+std::vector<std::string> e2e_system::follow_until(const std::string& job_id, const std::string& last,
+                                                  std::chrono::milliseconds timeout) {
+  std::vector<std::string> seen = std::move(backlog_[job_id]);
+  backlog_.erase(job_id);
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    for (std::size_t i = 0; i < seen.size(); ++i)
+      if (seen[i] == last) {
+        backlog_[job_id].assign(seen.begin() + static_cast<std::ptrdiff_t>(i) + 1, seen.end());
+        seen.resize(i + 1);
+        return seen;
+      }
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0)
+      return {};
+    auto frames = monitor_.recv(left);
+    if (!frames || frames->empty())
+      continue;
+    if (frames->front() == job_id)
+      seen.push_back(progress_line(*frames));
+    else
+      backlog_[frames->front()].push_back(progress_line(*frames));
+  }
+}
+
+bool e2e_system::wait_for_progress(const std::string& job_id, const std::string& wanted,
+                                   std::chrono::milliseconds timeout) {
+  auto seen = follow_until(job_id, wanted, timeout);
+  return !seen.empty();
+}
+
+std::optional<parsed_results> e2e_system::results(const std::string& job_id) {
+  auto reply = http_request(fileserver_port_, "GET", "/results/" + job_id + ".zip", {}, auth());
+  if (reply.status != 200)
+    return std::nullopt;
+  auto text = zip_entry(reply.body, "result/result.yml");
+  if (!text)
+    return std::nullopt;
+  auto doc = YAML::Load(*text);
+  parsed_results out;
+  out.job_id = scalar(doc, "job-id");
+  out.hw_group = scalar(doc, "hw-group");
+  for (const auto& entry : doc["results"]) {
+    task_outcome task;
+    auto id = scalar(entry, "task-id");
+    task.status = scalar(entry, "status");
+    if (auto sandbox = entry["sandbox_results"]) {
+      task.sandbox_status = scalar(sandbox, "status");
+      task.exitcode = sandbox["exitcode"] ? sandbox["exitcode"].as<int>() : 0;
+    }
+    if (auto output = entry["output"])
+      task.stdout_text = scalar(output, "stdout");
+    out.order.push_back(id);
+    out.tasks[id] = task;
+  }
+  return out;
+}
+
+} // namespace recodex::testing

@@ -1,0 +1,99 @@
+// The whole evaluation chain as real processes on loopback, for end-to-end tests: our file
+// server (temp data dir), our broker (ZeroMQ client and worker ports, the CAF cluster port, a
+// ROUTER in the test playing the monitor) and any number of our workers (tcp:// or caf://), plus
+// what a test needs to act as the web application: upload task files and submissions, send
+// `eval`, follow a job's progress, and read its result.yml back from the file server.
+#pragma once
+
+#include "tests/harness/child_process.hpp"
+#include "tests/harness/temp_directory.hpp"
+#include "tests/harness/zmq_peers.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace recodex::testing {
+
+enum class worker_transport { zeromq, caf };
+
+// One test of the sum exercise: its input, the reference output.
+struct sum_test {
+  std::string name;
+  std::string input;
+  std::string reference;
+};
+
+// The five tests of the end-to-end exercise: OK, wrong answer, time limit, memory limit,
+// runtime error (see sum.c for the planted faults).
+std::vector<sum_test> five_verdict_tests();
+
+struct task_outcome {
+  std::string status;         // OK, FAILED, SKIPPED
+  std::string sandbox_status; // OK, RE, SG, TO, XX; empty for internal and skipped tasks
+  int exitcode = 0;
+  std::string stdout_text;
+};
+
+// result.yml, parsed: task id -> outcome, plus the order of the entries.
+struct parsed_results {
+  std::string job_id;
+  std::string hw_group;
+  std::vector<std::string> order;
+  std::map<std::string, task_outcome> tasks;
+};
+
+class e2e_system {
+public:
+  e2e_system();
+  ~e2e_system();
+
+  // Starts a worker with this worker-id (also its box id); extra YAML is appended to its config.
+  // Returns its index for kill_worker().
+  std::size_t start_worker(unsigned worker_id, worker_transport transport, const std::string& extra_yaml = {});
+  void kill_worker(std::size_t index);
+  // Waits until the broker counts `count` registered workers.
+  bool wait_for_workers(std::uint64_t count, std::chrono::milliseconds timeout);
+
+  // Puts `content` into the file store's hash store; returns its SHA-1.
+  std::string put_task_file(const std::string& content);
+  // Uploads a submission of `source` (as sum.c) with a job-config.yml generated for `job_id`:
+  // a build task (gcc), and fetch input / fetch reference / run / judge tasks per test. Sends
+  // `eval` and expects `ack` + `accept`.
+  void submit_sum_job(const std::string& job_id, const std::string& source, const std::vector<sum_test>& tests);
+
+  // Progress of `job_id` as the monitor receives it ("DOWNLOADED", "TASK run-T1 COMPLETED",
+  // ...), up to and including the first `last`; empty-handed at the timeout.
+  std::vector<std::string> follow_until(const std::string& job_id, const std::string& last,
+                                        std::chrono::milliseconds timeout);
+  // Waits until one progress message of `job_id` equals `wanted`.
+  bool wait_for_progress(const std::string& job_id, const std::string& wanted, std::chrono::milliseconds timeout);
+
+  // Downloads results/<job>.zip from the file server and parses result/result.yml.
+  std::optional<parsed_results> results(const std::string& job_id);
+
+  std::uint16_t fileserver_port() const { return fileserver_port_; }
+
+private:
+  std::string progress_line(const std::vector<std::string>& frames) const;
+  std::optional<std::vector<std::string>> next_progress(std::chrono::milliseconds timeout);
+
+  temp_directory dir_{"recodex-e2e"};
+  std::unique_ptr<child_process> fileserver_;
+  std::uint16_t fileserver_port_ = 0;
+  monitor_router monitor_;
+  std::unique_ptr<child_process> broker_;
+  std::uint16_t clients_port_ = 0;
+  std::uint16_t workers_port_ = 0;
+  std::uint16_t cluster_port_ = 0;
+  std::unique_ptr<dealer> client_;
+  std::vector<std::unique_ptr<child_process>> workers_;
+  // Progress that arrived for other jobs while following one.
+  std::map<std::string, std::vector<std::string>> backlog_;
+};
+
+} // namespace recodex::testing
