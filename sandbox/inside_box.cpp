@@ -66,6 +66,8 @@ bool run_mount(const mount_op& op) {
 bool close_other_fds(const int* keep, int count) {
   unsigned from = 3;
   for (int i = 0; i < count; ++i) {
+    if (keep[i] < 0)
+      continue; // an unused slot (no netns fd with share_net); as unsigned it would close all
     unsigned fd = static_cast<unsigned>(keep[i]);
     if (fd < from)
       continue;
