@@ -2,15 +2,8 @@
 // (spec 2.1-2.3, 3.1): the exact `init`, the ping cadence, pongs keeping the link, a silent
 // broker answered by a new DEALER connection with back-off, `intro`, malformed `eval`s, and a
 // job whose progress and `done` arrive in order. The evaluator is the test's scoped actor.
-#include "actors/worker/listener/listener_actor.hpp"
-#include "messages/actor_system_setup.hpp"
-#include "messages/type_ids.hpp"
+#include "tests/conformance/worker_listener/listener_under_test.hpp"
 #include "tests/conformance/worker_listener/recodex_broker_router.hpp"
-
-#include <caf/all.hpp>
-#include <caf/io/all.hpp>
-
-#include <catch2/catch.hpp>
 
 #include <optional>
 
@@ -19,13 +12,6 @@ using namespace recodex::testing;
 using namespace std::chrono_literals;
 
 namespace {
-
-struct system_config : caf::actor_system_config {
-  system_config() {
-    configure_actor_system(*this);
-    set("scheduler.max-threads", 2);
-  }
-};
 
 constexpr auto ping_interval = 50ms;
 constexpr auto first_delay = 100ms;
@@ -49,29 +35,6 @@ frames with(frames f, std::string extra) {
   f.push_back(std::move(extra));
   return f;
 }
-
-// A listener in its own actor system; the test's scoped actor is its evaluator.
-struct listener_under_test {
-  system_config config;
-  caf::actor_system sys{config};
-  caf::scoped_actor evaluator{sys};
-  caf::actor listener;
-
-  explicit listener_under_test(worker::listener_config c) {
-    auto spawned = worker::spawn_listener(sys, std::move(c), caf::actor_cast<caf::actor>(evaluator.ptr()));
-    REQUIRE(spawned);
-    listener = spawned.value();
-  }
-  ~listener_under_test() { caf::anon_send_exit(listener, caf::exit_reason::user_shutdown); }
-
-  std::optional<job_assignment> next_assignment() {
-    std::optional<job_assignment> out;
-    evaluator->receive([&](job_assignment& a) { out = std::move(a); }, caf::after(3s) >> [] {});
-    return out;
-  }
-  void report(progress p) { evaluator->send(listener, std::move(p)); }
-  void report(job_done d) { evaluator->send(listener, std::move(d)); }
-};
 
 } // namespace
 
@@ -251,7 +214,7 @@ TEST_CASE("an exit message stops the listener and its socket at once", "[worker]
 }
 
 TEST_CASE("a malformed broker-uri is refused by spawn_listener", "[worker][listener][conformance]") {
-  system_config config;
+  listener_system_config config;
   caf::actor_system sys{config};
   worker::listener_config c;
   c.broker_uri = "tcp://nohost";
