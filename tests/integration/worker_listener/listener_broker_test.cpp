@@ -27,18 +27,25 @@ std::uint16_t port_after(const std::string& line, char separator) {
 
 // recodex-broker with client, worker and cluster ports picked by the OS; its monitor socket
 // connects to a ROUTER of ours so progress goes nowhere else.
+struct node_ports {
+  std::uint16_t clients = 0;
+  std::uint16_t workers = 0;
+  std::uint16_t cluster = 0;
+};
+
 class broker_node {
 public:
-  broker_node() {
+  // Port 0 lets the OS pick; a restarted broker gets the ports of the one before.
+  explicit broker_node(node_ports ports = {}) {
     monitor_.set(zmq::sockopt::linger, 0);
     monitor_.bind("tcp://127.0.0.1:0");
     auto monitor_endpoint = monitor_.get(zmq::sockopt::last_endpoint);
     auto config = dir_ / "broker.yml";
-    std::ofstream{config} << "clients: {address: 127.0.0.1, port: 0}\n"
-                             "workers: {address: 127.0.0.1, port: 0, ping_interval: 100, max_liveness: 30}\n"
-                             "monitor: {address: 127.0.0.1, port: "
-                          << port_after(monitor_endpoint, ':') << "}\n"
-                          << "cluster: {port: 0}\nlogger: {level: critical}\n";
+    std::ofstream{config} << "clients: {address: 127.0.0.1, port: " << ports.clients << "}\n"
+                          << "workers: {address: 127.0.0.1, port: " << ports.workers
+                          << ", ping_interval: 100, max_liveness: 30}\n"
+                          << "monitor: {address: 127.0.0.1, port: " << port_after(monitor_endpoint, ':') << "}\n"
+                          << "cluster: {port: " << ports.cluster << "}\nlogger: {level: critical}\n";
     process_.emplace(std::vector<std::string>{std::string(RECODEX_BIN_DIR) + "/recodex-broker", "-c", config});
     auto clients = process_->wait_for_line("clients ", 10s);
     auto workers = process_->wait_for_line("workers ", 10s);
@@ -46,20 +53,20 @@ public:
     REQUIRE(clients);
     REQUIRE(workers);
     REQUIRE(cluster);
-    clients_port = port_after(*clients, ':');
-    workers_port = port_after(*workers, ':');
-    cluster_port = port_after(*cluster, ' ');
+    ports_ = {port_after(*clients, ':'), port_after(*workers, ':'), port_after(*cluster, ' ')};
   }
 
-  std::uint16_t clients_port = 0;
-  std::uint16_t workers_port = 0;
-  std::uint16_t cluster_port = 0;
+  const node_ports& ports() const { return ports_; }
+  std::string tcp_uri() const { return "tcp://127.0.0.1:" + std::to_string(ports_.workers); }
+  std::string caf_uri() const { return "caf://127.0.0.1:" + std::to_string(ports_.cluster); }
+  void kill9() { process_->kill9(); }
 
 private:
   zmq::context_t context_{1};
   zmq::socket_t monitor_{context_, zmq::socket_type::router};
   temp_directory dir_{"listener-broker"};
   std::optional<child_process> process_;
+  node_ports ports_;
 };
 
 // The core API's side of spec 1: eval and get-runtime-stats over a DEALER.
@@ -128,6 +135,8 @@ worker::listener_config listener_for(const std::string& uri, std::string descrip
   c.description = std::move(description);
   c.ping_interval = 50ms;
   c.max_liveness = 20; // a loaded host must not make the broker look silent
+  c.first_reconnect_delay = 100ms;
+  c.max_reconnect_delay = 400ms;
   return c;
 }
 
@@ -154,22 +163,22 @@ void one_job_is_evaluated(const std::string& uri, client& web) {
 TEST_CASE("over tcp:// the listener registers with our broker and a job's done OK is counted",
           "[worker][listener][integration]") {
   broker_node broker;
-  client web{broker.clients_port};
-  one_job_is_evaluated("tcp://127.0.0.1:" + std::to_string(broker.workers_port), web);
+  client web{broker.ports().clients};
+  one_job_is_evaluated(broker.tcp_uri(), web);
 }
 
 TEST_CASE("over caf:// the listener registers with our broker and a job's done OK is counted",
           "[worker][listener][integration]") {
   broker_node broker;
-  client web{broker.clients_port};
-  one_job_is_evaluated("caf://127.0.0.1:" + std::to_string(broker.cluster_port), web);
+  client web{broker.ports().clients};
+  one_job_is_evaluated(broker.caf_uri(), web);
 }
 
 TEST_CASE("over caf:// a worker host that goes away has its job re-queued at once",
           "[worker][listener][integration]") {
   broker_node broker;
-  client web{broker.clients_port};
-  auto uri = "caf://127.0.0.1:" + std::to_string(broker.cluster_port);
+  client web{broker.ports().clients};
+  auto uri = broker.caf_uri();
   std::optional<listener_under_test> first{std::in_place, listener_for(uri, "first")};
   REQUIRE(web.await_stat("worker-count", "1"));
   CHECK(web.submit("student_2") == frames{"accept"});
@@ -189,5 +198,31 @@ TEST_CASE("over caf:// a worker host that goes away has its job re-queued at onc
   CHECK(std::chrono::steady_clock::now() - gone < 2s);
   CHECK(web.await_stat("worker-count", "1"));
   second.report(job_done{"student_2", job_status::ok, ""});
+  CHECK(web.await_stat("evaluated-jobs", "1"));
+}
+
+TEST_CASE("a broker killed and restarted on the same ports gets the listener back",
+          "[worker][listener][integration]") {
+  // tcp://: the DEALER reconnects by itself, the new broker answers the pings with intro, the
+  // listener re-sends init. caf://: the broker's down_msg starts the reconnect back-off.
+  auto transport = GENERATE(std::string("tcp"), std::string("caf"));
+  std::optional<broker_node> broker{std::in_place};
+  auto ports = broker->ports();
+  auto uri = transport == "tcp" ? broker->tcp_uri() : broker->caf_uri();
+  listener_under_test worker{listener_for(uri, "survivor")};
+  {
+    client web{ports.clients};
+    REQUIRE(web.await_stat("worker-count", "1"));
+  }
+  broker->kill9();
+  broker.reset();
+  broker.emplace(ports);
+  client web{ports.clients};
+  REQUIRE(web.await_stat("worker-count", "1"));
+  CHECK(web.submit("student_3") == frames{"accept"});
+  auto job = worker.next_assignment();
+  REQUIRE(job);
+  CHECK(job->job_id == "student_3");
+  worker.report(job_done{"student_3", job_status::ok, ""});
   CHECK(web.await_stat("evaluated-jobs", "1"));
 }
