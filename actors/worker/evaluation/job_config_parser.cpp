@@ -59,9 +59,10 @@ std::string describe(const node& n) {
   }
 }
 
+// "line N: path: message"; each door prefixes the name of its document.
 error schema_error(const node& at, const std::string& path, const std::string& message) {
   return error{errc::invalid_argument,
-               "job-config.yml line " + std::to_string(line_of(at)) + ": " + path + ": " + message};
+               "line " + std::to_string(line_of(at)) + ": " + path + ": " + message};
 }
 
 // A mapping value by key, without yaml-cpp's zombie nodes; a null value counts as absent.
@@ -290,12 +291,8 @@ result<std::vector<bound_directory>> parse_bound_directories(const node& n,
   return out;
 }
 
-result<limits_entry> parse_limits_entry(const node& n, const std::string& path) {
-  RECODEX_TRY(entry, map_reader::of(n, path));
-  limits_entry out;
-  out.line = line_of(n);
-  RECODEX_TRY(hw_group, entry.string("hw-group-id"));
-  out.hw_group_id = std::move(hw_group);
+// The items of a limits mapping, shared by a job's entries (5.1) and the worker's defaults (7).
+result<void> parse_limit_items(const map_reader& entry, limits_entry& out) {
   RECODEX_TRY(time, entry.optional_seconds("time"));
   RECODEX_TRY(wall_time, entry.optional_seconds("wall-time"));
   RECODEX_TRY(extra_time, entry.optional_seconds("extra-time"));
@@ -325,6 +322,16 @@ result<limits_entry> parse_limits_entry(const node& n, const std::string& path) 
     out.bound_directories = std::move(list);
   }
   // `chdir` in a limits entry comes from older documents; the worker ignores it (5.1).
+  return ok();
+}
+
+result<limits_entry> parse_limits_entry(const node& n, const std::string& path) {
+  RECODEX_TRY(entry, map_reader::of(n, path));
+  limits_entry out;
+  out.line = line_of(n);
+  RECODEX_TRY(hw_group, entry.string("hw-group-id"));
+  out.hw_group_id = std::move(hw_group);
+  RECODEX_TRY_VOID(parse_limit_items(entry, out));
   return out;
 }
 
@@ -346,7 +353,7 @@ result<sandbox_config> parse_sandbox(const node& n, const std::string& path) {
   sandbox_config out;
   RECODEX_TRY(name, sandbox.string("name"));
   if (name != "isolate")
-    return error{errc::not_found, "job-config.yml line " + std::to_string(line_of(n)) + ": " +
+    return error{errc::not_found, "line " + std::to_string(line_of(n)) + ": " +
                                       sandbox.path_of("name") + ": unknown sandbox '" + name +
                                       "' (only isolate is available)"};
   out.name = std::move(name);
@@ -466,7 +473,8 @@ result<job_config> parse_document(const node& document) {
   if (!document.IsMap())
     return error{
         errc::invalid_argument,
-        "job-config.yml: the document must be a mapping with submission and tasks, found " +
+        "line " + std::to_string(line_of(document)) +
+            ": the document must be a mapping with submission and tasks, found " +
             describe(document)};
   const map_reader root{document, ""};
   job_config out;
@@ -497,9 +505,44 @@ result<job_config> parse_job_config(std::string_view yaml_text) {
   // The helpers check node kinds before indexing; this catch is the door's guarantee that no
   // yaml-cpp exception escapes should one of its accessors still throw.
   try {
-    return parse_document(document);
+    auto parsed = parse_document(document);
+    if (!parsed)
+      return error{parsed.error().code, "job-config.yml " + parsed.error().message};
+    return parsed;
   } catch (const std::exception& e) {
     return error{errc::internal, std::string("job-config.yml could not be read: ") + e.what()};
+  }
+}
+
+result<sandbox_limits> parse_worker_limits(std::string_view yaml_document, std::string_view key) {
+  try {
+    const node document = YAML::Load(std::string(yaml_document));
+    const std::string path(key);
+    auto limits = document.IsMap() ? find(document, key) : std::nullopt;
+    if (!limits)
+      return error{errc::invalid_argument, path + ": required key is missing"};
+    RECODEX_TRY(entry, map_reader::of(*limits, path));
+    limits_entry items;
+    RECODEX_TRY_VOID(parse_limit_items(entry, items));
+    sandbox_limits out;
+    out.time = items.time.value_or(0);
+    out.wall_time = items.wall_time.value_or(0);
+    out.extra_time = items.extra_time.value_or(0);
+    out.stack_size = items.stack_size.value_or(0);
+    out.memory = items.memory.value_or(0);
+    out.extra_memory = items.extra_memory.value_or(0);
+    out.parallel = items.parallel.value_or(0);
+    out.disk_quotas = items.disk_quotas.value_or(false);
+    out.disk_size = items.disk_size.value_or(0);
+    out.disk_files = items.disk_files.value_or(0);
+    out.environ_variables = std::move(items.environ_variables);
+    out.bound_directories = std::move(items.bound_directories);
+    return out;
+  } catch (const YAML::Exception& e) {
+    return error{errc::invalid_argument, "not valid YAML: " + e.msg + " (line " +
+                                             std::to_string(e.mark.line + 1) + ")"};
+  } catch (const std::exception& e) {
+    return error{errc::internal, std::string("cannot read the limits: ") + e.what()};
   }
 }
 

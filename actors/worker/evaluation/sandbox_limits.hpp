@@ -91,4 +91,11 @@ struct limits_entry {
 result<sandbox_limits> resolve_limits(const std::vector<limits_entry>& job_entries,
                                       std::string_view hwgroup, const sandbox_limits& defaults);
 
+// The worker configuration's `limits` (section 7) from its whole YAML document: the items of a
+// job's limits entry (5.1) without hw-group-id, each absent one 0, false or empty. Errors are
+// errc::invalid_argument, "line N: limits.time: ..." (the caller names the file). Defined
+// beside the job-config parser, whose item rules it shares.
+result<sandbox_limits> parse_worker_limits(std::string_view yaml_document,
+                                           std::string_view key = "limits");
+
 } // namespace recodex::worker

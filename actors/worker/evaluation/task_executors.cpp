@@ -72,7 +72,8 @@ std::string box_relative(const std::string& inside_path) {
 }
 
 result<sandbox_run_plan> make_sandbox_run_plan(const planned_task& task, const std::string& box_dir,
-                                               const std::string& output_suffix) {
+                                               const std::string& output_suffix,
+                                               const std::string& judges_dir) {
   const task_metadata& meta = task.task;
   if (!meta.sandbox || !task.limits)
     return make_error(errc::invalid_argument,
@@ -109,6 +110,13 @@ result<sandbox_run_plan> make_sandbox_run_plan(const planned_task& task, const s
   alternatives.outside = "/etc/alternatives";
   alternatives.maybe = true;
   o.dirs.push_back(alternatives);
+  if (!judges_dir.empty() && judges_dir.front() == '/' && judges_dir != "/usr" &&
+      judges_dir.rfind("/usr/", 0) != 0) {
+    sandbox::dir_rule judges;
+    judges.inside = judges_dir;
+    judges.outside = judges_dir;
+    o.dirs.push_back(judges);
+  }
   if (meta.type == task_type::initiation) {
     o.share_net = true;
     sandbox::dir_rule etc;
@@ -165,7 +173,8 @@ sandbox_results to_sandbox_results(const sandbox::run_result& run) {
 }
 
 result<external_task_outcome> sandbox_executor::run(const planned_task& task) {
-  RECODEX_TRY(plan, make_sandbox_run_plan(task, config_.box_dir, random_suffix()));
+  RECODEX_TRY(plan,
+              make_sandbox_run_plan(task, config_.box_dir, random_suffix(), config_.judges_dir));
   RECODEX_TRY(ran, sandbox::run(box_, plan.options));
 
   external_task_outcome outcome;

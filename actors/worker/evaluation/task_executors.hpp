@@ -41,10 +41,13 @@ struct sandbox_run_plan {
 // with 0 = unlimited, disk-size -> file size when disk-quotas), environment, bound directories
 // (+ etc/alternatives, maybe; initiation tasks also get /etc and the network), stdio, chdir
 // (resolved against /), box_dir/working-directory as the box when set. `output_suffix` names the invented output files
-// (/box/<task-id>.<suffix>.output.stdout|stderr). Fails with errc::invalid_argument when the
-// task is not external or has no resolved limits.
+// (/box/<task-id>.<suffix>.output.stdout|stderr). `judges_dir` (${JUDGES_DIR}) is bound
+// read-only at the same path so judge tasks find their programs, unless it is empty or already
+// visible under /usr. Fails with errc::invalid_argument when the task is not external or has
+// no resolved limits.
 result<sandbox_run_plan> make_sandbox_run_plan(const planned_task& task, const std::string& box_dir,
-                                               const std::string& output_suffix);
+                                               const std::string& output_suffix,
+                                               const std::string& judges_dir = {});
 
 // The sandbox verdict in result.yml's vocabulary.
 sandbox_results to_sandbox_results(const sandbox::run_result& run);
@@ -57,6 +60,7 @@ struct sandbox_executor_config {
   std::string box_dir;                    // host directory mounted at /box (the evaluation dir)
   std::size_t max_output_length = 1024;   // bytes kept of each captured stream
   std::size_t max_read_bytes = 64u << 20; // larger capture/carboncopy files are not read
+  std::string judges_dir{};               // bound read-only into the box (see above)
 };
 
 // Runs external tasks in one leased box (the box must outlive the executor).

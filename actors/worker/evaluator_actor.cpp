@@ -1,0 +1,59 @@
+// The evaluator shell: the job_evaluator does the work; this turns its progress callback into
+// messages to whoever sent the assignment.
+#include "actors/worker/evaluator_actor.hpp"
+
+#include "messages/type_ids.hpp"
+
+#include <caf/all.hpp>
+#include <spdlog/spdlog.h>
+
+namespace recodex::worker {
+
+namespace {
+
+struct evaluator_state {
+  std::shared_ptr<evaluator_parts> parts;
+  std::unique_ptr<job_evaluator> evaluator;
+  static inline const char* name = "evaluator";
+};
+
+using evaluator_actor = caf::stateful_actor<evaluator_state>;
+
+job_done evaluate(evaluator_actor* self, const job_assignment& assignment, const caf::actor& listener) {
+  auto order = job_order_from(assignment);
+  if (!order)
+    return job_done{assignment.job_id, job_status::internal_error, order.error().message};
+  spdlog::info("evaluator: [job {}] started", assignment.job_id);
+  auto sink = [self, listener](const progress& state) {
+    if (listener)
+      self->send(listener, state);
+  };
+  auto done = self->state.evaluator->evaluate(order.value(), sink);
+  spdlog::info("evaluator: [job {}] done {} {}", done.job_id, to_string(done.status), done.message);
+  return done;
+}
+
+caf::behavior evaluator_behavior(evaluator_actor* self, std::shared_ptr<evaluator_parts> parts) {
+  auto& st = self->state;
+  st.parts = std::move(parts);
+  st.evaluator = std::make_unique<job_evaluator>(st.parts->config, st.parts->box, *st.parts->transfer,
+                                                 *st.parts->cache, st.parts->pack);
+  return {
+    // From the listener: one job for this slot.
+    [=](const job_assignment& assignment) {
+      auto listener = caf::actor_cast<caf::actor>(self->current_sender());
+      auto done = evaluate(self, assignment, listener);
+      if (listener)
+        self->send(listener, std::move(done));
+    },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_evaluator(caf::actor_system& sys, evaluator_parts parts) {
+  auto shared = std::make_shared<evaluator_parts>(std::move(parts));
+  return sys.spawn<caf::detached>(evaluator_behavior, std::move(shared));
+}
+
+} // namespace recodex::worker

@@ -1,0 +1,109 @@
+// A whole C job through the real sandbox (root): the spec's 5.7 example verbatim plus a second
+// test, gcc in the box, the program run on two inputs, and the token judge of this build
+// reached through ${JUDGES_DIR}, bound read-only into the box. T2's reference is wrong on
+// purpose, so result.yml carries both verdicts.
+#include "tests/integration/worker_evaluator/evaluator_fixture.hpp"
+#include "tests/unit/worker_evaluation/example_job.hpp"
+
+#include <unistd.h>
+
+using namespace recodex;
+using namespace recodex::worker;
+using namespace recodex::worker::testing;
+using strings = std::vector<std::string>;
+
+namespace {
+
+// Empty when this host can run boxes; otherwise why not.
+std::string sandbox_skip_reason() {
+  if (::geteuid() != 0)
+    return "needs root (namespaces, mounts, cgroups)";
+  for (const auto& item : sandbox::check_host())
+    if (!item.ok && item.name != "smoke run")
+      return item.name + ": " + item.detail;
+  return {};
+}
+
+const std::string sum_program = R"(#include <stdio.h>
+int main(void) {
+  long a, b;
+  if (scanf("%ld %ld", &a, &b) != 2)
+    return 3;
+  printf("%ld\n", a + b);
+  return 0;
+}
+)";
+
+std::string test_tasks(const std::string& test, const std::string& in, const std::string& ref) {
+  return "  - task-id: fetch-in-" + test + "\n    priority: 42\n    dependencies: [build-check]\n"
+         "    cmd:\n      bin: fetch\n      args: [" + in + ", \"${SOURCE_DIR}/" + test + ".in\"]\n"
+         "  - task-id: fetch-ref-" + test + "\n    priority: 42\n    dependencies: [build-check]\n"
+         "    cmd:\n      bin: fetch\n      args: [" + ref + ", \"${SOURCE_DIR}/" + test + ".ref\"]\n"
+         "  - task-id: run-" + test + "\n    test-id: " + test + "\n    type: execution\n"
+         "    priority: 90\n    dependencies: [fetch-in-" + test + "]\n    cmd:\n      bin: ./prog\n"
+         "    sandbox:\n      name: isolate\n      stdin: ${EVAL_DIR}/" + test + ".in\n"
+         "      stdout: ${EVAL_DIR}/" + test + ".out\n      chdir: ${EVAL_DIR}\n"
+         "      limits:\n        - hw-group-id: group1\n          time: 1\n          wall-time: 2\n"
+         "          memory: 65536\n"
+         "  - task-id: judge-" + test + "\n    test-id: " + test + "\n    type: evaluation\n"
+         "    priority: 80\n    dependencies: [run-" + test + ", fetch-ref-" + test + "]\n"
+         "    cmd:\n      bin: ${JUDGES_DIR}/recodex-token-judge\n"
+         "      args: [--log-limit, 4k, --ignore-trailing-whitespace, \"${EVAL_DIR}/" + test +
+         ".ref\", \"${EVAL_DIR}/" + test + ".out\"]\n"
+         "    sandbox:\n      name: isolate\n      output: true\n      chdir: ${EVAL_DIR}\n";
+}
+
+// The result.yml entry of `task` (up to the next entry).
+std::string entry_of(const std::string& result_yml, const std::string& task) {
+  auto start = result_yml.find("  - task-id: " + task + "\n");
+  if (start == std::string::npos)
+    return {};
+  auto end = result_yml.find("  - task-id: ", start + 1);
+  return result_yml.substr(start, end == std::string::npos ? std::string::npos : end - start);
+}
+
+} // namespace
+
+TEST_CASE("a C submission is compiled, run on two tests and judged in the sandbox",
+          "[worker][evaluator][root]") {
+  if (auto reason = sandbox_skip_reason(); !reason.empty()) {
+    WARN("SKIPPED: " << reason);
+    return;
+  }
+  evaluator_fixture f;
+  // 5.7's file collector and hash store: "3 4\n" and "7\n" under their SHA-1s.
+  const std::string example_collector = "http://127.0.0.1:9999/exercises";
+  for (const std::string content : {"3 4\n", "7\n", "40 2\n", "41\n"})
+    f.transfer.serve(example_collector + "/" + storage::sha1_hex(content), content);
+  const std::string t2 = test_tasks("T2", storage::sha1_hex("40 2\n"),
+                                    storage::sha1_hex("41\n")); // wrong: T2's judge must fail
+  f.serve_job(std::string{test::example_job} + t2, {{"main.c", sum_program}});
+
+  auto done = f.evaluate(fake_pack, "student_demo42");
+
+  INFO(f.uploaded()["result.yml"]);
+  CHECK(done == job_done{"student_demo42", job_status::ok, ""});
+  CHECK(commands(f.events) ==
+        strings{"DOWNLOADED", "STARTED", "TASK build COMPLETED", "TASK build-check COMPLETED",
+                "TASK fetch-in-T1 COMPLETED", "TASK run-T1 COMPLETED",
+                "TASK fetch-in-T2 COMPLETED", "TASK run-T2 COMPLETED",
+                "TASK fetch-ref-T1 COMPLETED", "TASK judge-T1 COMPLETED",
+                "TASK fetch-ref-T2 COMPLETED", "TASK judge-T2 FAILED", "ENDED", "UPLOADED",
+                "FINISHED"});
+  const auto result_yml = f.uploaded()["result.yml"];
+  CHECK(result_yml.rfind("job-id: student_demo42\nhw-group: group1\nresults:\n", 0) == 0);
+  for (const char* task : {"build", "run-T1", "run-T2", "judge-T1"}) {
+    INFO(task);
+    auto entry = entry_of(result_yml, task);
+    CHECK(entry.find("    status: OK\n") != std::string::npos);
+    CHECK(entry.find("    sandbox_results:\n") != std::string::npos);
+    CHECK(entry.find("      status: OK\n") != std::string::npos);
+  }
+  CHECK(entry_of(result_yml, "judge-T1").find("stdout: \"1\\n\"") != std::string::npos);
+  auto judge2 = entry_of(result_yml, "judge-T2");
+  CHECK(judge2.find("    status: FAILED\n") != std::string::npos);
+  CHECK(judge2.find("stdout: \"0\\n\"") != std::string::npos);
+  CHECK(judge2.find("      exitcode: 1\n") != std::string::npos);
+  CHECK(fs::is_regular_file(f.dirs("student_demo42").source / "prog"));
+  CHECK(read_text(f.dirs("student_demo42").source / "T2.out") == "42\n");
+}
