@@ -14,6 +14,16 @@
 
 namespace recodex::worker {
 
+std::string_view to_string(test_files_from from) {
+  switch (from) {
+  case test_files_from::file_collector:
+    return "file-collector";
+  case test_files_from::archive:
+    return "archive";
+  }
+  return "unknown";
+}
+
 namespace {
 
 // The core API's priorities (spec 8).

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace recodex::worker {
@@ -18,6 +19,7 @@ namespace recodex::worker {
 // Where a test's files come from: the file collector (names are its hashes, fetched into the
 // job directory) or the submission archive itself (paths relative to its root).
 enum class test_files_from { file_collector, archive };
+std::string_view to_string(test_files_from from); // file-collector, archive
 
 struct test_case {
   std::string name;  // [A-Za-z0-9_-]+, unique; becomes part of task ids and file names

@@ -238,3 +238,35 @@ TEST_CASE("odd characters in names and options are quoted, not interpreted",
   CHECK(judge.task.args[2] == "# not a comment");
   CHECK(judge.task.args[3] == "[x]");
 }
+
+TEST_CASE("a compile step without an output file is followed directly by the tests, and job "
+          "variables pass through",
+          "[environments][generator]") {
+  environment_definition env;
+  env.id = "shell";
+  env.extensions = {".sh"};
+  env.compile = environment_step{};
+  env.compile->program = "/bin/sh";
+  env.compile->args = {"-n", "${SOURCES}"}; // a syntax check that produces nothing
+  env.run.program = "/bin/sh";
+  env.run.args = {"${EVAL_DIR}/${MAIN_SOURCE}", "${MAIN_STEM}"};
+  auto r = request({"lib.txt", "main.sh", "more.sh"});
+  r.tests = {{"only", "", "expected"}};
+  auto yaml = make_job_config(env, r);
+  REQUIRE(yaml);
+  const job_plan plan = plan_of(yaml.value());
+  CHECK(ids(plan) ==
+        std::vector<std::string>{"compile", "run-only", "fetch-expected-only", "judge-only"});
+  CHECK(task(plan, "compile").task.args ==
+        std::vector<std::string>{"-n", "lib.txt", "main.sh", "more.sh"});
+  CHECK(task(plan, "run-only").task.dependencies == std::vector<std::string>{"compile"});
+  CHECK(task(plan, "run-only").task.args == std::vector<std::string>{"/box/main.sh", "main"});
+  // Nothing given: the worker's defaults.
+  CHECK(task(plan, "compile").limits->time == 30);
+  CHECK(task(plan, "compile").limits->memory == 1048576);
+}
+
+TEST_CASE("every test_files_from has a name", "[environments][generator]") {
+  CHECK(to_string(test_files_from::file_collector) == "file-collector");
+  CHECK(to_string(test_files_from::archive) == "archive");
+}
