@@ -7,15 +7,17 @@ namespace recodex::worker {
 
 std::string to_string(broker_transport transport) {
   switch (transport) {
-    case broker_transport::zeromq:
-      return "zeromq";
-    case broker_transport::caf:
-      return "caf";
+  case broker_transport::zeromq:
+    return "zeromq";
+  case broker_transport::caf:
+    return "caf";
   }
   return "unknown";
 }
 
-std::string broker_endpoint::zeromq_uri() const { return "tcp://" + host + ":" + std::to_string(port); }
+std::string broker_endpoint::zeromq_uri() const {
+  return "tcp://" + host + ":" + std::to_string(port);
+}
 
 result<broker_endpoint> parse_broker_uri(const std::string& uri) {
   auto bad = [&](const std::string& why) {
@@ -40,8 +42,8 @@ result<broker_endpoint> parse_broker_uri(const std::string& uri) {
   auto port_text = rest.substr(colon + 1);
   unsigned value = 0;
   auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), value);
-  if (port_text.empty() || ec != std::errc{} || end != port_text.data() + port_text.size() || value == 0
-      || value > 65535)
+  if (port_text.empty() || ec != std::errc{} || end != port_text.data() + port_text.size() ||
+      value == 0 || value > 65535)
     return bad("port '" + port_text + "' is not a number in 1-65535");
   out.port = static_cast<std::uint16_t>(value);
   return out;

@@ -13,7 +13,6 @@
 #include "messages/job_messages.hpp"
 
 #include <caf/fwd.hpp>
-
 #include <functional>
 #include <memory>
 #include <variant>

@@ -9,9 +9,8 @@
 
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
-#include <spdlog/spdlog.h>
-
 #include <cstdint>
+#include <spdlog/spdlog.h>
 #include <vector>
 
 namespace recodex::worker {
@@ -24,27 +23,28 @@ constexpr auto connect_timeout = std::chrono::seconds(10);
 class caf_link final : public broker_link {
 public:
   caf_link(broker_endpoint endpoint, caf::event_based_actor* self, link_lost_fn on_lost)
-    : endpoint_(std::move(endpoint)), self_(self), on_lost_(std::move(on_lost)) {}
+      : endpoint_(std::move(endpoint)), self_(self), on_lost_(std::move(on_lost)) {}
 
   void open() override {
     close();
     auto attempt = ++attempt_;
     auto mm = self_->system().middleman().actor_handle();
     self_->request(mm, connect_timeout, caf::connect_atom::value, endpoint_.host, endpoint_.port)
-      .then(
-        [this, attempt](const caf::node_id&, caf::strong_actor_ptr& broker, const std::set<std::string>&) {
-          if (attempt != attempt_)
-            return; // closed or re-opened meanwhile
-          if (!broker) {
-            lost("nothing is published at " + where());
-            return;
-          }
-          connected(caf::actor_cast<caf::actor>(std::move(broker)));
-        },
-        [this, attempt](caf::error& e) {
-          if (attempt == attempt_)
-            lost("cannot connect to " + where() + ": " + self_->system().render(e));
-        });
+        .then(
+            [this, attempt](const caf::node_id&, caf::strong_actor_ptr& broker,
+                            const std::set<std::string>&) {
+              if (attempt != attempt_)
+                return; // closed or re-opened meanwhile
+              if (!broker) {
+                lost("nothing is published at " + where());
+                return;
+              }
+              connected(caf::actor_cast<caf::actor>(std::move(broker)));
+            },
+            [this, attempt](caf::error& e) {
+              if (attempt == attempt_)
+                lost("cannot connect to " + where() + ": " + self_->system().render(e));
+            });
   }
 
   void close() override {
@@ -106,8 +106,8 @@ private:
 
 } // namespace
 
-std::unique_ptr<broker_link> make_caf_link(const broker_endpoint& endpoint, caf::event_based_actor* self,
-                                           link_lost_fn on_lost) {
+std::unique_ptr<broker_link> make_caf_link(const broker_endpoint& endpoint,
+                                           caf::event_based_actor* self, link_lost_fn on_lost) {
   return std::make_unique<caf_link>(endpoint, self, std::move(on_lost));
 }
 

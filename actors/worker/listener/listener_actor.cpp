@@ -8,9 +8,9 @@
 #include "messages/type_ids.hpp"
 
 #include <caf/all.hpp>
-#include <spdlog/spdlog.h>
-
+#include <chrono>
 #include <optional>
+#include <spdlog/spdlog.h>
 
 namespace recodex::worker {
 
@@ -29,7 +29,9 @@ struct listener_state {
 
 using listener_self = caf::stateful_actor<listener_state>*;
 
-time_point now() { return std::chrono::steady_clock::now(); }
+time_point now() {
+  return std::chrono::steady_clock::now();
+}
 
 // -- perform: the only place that sends or logs decisions --
 
@@ -67,7 +69,8 @@ void schedule(listener_self self) {
     return;
   st.timer = next;
   auto delay = std::max(next - now(), time_point::duration::zero());
-  self->delayed_send(self, std::chrono::duration_cast<std::chrono::microseconds>(delay), tick_atom::value,
+  // Rounded up: a tick that came a microsecond early would only be re-armed.
+  self->delayed_send(self, std::chrono::ceil<std::chrono::microseconds>(delay), tick_atom::value,
                      static_cast<std::int64_t>(next.time_since_epoch().count()));
 }
 
@@ -87,49 +90,51 @@ caf::behavior listener_behavior(listener_self self, std::shared_ptr<listener_con
   auto on_lost = [self] { self->send(self, link_lost_atom::value); };
   st.link = endpoint.transport == broker_transport::caf ? make_caf_link(endpoint, self, on_lost)
                                                         : make_zeromq_link(endpoint, self, on_lost);
-  spdlog::info("listener: broker {} ({}), hwgroup {}, ping every {} ms, liveness {}", config->broker_uri,
-               to_string(endpoint.transport), config->hwgroup, config->ping_interval.count(),
-               config->max_liveness);
+  spdlog::info("listener: broker {} ({}), hwgroup {}, ping every {} ms, liveness {}",
+               config->broker_uri, to_string(endpoint.transport), config->hwgroup,
+               config->ping_interval.count(), config->max_liveness);
   self->set_down_handler([=](caf::down_msg& msg) {
     if (self->state.link->broker_down(msg.source))
       perform(self, self->state.core->on_link_lost(now()));
   });
+  // The state's destructor also closes the link (a ZeroMQ socket stops with its thread), for
+  // any other way the actor ends.
   self->set_exit_handler([=](caf::exit_msg& msg) {
     self->state.link->close();
     self->quit(msg.reason);
   });
-  self->attach_functor([=] {
-    if (self->state.link)
-      self->state.link->close();
-  });
   perform(self, st.core->start(now()));
   return {
-    // -- from the broker (either transport) --
-    [=](job_assignment& a) { perform(self, self->state.core->on_assignment(std::move(a), now())); },
-    [=](const worker_pong&) { perform(self, self->state.core->on_pong(now())); },
-    [=](const worker_intro&) { perform(self, self->state.core->on_intro(now())); },
-    // -- from the evaluator, in order --
-    [=](progress& p) { perform(self, self->state.core->on_progress(std::move(p))); },
-    [=](job_done& d) { perform(self, self->state.core->on_done(std::move(d))); },
-    // -- from the link and the timer --
-    [=](link_lost_atom) { perform(self, self->state.core->on_link_lost(now())); },
-    [=](tick_atom, std::int64_t deadline) {
-      auto& timer = self->state.timer;
-      if (timer && timer->time_since_epoch().count() == deadline)
-        timer.reset();
-      perform(self, self->state.core->on_timer(now()));
-    },
+      // -- from the broker (either transport) --
+      [=](job_assignment& a) {
+        perform(self, self->state.core->on_assignment(std::move(a), now()));
+      },
+      [=](const worker_pong&) { perform(self, self->state.core->on_pong(now())); },
+      [=](const worker_intro&) { perform(self, self->state.core->on_intro(now())); },
+      // -- from the evaluator, in order --
+      [=](progress& p) { perform(self, self->state.core->on_progress(std::move(p))); },
+      [=](job_done& d) { perform(self, self->state.core->on_done(std::move(d))); },
+      // -- from the link and the timer --
+      [=](link_lost_atom) { perform(self, self->state.core->on_link_lost(now())); },
+      [=](tick_atom, std::int64_t deadline) {
+        auto& timer = self->state.timer;
+        if (timer && timer->time_since_epoch().count() == deadline)
+          timer.reset();
+        perform(self, self->state.core->on_timer(now()));
+      },
   };
 }
 
 } // namespace
 
-result<caf::actor> spawn_listener(caf::actor_system& sys, listener_config config, caf::actor evaluator) {
+result<caf::actor> spawn_listener(caf::actor_system& sys, listener_config config,
+                                  caf::actor evaluator) {
   RECODEX_TRY(endpoint, parse_broker_uri(config.broker_uri));
   if (config.max_liveness == 0 || config.ping_interval.count() <= 0)
-    return make_error(errc::invalid_argument, "listener: ping interval and max liveness must be positive");
-  return sys.spawn(listener_behavior, std::make_shared<listener_config>(std::move(config)), endpoint,
-                   std::move(evaluator));
+    return make_error(errc::invalid_argument,
+                      "listener: ping interval and max liveness must be positive");
+  return sys.spawn(listener_behavior, std::make_shared<listener_config>(std::move(config)),
+                   endpoint, std::move(evaluator));
 }
 
 } // namespace recodex::worker

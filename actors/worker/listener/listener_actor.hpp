@@ -17,6 +17,7 @@
 namespace recodex::worker {
 
 // Fails when broker_uri is malformed; connection problems are retried, never reported here.
-result<caf::actor> spawn_listener(caf::actor_system& sys, listener_config config, caf::actor evaluator);
+result<caf::actor> spawn_listener(caf::actor_system& sys, listener_config config,
+                                  caf::actor evaluator);
 
 } // namespace recodex::worker

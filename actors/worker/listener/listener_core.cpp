@@ -39,9 +39,12 @@ struct printer {
     return text + " description=" + x.info.description + " current_job=" + x.info.current_job + "}";
   }
   std::string operator()(const send_ping&) const { return "send_ping"; }
-  std::string operator()(const send_progress& x) const { return "send_progress{" + describe(x.update) + "}"; }
+  std::string operator()(const send_progress& x) const {
+    return "send_progress{" + describe(x.update) + "}";
+  }
   std::string operator()(const send_done& x) const {
-    return "send_done{" + x.done.job_id + " " + to_string(x.done.status) + " " + x.done.message + "}";
+    return "send_done{" + x.done.job_id + " " + to_string(x.done.status) + " " + x.done.message +
+           "}";
   }
   std::string operator()(const start_job& x) const {
     std::string text = "start_job{" + x.assignment.job_id;
@@ -58,15 +61,16 @@ struct equal {
   bool operator()(const close_link&, const close_link&) const { return true; }
   bool operator()(const send_init& a, const send_init& b) const { return a.info == b.info; }
   bool operator()(const send_ping&, const send_ping&) const { return true; }
-  bool operator()(const send_progress& a, const send_progress& b) const { return a.update == b.update; }
+  bool operator()(const send_progress& a, const send_progress& b) const {
+    return a.update == b.update;
+  }
   bool operator()(const send_done& a, const send_done& b) const { return a.done == b.done; }
-  bool operator()(const start_job& a, const start_job& b) const { return a.assignment == b.assignment; }
+  bool operator()(const start_job& a, const start_job& b) const {
+    return a.assignment == b.assignment;
+  }
   bool operator()(const log_warning& a, const log_warning& b) const { return a.text == b.text; }
   bool operator()(const log_info& a, const log_info& b) const { return a.text == b.text; }
-  template <class A, class B>
-  bool operator()(const A&, const B&) const {
-    return false;
-  }
+  template <class A, class B> bool operator()(const A&, const B&) const { return false; }
 };
 
 // An `eval` carries exactly the archive URL and the result URL after the job id (spec 2.2).
@@ -74,19 +78,23 @@ constexpr std::size_t assignment_payload_frames = 2;
 
 } // namespace
 
-bool operator==(const command& a, const command& b) { return std::visit(equal{}, a, b); }
+bool operator==(const command& a, const command& b) {
+  return std::visit(equal{}, a, b);
+}
 
-std::string to_string(const command& cmd) { return std::visit(printer{}, cmd); }
+std::string to_string(const command& cmd) {
+  return std::visit(printer{}, cmd);
+}
 
-std::ostream& operator<<(std::ostream& out, const command& cmd) { return out << to_string(cmd); }
+std::ostream& operator<<(std::ostream& out, const command& cmd) {
+  return out << to_string(cmd);
+}
 
 // -- the core --
 
 listener_core::listener_core(listener_config config)
-  : config_(std::move(config)),
-    headers_(init_headers(config_.headers)),
-    liveness_(config_.max_liveness),
-    reconnect_delay_(config_.first_reconnect_delay) {}
+    : config_(std::move(config)), headers_(init_headers(config_.headers)),
+      liveness_(config_.max_liveness), reconnect_delay_(config_.first_reconnect_delay) {}
 
 commands listener_core::start(time_point now) {
   liveness_ = config_.max_liveness;
@@ -113,7 +121,8 @@ commands listener_core::on_timer(time_point now) {
     return out;
   // The last ping had a whole interval to be answered.
   if (liveness_ == 0)
-    return lose_broker(now, "the broker did not answer " + std::to_string(config_.max_liveness) + " pings");
+    return lose_broker(now, "the broker did not answer " + std::to_string(config_.max_liveness) +
+                                " pings");
   out.push_back(send_ping{});
   --liveness_;
   // The next ping keeps the cadence; after a stall it is one interval from now, not a burst.
@@ -123,7 +132,9 @@ commands listener_core::on_timer(time_point now) {
   return out;
 }
 
-commands listener_core::on_pong(time_point) { return from_broker(); }
+commands listener_core::on_pong(time_point) {
+  return from_broker();
+}
 
 commands listener_core::on_intro(time_point) {
   auto out = from_broker();
@@ -136,14 +147,14 @@ commands listener_core::on_intro(time_point) {
 commands listener_core::on_assignment(job_assignment assignment, time_point) {
   auto out = from_broker();
   if (assignment.payload.size() != assignment_payload_frames) {
-    out.push_back(log_warning{"[job " + assignment.job_id + "] eval with "
-                              + std::to_string(assignment.payload.size() + 2)
-                              + " frames ignored (exactly 4 expected)"});
+    out.push_back(log_warning{"[job " + assignment.job_id + "] eval with " +
+                              std::to_string(assignment.payload.size() + 2) +
+                              " frames ignored (exactly 4 expected)"});
     return out;
   }
   if (busy()) {
-    out.push_back(log_warning{"[job " + assignment.job_id + "] eval ignored: busy with job "
-                              + current_job_});
+    out.push_back(
+        log_warning{"[job " + assignment.job_id + "] eval ignored: busy with job " + current_job_});
     return out;
   }
   current_job_ = assignment.job_id;
@@ -168,15 +179,17 @@ commands listener_core::on_done(job_done done) {
   if (done.job_id == current_job_)
     current_job_.clear();
   else
-    out.push_back(log_warning{"[job " + done.job_id + "] done reported while the current job is '"
-                              + current_job_ + "'"});
+    out.push_back(log_warning{"[job " + done.job_id + "] done reported while the current job is '" +
+                              current_job_ + "'"});
   if (!connected())
     held_done_job_ = done.job_id;
   forward(out, send_done{std::move(done)});
   return out;
 }
 
-time_point listener_core::next_wakeup() const { return reconnect_at_ ? *reconnect_at_ : next_ping_; }
+time_point listener_core::next_wakeup() const {
+  return reconnect_at_ ? *reconnect_at_ : next_ping_;
+}
 
 // -- helpers --
 
@@ -188,14 +201,16 @@ commands listener_core::from_broker() {
 
 commands listener_core::lose_broker(time_point now, std::string why) {
   reconnect_at_ = now + reconnect_delay_;
-  commands out{log_warning{why + "; reconnecting in " + std::to_string(reconnect_delay_.count()) + " ms"},
-               close_link{}};
+  commands out{
+      log_warning{why + "; reconnecting in " + std::to_string(reconnect_delay_.count()) + " ms"},
+      close_link{}};
   reconnect_delay_ = std::min(reconnect_delay_ * 2, config_.max_reconnect_delay);
   return out;
 }
 
 worker_info listener_core::init_info() const {
-  return {"", config_.hwgroup, headers_, config_.description, busy() ? current_job_ : held_done_job_};
+  return {"", config_.hwgroup, headers_, config_.description,
+          busy() ? current_job_ : held_done_job_};
 }
 
 void listener_core::forward(commands& out, command message) {

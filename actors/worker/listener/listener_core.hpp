@@ -10,9 +10,10 @@
 // In `connected` a ping goes out every ping interval regardless of other traffic and each one
 // costs a liveness point; any message from the broker restores full liveness and the first
 // reconnect delay. At liveness 0 the next ping time closes the link instead (so the last ping,
-// too, had a whole interval to be answered). The delay doubles per lost connection up to the cap (1, 2, 4, ... 32 s).
-// While waiting, the evaluator's progress and `done` are held and sent right after the `init`
-// (which names the job as current_job=, so the broker can adopt it and accept its `done`).
+// too, had a whole interval to be answered). The delay doubles per lost connection up to the cap
+// (1, 2, 4, ... 32 s). While waiting, the evaluator's progress and `done` are held and sent right
+// after the `init` (which names the job as current_job=, so the broker can adopt it and accept its
+// `done`).
 #pragma once
 
 #include "actors/worker/listener/listener_config.hpp"

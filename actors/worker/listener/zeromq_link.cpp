@@ -24,7 +24,7 @@ struct encoder {
 class zeromq_link final : public broker_link {
 public:
   zeromq_link(broker_endpoint endpoint, caf::event_based_actor* self, link_lost_fn on_lost)
-    : endpoint_(std::move(endpoint)), listener_(self->address()), on_lost_(std::move(on_lost)) {}
+      : endpoint_(std::move(endpoint)), listener_(self->address()), on_lost_(std::move(on_lost)) {}
 
   ~zeromq_link() override { close(); }
 
@@ -41,7 +41,8 @@ public:
       return;
     }
     socket_ = std::move(opened).value();
-    socket_->run([listener = listener_](std::vector<wire::frames>&& batch) { deliver(listener, batch); });
+    socket_->run(
+        [listener = listener_](std::vector<wire::frames>&& batch) { deliver(listener, batch); });
   }
 
   void close() override {
@@ -82,8 +83,8 @@ private:
 
 } // namespace
 
-std::unique_ptr<broker_link> make_zeromq_link(const broker_endpoint& endpoint, caf::event_based_actor* self,
-                                              link_lost_fn on_lost) {
+std::unique_ptr<broker_link> make_zeromq_link(const broker_endpoint& endpoint,
+                                              caf::event_based_actor* self, link_lost_fn on_lost) {
   return std::make_unique<zeromq_link>(endpoint, self, std::move(on_lost));
 }
 

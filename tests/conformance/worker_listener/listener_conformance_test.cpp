@@ -29,25 +29,38 @@ worker::listener_config test_config(const recodex_broker_router& broker) {
   return c;
 }
 
-const frames init_frames{"init", "group1", "env=c-gcc-linux", "env=python3", "threads=1", "", "description=peers_worker_1"};
+const frames init_frames{"init",      "group1", "env=c-gcc-linux",           "env=python3",
+                         "threads=1", "",       "description=peers_worker_1"};
 
 frames with(frames f, std::string extra) {
   f.push_back(std::move(extra));
   return f;
 }
 
-} // namespace
-
-TEST_CASE("init carries hwgroup, sorted headers with list values, the terminator and the description",
-          "[worker][listener][conformance]") {
-  recodex_broker_router broker;
-  listener_under_test worker{test_config(broker)};
-  auto init = broker.recv();
-  REQUIRE(init);
-  CHECK(init->body == init_frames);
+// A listener that has sent its first init to the fake broker.
+routed_message first_message(recodex_broker_router& broker) {
+  auto m = broker.recv();
+  REQUIRE(m);
+  return *m;
 }
 
-TEST_CASE("init carries an empty description= when none is configured", "[worker][listener][conformance]") {
+struct registered_listener {
+  recodex_broker_router broker;
+  listener_under_test worker{test_config(broker)};
+  routed_message init = first_message(broker);
+};
+
+} // namespace
+
+TEST_CASE_METHOD(
+    registered_listener,
+    "init carries hwgroup, sorted headers with list values, the terminator and the description",
+    "[worker][listener][conformance]") {
+  CHECK(init.body == init_frames);
+}
+
+TEST_CASE("init carries an empty description= when none is configured",
+          "[worker][listener][conformance]") {
   recodex_broker_router broker;
   auto config = test_config(broker);
   config.description.clear();
@@ -58,18 +71,16 @@ TEST_CASE("init carries an empty description= when none is configured", "[worker
   CHECK(init->body == frames{"init", "group1", "env=c", "", "description="});
 }
 
-TEST_CASE("pings go out every interval and pongs keep the same connection alive", "[worker][listener][conformance]") {
-  recodex_broker_router broker;
-  listener_under_test worker{test_config(broker)};
-  auto init = broker.recv();
-  REQUIRE(init);
+TEST_CASE_METHOD(registered_listener,
+                 "pings go out every interval and pongs keep the same connection alive",
+                 "[worker][listener][conformance]") {
   std::vector<routed_message> pings;
   // Twice max-liveness pings: without the pongs the listener would have reconnected.
   while (pings.size() < 7) {
     auto m = broker.recv();
     REQUIRE(m);
     REQUIRE(m->body == frames{"ping"});
-    CHECK(m->identity == init->identity);
+    CHECK(m->identity == init.identity);
     broker.send(m->identity, {"pong"});
     pings.push_back(*m);
   }
@@ -77,14 +88,11 @@ TEST_CASE("pings go out every interval and pongs keep the same connection alive"
   CHECK(pings.back().received - pings.front().received >= 6 * ping_interval - 5ms);
 }
 
-TEST_CASE("a silent broker gets a new connection and a new init after a doubling delay",
-          "[worker][listener][conformance]") {
-  recodex_broker_router broker;
-  listener_under_test worker{test_config(broker)};
-  auto first = broker.recv();
-  REQUIRE(first);
+TEST_CASE_METHOD(registered_listener,
+                 "a silent broker gets a new connection and a new init after a doubling delay",
+                 "[worker][listener][conformance]") {
   std::vector<std::chrono::steady_clock::time_point> last_ping;
-  std::vector<routed_message> inits{*first};
+  std::vector<routed_message> inits{init};
   while (inits.size() < 3) {
     auto m = broker.recv();
     REQUIRE(m);
@@ -113,49 +121,43 @@ TEST_CASE("a silent broker gets a new connection and a new init after a doubling
   }
 }
 
-TEST_CASE("intro is answered with init, naming the current job while busy", "[worker][listener][conformance]") {
-  recodex_broker_router broker;
-  listener_under_test worker{test_config(broker)};
-  auto init = broker.recv();
-  REQUIRE(init);
-  broker.send(init->identity, {"intro"});
+TEST_CASE_METHOD(registered_listener,
+                 "intro is answered with init, naming the current job while busy",
+                 "[worker][listener][conformance]") {
+  broker.send(init.identity, {"intro"});
   auto again = broker.recv_non_ping(true);
   REQUIRE(again);
   CHECK(again->body == init_frames);
 
-  broker.send(init->identity, {"eval", "student_1", "http://f/a.zip", "http://f/r.zip"});
+  broker.send(init.identity, {"eval", "student_1", "http://f/a.zip", "http://f/r.zip"});
   REQUIRE(worker.next_assignment());
-  broker.send(init->identity, {"intro"});
+  broker.send(init.identity, {"intro"});
   auto busy = broker.recv_non_ping(true);
   REQUIRE(busy);
   CHECK(busy->body == with(init_frames, "current_job=student_1"));
 }
 
-TEST_CASE("an eval with 3 or 5 frames gets nothing back and reaches no evaluator", "[worker][listener][conformance]") {
-  recodex_broker_router broker;
-  listener_under_test worker{test_config(broker)};
-  auto init = broker.recv();
-  REQUIRE(init);
-  broker.send(init->identity, {"eval", "student_3", "http://f/a.zip"});
-  broker.send(init->identity, {"eval", "student_5", "http://f/a.zip", "http://f/r.zip", "extra"});
+TEST_CASE_METHOD(registered_listener,
+                 "an eval with 3 or 5 frames gets nothing back and reaches no evaluator",
+                 "[worker][listener][conformance]") {
+  broker.send(init.identity, {"eval", "student_3", "http://f/a.zip"});
+  broker.send(init.identity, {"eval", "student_5", "http://f/a.zip", "http://f/r.zip", "extra"});
   // The listener stayed idle and said nothing in between: the next non-ping answers the intro.
-  broker.send(init->identity, {"intro"});
+  broker.send(init.identity, {"intro"});
   auto next = broker.recv_non_ping(true);
   REQUIRE(next);
   CHECK(next->body == init_frames);
-  broker.send(init->identity, {"eval", "student_4", "http://f/a.zip", "http://f/r.zip"});
+  broker.send(init.identity, {"eval", "student_4", "http://f/a.zip", "http://f/r.zip"});
   auto a = worker.next_assignment();
   REQUIRE(a);
   CHECK(a->job_id == "student_4");
 }
 
-TEST_CASE("a good eval reaches the evaluator and its progress and done reach the broker in order",
-          "[worker][listener][conformance]") {
-  recodex_broker_router broker;
-  listener_under_test worker{test_config(broker)};
-  auto init = broker.recv();
-  REQUIRE(init);
-  broker.send(init->identity, {"eval", "student_1", "http://f/a.zip", "http://f/r.zip"});
+TEST_CASE_METHOD(
+    registered_listener,
+    "a good eval reaches the evaluator and its progress and done reach the broker in order",
+    "[worker][listener][conformance]") {
+  broker.send(init.identity, {"eval", "student_1", "http://f/a.zip", "http://f/r.zip"});
   auto a = worker.next_assignment();
   REQUIRE(a);
   CHECK(a->job_id == "student_1");
@@ -171,27 +173,27 @@ TEST_CASE("a good eval reaches the evaluator and its progress and done reach the
   worker.report(job_done{"student_1", job_status::ok, ""});
 
   const std::vector<frames> expected{
-    {"progress", "student_1", "DOWNLOADED"},
-    {"progress", "student_1", "STARTED"},
-    {"progress", "student_1", "TASK", "compile", "COMPLETED"},
-    {"progress", "student_1", "TASK", "run", "FAILED"},
-    {"progress", "student_1", "TASK", "judge", "SKIPPED"},
-    {"progress", "student_1", "ENDED"},
-    {"progress", "student_1", "UPLOADED"},
-    {"progress", "student_1", "FINISHED"},
-    {"done", "student_1", "OK", ""},
+      {"progress", "student_1", "DOWNLOADED"},
+      {"progress", "student_1", "STARTED"},
+      {"progress", "student_1", "TASK", "compile", "COMPLETED"},
+      {"progress", "student_1", "TASK", "run", "FAILED"},
+      {"progress", "student_1", "TASK", "judge", "SKIPPED"},
+      {"progress", "student_1", "ENDED"},
+      {"progress", "student_1", "UPLOADED"},
+      {"progress", "student_1", "FINISHED"},
+      {"done", "student_1", "OK", ""},
   };
   std::vector<frames> seen;
   while (seen.size() < expected.size()) {
     auto m = broker.recv_non_ping(true);
     REQUIRE(m);
-    CHECK(m->identity == init->identity);
+    CHECK(m->identity == init.identity);
     seen.push_back(m->body);
   }
   CHECK(seen == expected);
 
   // Idle again: the next job is taken, and a failure is reported with its message.
-  broker.send(init->identity, {"eval", "student_2", "http://f/a.zip", "http://f/r.zip"});
+  broker.send(init.identity, {"eval", "student_2", "http://f/a.zip", "http://f/r.zip"});
   REQUIRE(worker.next_assignment());
   worker.report(progress{"student_2", "ABORTED", "", ""});
   worker.report(job_done{"student_2", job_status::internal_error, "cannot download"});
@@ -203,7 +205,8 @@ TEST_CASE("a good eval reaches the evaluator and its progress and done reach the
   CHECK(done->body == frames{"done", "student_2", "INTERNAL_ERROR", "cannot download"});
 }
 
-TEST_CASE("an exit message stops the listener and its socket at once", "[worker][listener][conformance]") {
+TEST_CASE("an exit message stops the listener and its socket at once",
+          "[worker][listener][conformance]") {
   recodex_broker_router broker;
   auto started = std::chrono::steady_clock::now();
   {
@@ -213,7 +216,8 @@ TEST_CASE("an exit message stops the listener and its socket at once", "[worker]
   CHECK(std::chrono::steady_clock::now() - started < 2s);
 }
 
-TEST_CASE("a malformed broker-uri is refused by spawn_listener", "[worker][listener][conformance]") {
+TEST_CASE("a malformed broker-uri is refused by spawn_listener",
+          "[worker][listener][conformance]") {
   listener_system_config config;
   caf::actor_system sys{config};
   worker::listener_config c;

@@ -9,9 +9,7 @@
 
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
-
 #include <catch2/catch.hpp>
-
 #include <chrono>
 #include <optional>
 
@@ -31,15 +29,18 @@ struct listener_under_test {
   caf::actor listener;
 
   explicit listener_under_test(worker::listener_config c) {
-    auto spawned = worker::spawn_listener(sys, std::move(c), caf::actor_cast<caf::actor>(evaluator.ptr()));
+    auto spawned =
+        worker::spawn_listener(sys, std::move(c), caf::actor_cast<caf::actor>(evaluator.ptr()));
     REQUIRE(spawned);
     listener = spawned.value();
   }
   ~listener_under_test() { caf::anon_send_exit(listener, caf::exit_reason::user_shutdown); }
 
-  std::optional<job_assignment> next_assignment(std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
+  std::optional<job_assignment>
+  next_assignment(std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
     std::optional<job_assignment> out;
-    evaluator->receive([&](job_assignment& a) { out = std::move(a); }, caf::after(timeout) >> [] {});
+    evaluator->receive([&](job_assignment& a) { out = std::move(a); },
+                       caf::after(timeout) >> [] {});
     return out;
   }
   void report(progress p) { evaluator->send(listener, std::move(p)); }

@@ -18,7 +18,7 @@ std::optional<routed_message> recodex_broker_router::recv(std::chrono::milliseco
   zmq::message_t part;
   bool first = true;
   do {
-    (void) socket_.recv(part);
+    (void)socket_.recv(part);
     if (first)
       out.identity = part.to_string();
     else
@@ -29,11 +29,12 @@ std::optional<routed_message> recodex_broker_router::recv(std::chrono::milliseco
   return out;
 }
 
-std::optional<routed_message> recodex_broker_router::recv_non_ping(bool answer_pings,
-                                                                   std::chrono::milliseconds timeout) {
+std::optional<routed_message>
+recodex_broker_router::recv_non_ping(bool answer_pings, std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (true) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0)
       return std::nullopt;
     auto message = recv(left);
@@ -49,7 +50,8 @@ std::optional<routed_message> recodex_broker_router::recv_non_ping(bool answer_p
 void recodex_broker_router::send(const std::string& identity, const frames& body) {
   socket_.send(zmq::buffer(identity), zmq::send_flags::sndmore);
   for (std::size_t i = 0; i < body.size(); ++i)
-    socket_.send(zmq::buffer(body[i]), i + 1 < body.size() ? zmq::send_flags::sndmore : zmq::send_flags::none);
+    socket_.send(zmq::buffer(body[i]),
+                 i + 1 < body.size() ? zmq::send_flags::sndmore : zmq::send_flags::none);
 }
 
 } // namespace recodex::testing

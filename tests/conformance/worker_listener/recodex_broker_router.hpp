@@ -3,13 +3,12 @@
 // can tell a new connection (a new identity) from the old one. Waits are bounded.
 #pragma once
 
-#include <zmq.hpp>
-
 #include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
+#include <zmq.hpp>
 
 namespace recodex::testing {
 
@@ -27,11 +26,13 @@ public:
   std::uint16_t port() const { return port_; }
   std::string uri() const { return "tcp://127.0.0.1:" + std::to_string(port_); }
 
-  std::optional<routed_message> recv(std::chrono::milliseconds timeout = std::chrono::milliseconds{3000});
+  std::optional<routed_message> recv(std::chrono::milliseconds timeout = std::chrono::milliseconds{
+                                         3000});
   // The next message that is not a ping; each ping on the way is answered with `pong` when
   // `answer_pings` (a live broker) or left unanswered (a silent one).
-  std::optional<routed_message> recv_non_ping(bool answer_pings,
-                                              std::chrono::milliseconds timeout = std::chrono::milliseconds{3000});
+  std::optional<routed_message>
+  recv_non_ping(bool answer_pings,
+                std::chrono::milliseconds timeout = std::chrono::milliseconds{3000});
   void send(const std::string& identity, const frames& body);
 
 private:

@@ -7,11 +7,10 @@
 #include "tests/harness/child_process.hpp"
 #include "tests/harness/temp_directory.hpp"
 
-#include <zmq.hpp>
-
 #include <fstream>
 #include <map>
 #include <thread>
+#include <zmq.hpp>
 
 using namespace recodex;
 using namespace recodex::testing;
@@ -44,9 +43,12 @@ public:
     std::ofstream{config} << "clients: {address: 127.0.0.1, port: " << ports.clients << "}\n"
                           << "workers: {address: 127.0.0.1, port: " << ports.workers
                           << ", ping_interval: 100, max_liveness: 30}\n"
-                          << "monitor: {address: 127.0.0.1, port: " << port_after(monitor_endpoint, ':') << "}\n"
-                          << "cluster: {port: " << ports.cluster << "}\nlogger: {level: critical}\n";
-    process_.emplace(std::vector<std::string>{std::string(RECODEX_BIN_DIR) + "/recodex-broker", "-c", config});
+                          << "monitor: {address: 127.0.0.1, port: "
+                          << port_after(monitor_endpoint, ':') << "}\n"
+                          << "cluster: {port: " << ports.cluster
+                          << "}\nlogger: {level: critical}\n";
+    process_.emplace(
+        std::vector<std::string>{std::string(RECODEX_BIN_DIR) + "/recodex-broker", "-c", config});
     auto clients = process_->wait_for_line("clients ", 10s);
     auto workers = process_->wait_for_line("workers ", 10s);
     auto cluster = process_->wait_for_line("cluster ", 10s);
@@ -108,7 +110,8 @@ public:
 private:
   void send(const frames& message) {
     for (std::size_t i = 0; i < message.size(); ++i)
-      socket_.send(zmq::buffer(message[i]), i + 1 < message.size() ? zmq::send_flags::sndmore : zmq::send_flags::none);
+      socket_.send(zmq::buffer(message[i]),
+                   i + 1 < message.size() ? zmq::send_flags::sndmore : zmq::send_flags::none);
   }
   frames recv() {
     zmq::pollitem_t item{static_cast<void*>(socket_), 0, ZMQ_POLLIN, 0};
@@ -117,7 +120,7 @@ private:
     frames out;
     zmq::message_t part;
     do {
-      (void) socket_.recv(part);
+      (void)socket_.recv(part);
       out.push_back(part.to_string());
     } while (part.more());
     return out;

@@ -23,14 +23,14 @@ TEST_CASE("broker-uri names the transport, host and port", "[worker][listener]")
 
 TEST_CASE("a malformed broker-uri is refused with the reason", "[worker][listener]") {
   auto [uri, reason] = GENERATE(table<std::string, std::string>({
-    {"", "expected tcp://host:port or caf://host:port"},
-    {"udp://h:1", "expected tcp://host:port or caf://host:port"},
-    {"tcp://host", "no port"},
-    {"tcp://:9657", "no host"},
-    {"tcp://h:", "port '' is not a number in 1-65535"},
-    {"tcp://h:0", "port '0' is not a number in 1-65535"},
-    {"caf://h:65536", "port '65536' is not a number in 1-65535"},
-    {"caf://h:12x", "port '12x' is not a number in 1-65535"},
+      {"", "expected tcp://host:port or caf://host:port"},
+      {"udp://h:1", "expected tcp://host:port or caf://host:port"},
+      {"tcp://host", "no port"},
+      {"tcp://:9657", "no host"},
+      {"tcp://h:", "port '' is not a number in 1-65535"},
+      {"tcp://h:0", "port '0' is not a number in 1-65535"},
+      {"caf://h:65536", "port '65536' is not a number in 1-65535"},
+      {"caf://h:12x", "port '12x' is not a number in 1-65535"},
   }));
   auto parsed = parse_broker_uri(uri);
   REQUIRE_FALSE(parsed);

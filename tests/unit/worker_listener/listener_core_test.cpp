@@ -22,14 +22,21 @@ listener_config test_config() {
 }
 
 worker_info init(std::string current_job = "") {
-  return {"", "group1", {{"env", "python3"}, {"env", "c"}, {"threads", "2"}}, "worker one", std::move(current_job)};
+  return {"",
+          "group1",
+          {{"env", "python3"}, {"env", "c"}, {"threads", "2"}},
+          "worker one",
+          std::move(current_job)};
 }
 
-job_assignment job(std::string id, std::vector<std::string> payload = {"http://f/a.zip", "http://f/r.zip"}) {
+job_assignment job(std::string id,
+                   std::vector<std::string> payload = {"http://f/a.zip", "http://f/r.zip"}) {
   return {"", std::move(id), std::move(payload)};
 }
 
-progress state(std::string job_id, std::string command) { return {std::move(job_id), std::move(command), "", ""}; }
+progress state(std::string job_id, std::string command) {
+  return {std::move(job_id), std::move(command), "", ""};
+}
 
 const std::string silent_broker_warning = "the broker did not answer 4 pings; reconnecting in ";
 
@@ -45,9 +52,10 @@ commands run_until(listener_core& core, time_point until) {
 
 } // namespace
 
-TEST_CASE("init lists the headers sorted by key with list values in file order", "[worker][listener][core]") {
-  CHECK(init_headers({{"threads", {"2"}}, {"env", {"python3", "c"}}, {"a", {}}})
-        == header_list{{"env", "python3"}, {"env", "c"}, {"threads", "2"}});
+TEST_CASE("init lists the headers sorted by key with list values in file order",
+          "[worker][listener][core]") {
+  CHECK(init_headers({{"threads", {"2"}}, {"env", {"python3", "c"}}, {"a", {}}}) ==
+        header_list{{"env", "python3"}, {"env", "c"}, {"threads", "2"}});
   auto core = listener_core{test_config()};
   CHECK(core.start(t0) == commands{open_link{}, send_init{init()}});
   CHECK(core.liveness() == 4);
@@ -64,7 +72,8 @@ TEST_CASE("init carries an empty description when none is configured", "[worker]
   CHECK(core.start(t0) == commands{open_link{}, send_init{expected}});
 }
 
-TEST_CASE("a ping goes out every ping interval regardless of other traffic", "[worker][listener][core]") {
+TEST_CASE("a ping goes out every ping interval regardless of other traffic",
+          "[worker][listener][core]") {
   auto core = listener_core{test_config()};
   core.start(t0);
   CHECK(core.next_wakeup() == t0 + 1s);
@@ -101,7 +110,8 @@ TEST_CASE("a broker silent for max-liveness pings is reconnected after the recon
   core.start(t0);
   CHECK(run_until(core, t0 + 4s) == commands{send_ping{}, send_ping{}, send_ping{}, send_ping{}});
   CHECK(core.liveness() == 0);
-  CHECK(core.on_timer(t0 + 5s) == commands{log_warning{silent_broker_warning + "1000 ms"}, close_link{}});
+  CHECK(core.on_timer(t0 + 5s) ==
+        commands{log_warning{silent_broker_warning + "1000 ms"}, close_link{}});
   CHECK_FALSE(core.connected());
   CHECK(core.next_wakeup() == t0 + 6s);
   CHECK(core.on_timer(t0 + 5999ms).empty());
@@ -159,17 +169,20 @@ TEST_CASE("any message from the broker resets the reconnect delay", "[worker][li
 TEST_CASE("a lost link is handled like lost liveness, once", "[worker][listener][core]") {
   auto core = listener_core{test_config()};
   core.start(t0);
-  CHECK(core.on_link_lost(t0 + 300ms)
-        == commands{log_warning{"the connection to the broker was lost; reconnecting in 1000 ms"}, close_link{}});
+  CHECK(core.on_link_lost(t0 + 300ms) ==
+        commands{log_warning{"the connection to the broker was lost; reconnecting in 1000 ms"},
+                 close_link{}});
   CHECK(core.on_link_lost(t0 + 400ms).empty()); // already waiting
   CHECK(core.on_timer(t0 + 1300ms) == commands{open_link{}, send_init{init()}});
   // A failed reconnect waits twice as long.
-  CHECK(core.on_link_lost(t0 + 1310ms)
-        == commands{log_warning{"the connection to the broker was lost; reconnecting in 2000 ms"}, close_link{}});
+  CHECK(core.on_link_lost(t0 + 1310ms) ==
+        commands{log_warning{"the connection to the broker was lost; reconnecting in 2000 ms"},
+                 close_link{}});
   CHECK(core.next_wakeup() == t0 + 3310ms);
 }
 
-TEST_CASE("intro is answered with a full init, with current_job only while busy", "[worker][listener][core]") {
+TEST_CASE("intro is answered with a full init, with current_job only while busy",
+          "[worker][listener][core]") {
   auto core = listener_core{test_config()};
   core.start(t0);
   CHECK(core.on_intro(t0 + 1ms) == commands{send_init{init()}});
@@ -197,14 +210,16 @@ TEST_CASE("a well-formed assignment goes to the evaluator and makes the listener
   CHECK(core.liveness() == 4); // an eval is a message from the broker
 }
 
-TEST_CASE("an eval without exactly four frames is ignored with a warning", "[worker][listener][core]") {
+TEST_CASE("an eval without exactly four frames is ignored with a warning",
+          "[worker][listener][core]") {
   auto payload = GENERATE(std::vector<std::string>{}, std::vector<std::string>{"http://f/a.zip"},
                           std::vector<std::string>{"http://f/a.zip", "http://f/r.zip", "extra"});
   auto core = listener_core{test_config()};
   core.start(t0);
   auto frames = std::to_string(payload.size() + 2);
-  CHECK(core.on_assignment(job("student_7", payload), t0 + 1ms)
-        == commands{log_warning{"[job student_7] eval with " + frames + " frames ignored (exactly 4 expected)"}});
+  CHECK(core.on_assignment(job("student_7", payload), t0 + 1ms) ==
+        commands{log_warning{"[job student_7] eval with " + frames +
+                             " frames ignored (exactly 4 expected)"}});
   CHECK_FALSE(core.busy());
   CHECK(core.on_intro(t0 + 2ms) == commands{send_init{init()}});
 }
@@ -213,8 +228,8 @@ TEST_CASE("an assignment while busy is ignored with a warning", "[worker][listen
   auto core = listener_core{test_config()};
   core.start(t0);
   core.on_assignment(job("student_7"), t0);
-  CHECK(core.on_assignment(job("student_8"), t0 + 1ms)
-        == commands{log_warning{"[job student_8] eval ignored: busy with job student_7"}});
+  CHECK(core.on_assignment(job("student_8"), t0 + 1ms) ==
+        commands{log_warning{"[job student_8] eval ignored: busy with job student_7"}});
   CHECK(core.current_job() == "student_7");
 }
 
@@ -224,22 +239,26 @@ TEST_CASE("progress and done are forwarded in order and done leaves the listener
   core.start(t0);
   core.on_assignment(job("student_7"), t0);
   commands out;
-  for (auto& p : {state("student_7", "DOWNLOADED"), state("student_7", "STARTED"),
-                  progress{"student_7", "TASK", "compile", "COMPLETED"}, state("student_7", "ENDED"),
-                  state("student_7", "UPLOADED"), state("student_7", "FINISHED")}) {
+  for (auto& p :
+       {state("student_7", "DOWNLOADED"), state("student_7", "STARTED"),
+        progress{"student_7", "TASK", "compile", "COMPLETED"}, state("student_7", "ENDED"),
+        state("student_7", "UPLOADED"), state("student_7", "FINISHED")}) {
     auto o = core.on_progress(p);
     out.insert(out.end(), o.begin(), o.end());
   }
   auto done = core.on_done({"student_7", job_status::ok, ""});
   out.insert(out.end(), done.begin(), done.end());
-  CHECK(out
-        == commands{send_progress{state("student_7", "DOWNLOADED")}, send_progress{state("student_7", "STARTED")},
-                    send_progress{{"student_7", "TASK", "compile", "COMPLETED"}},
-                    send_progress{state("student_7", "ENDED")}, send_progress{state("student_7", "UPLOADED")},
-                    send_progress{state("student_7", "FINISHED")}, send_done{{"student_7", job_status::ok, ""}}});
+  CHECK(out == commands{send_progress{state("student_7", "DOWNLOADED")},
+                        send_progress{state("student_7", "STARTED")},
+                        send_progress{{"student_7", "TASK", "compile", "COMPLETED"}},
+                        send_progress{state("student_7", "ENDED")},
+                        send_progress{state("student_7", "UPLOADED")},
+                        send_progress{state("student_7", "FINISHED")},
+                        send_done{{"student_7", job_status::ok, ""}}});
   CHECK_FALSE(core.busy());
   // A late progress is still forwarded; the listener stays idle and takes the next job.
-  CHECK(core.on_progress(state("student_7", "FINISHED")) == commands{send_progress{state("student_7", "FINISHED")}});
+  CHECK(core.on_progress(state("student_7", "FINISHED")) ==
+        commands{send_progress{state("student_7", "FINISHED")}});
   CHECK_FALSE(core.busy());
   CHECK(core.on_assignment(job("student_8"), t0 + 1ms) == commands{start_job{job("student_8")}});
 }
@@ -248,13 +267,14 @@ TEST_CASE("a done for another job is forwarded with a warning", "[worker][listen
   auto core = listener_core{test_config()};
   core.start(t0);
   core.on_assignment(job("student_7"), t0);
-  CHECK(core.on_done({"student_6", job_status::failed, "x"})
-        == commands{log_warning{"[job student_6] done reported while the current job is 'student_7'"},
-                    send_done{{"student_6", job_status::failed, "x"}}});
+  CHECK(core.on_done({"student_6", job_status::failed, "x"}) ==
+        commands{log_warning{"[job student_6] done reported while the current job is 'student_7'"},
+                 send_done{{"student_6", job_status::failed, "x"}}});
   CHECK(core.current_job() == "student_7");
 }
 
-TEST_CASE("progress and done while reconnecting follow the init that names the job", "[worker][listener][core]") {
+TEST_CASE("progress and done while reconnecting follow the init that names the job",
+          "[worker][listener][core]") {
   auto core = listener_core{test_config()};
   core.start(t0);
   core.on_assignment(job("student_7"), t0);
@@ -262,9 +282,10 @@ TEST_CASE("progress and done while reconnecting follow the init that names the j
   CHECK(core.on_progress(state("student_7", "UPLOADED")).empty());
   CHECK(core.on_done({"student_7", job_status::internal_error, "upload failed"}).empty());
   CHECK_FALSE(core.busy());
-  CHECK(core.on_timer(t0 + 1010ms)
-        == commands{open_link{}, send_init{init("student_7")}, send_progress{state("student_7", "UPLOADED")},
-                    send_done{{"student_7", job_status::internal_error, "upload failed"}}});
+  CHECK(core.on_timer(t0 + 1010ms) ==
+        commands{open_link{}, send_init{init("student_7")},
+                 send_progress{state("student_7", "UPLOADED")},
+                 send_done{{"student_7", job_status::internal_error, "upload failed"}}});
   // Once sent, the job is no longer named.
   CHECK(core.on_intro(t0 + 1100ms) == commands{send_init{init()}});
 }
@@ -272,7 +293,8 @@ TEST_CASE("progress and done while reconnecting follow the init that names the j
 TEST_CASE("every listener command prints with its name", "[worker][listener][core]") {
   CHECK(to_string(open_link{}) == "open_link");
   CHECK(to_string(close_link{}) == "close_link");
-  CHECK(to_string(send_init{init("j")}) == "send_init{group1 env=python3 env=c threads=2 description=worker one current_job=j}");
+  CHECK(to_string(send_init{init("j")}) ==
+        "send_init{group1 env=python3 env=c threads=2 description=worker one current_job=j}");
   CHECK(to_string(send_ping{}) == "send_ping");
   CHECK(to_string(send_progress{{"j", "TASK", "t", "FAILED"}}) == "send_progress{j TASK t FAILED}");
   CHECK(to_string(send_done{{"j", job_status::failed, "m"}}) == "send_done{j FAILED m}");
