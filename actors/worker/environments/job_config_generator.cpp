@@ -133,6 +133,43 @@ struct placeholder_values {
   }
 };
 
+// Test `index` of the request: its name, its files, and the files the job writes for it.
+result<void> check_test(const job_request& request, std::size_t index) {
+  const test_case& test = request.tests[index];
+  const std::string where = "tests[" + std::to_string(index) + "]";
+  if (!is_test_name(test.name))
+    return invalid(where + ".name: '" + test.name + "' is not a name of letters, digits, - and _");
+  for (std::size_t j = 0; j < index; ++j)
+    if (request.tests[j].name == test.name)
+      return invalid(where + ".name: '" + test.name + "' is used twice");
+  const bool from_archive = request.files == test_files_from::archive;
+  auto valid_file = [&](const std::string& file) {
+    return from_archive ? is_inner_path(file)
+                        : !file.empty() && file.find('/') == std::string::npos;
+  };
+  if (!test.input.empty() && !valid_file(test.input))
+    return invalid(where + ".input: '" + test.input + "' is not a valid file name");
+  if (!valid_file(test.expected_output))
+    return invalid(where + ".expected-output: '" + test.expected_output +
+                   "' is not a valid file name");
+  // What the job writes for this test must not overwrite a source or a test file.
+  std::vector<std::string> written_files{test.name + ".actual"};
+  if (!from_archive)
+    written_files.insert(written_files.end(), {test.name + ".in", test.name + ".expected"});
+  for (const std::string& written : written_files) {
+    const bool is_source =
+        std::find(request.sources.begin(), request.sources.end(), written) != request.sources.end();
+    const bool is_test_file =
+        from_archive &&
+        std::any_of(request.tests.begin(), request.tests.end(), [&](const test_case& t) {
+          return t.input == written || t.expected_output == written;
+        });
+    if (is_source || is_test_file)
+      return invalid(where + ".name: the job writes " + written + ", which is also an input");
+  }
+  return ok();
+}
+
 result<void> check_request(const job_request& request) {
   if (request.job_id.empty())
     return invalid("job-id: is required");
@@ -148,24 +185,7 @@ result<void> check_request(const job_request& request) {
   if (request.tests.empty())
     return invalid("tests: at least one test is required");
   for (std::size_t i = 0; i < request.tests.size(); ++i) {
-    const test_case& test = request.tests[i];
-    const std::string where = "tests[" + std::to_string(i) + "]";
-    if (!is_test_name(test.name))
-      return invalid(where + ".name: '" + test.name +
-                     "' is not a name of letters, digits, - and _");
-    for (std::size_t j = 0; j < i; ++j)
-      if (request.tests[j].name == test.name)
-        return invalid(where + ".name: '" + test.name + "' is used twice");
-    const bool from_archive = request.files == test_files_from::archive;
-    auto valid_file = [&](const std::string& file) {
-      return from_archive ? is_inner_path(file)
-                          : !file.empty() && file.find('/') == std::string::npos;
-    };
-    if (!test.input.empty() && !valid_file(test.input))
-      return invalid(where + ".input: '" + test.input + "' is not a valid file name");
-    if (!valid_file(test.expected_output))
-      return invalid(where + ".expected-output: '" + test.expected_output +
-                     "' is not a valid file name");
+    RECODEX_TRY_VOID(check_test(request, i));
   }
   if (std::find(known_judges.begin(), known_judges.end(), request.judge.program) ==
       known_judges.end())

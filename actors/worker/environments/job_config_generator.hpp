@@ -21,6 +21,9 @@ namespace recodex::worker {
 enum class test_files_from { file_collector, archive };
 std::string_view to_string(test_files_from from); // file-collector, archive
 
+// The job writes <name>.actual (the program's stdout) and, when fetching, <name>.in and
+// <name>.expected into the job directory; a source or test file with one of those names is
+// refused.
 struct test_case {
   std::string name;  // [A-Za-z0-9_-]+, unique; becomes part of task ids and file names
   std::string input; // empty = the program gets no stdin

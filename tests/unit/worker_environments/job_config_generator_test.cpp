@@ -215,6 +215,13 @@ TEST_CASE("a bad request is refused with the field named", "[environments][gener
        },
        "tests[1].expected-output: 't/../../x' is not a valid file name"},
       {[](job_request& q) { q.judge.program = "/bin/sh"; }, "judge: unknown judge '/bin/sh'"},
+      {[](job_request& q) { q.sources.push_back("B.actual"); },
+       "tests[1].name: the job writes B.actual, which is also an input"},
+      {[](job_request& q) {
+         q.files = test_files_from::archive;
+         q.tests[0].input = "A.actual";
+       },
+       "tests[0].name: the job writes A.actual, which is also an input"},
   }));
   auto q = request({"main.c"});
   r.change(q);
