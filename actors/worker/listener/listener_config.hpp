@@ -7,20 +7,16 @@
 
 #include <chrono>
 #include <cstdint>
-#include <map>
 #include <string>
-#include <vector>
 
 namespace recodex::worker {
-
-// The `headers` map of the worker's config: a scalar value is a one-element list.
-using header_map = std::map<std::string, std::vector<std::string>>;
 
 struct listener_config {
   // tcp://host:port (ZeroMQ DEALER, ReCodEx frames) or caf://host:port (our broker over CAF).
   std::string broker_uri = "tcp://127.0.0.1:9657";
   std::string hwgroup;
-  header_map headers;
+  // In config-file order, one entry per value (`env: [c, python3]` gives two).
+  header_list headers;
   std::string description;
   std::chrono::milliseconds ping_interval{1000};
   std::uint32_t max_liveness = 4;
@@ -29,7 +25,8 @@ struct listener_config {
   std::chrono::milliseconds max_reconnect_delay{32000};
 };
 
-// One header per list element, sorted by key, values in file order (spec 2.1).
-header_list init_headers(const header_map& headers);
+// The order `init` lists them in: sorted by key, the values of one key in file order (spec 2.1:
+// the original's std::multimap order).
+header_list init_headers(header_list headers);
 
 } // namespace recodex::worker

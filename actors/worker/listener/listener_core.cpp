@@ -10,12 +10,10 @@ namespace recodex::worker {
 
 // -- config --
 
-header_list init_headers(const header_map& headers) {
-  header_list out;
-  for (const auto& [key, values] : headers) // std::map: sorted by key
-    for (const auto& value : values)
-      out.push_back({key, value});
-  return out;
+header_list init_headers(header_list headers) {
+  std::stable_sort(headers.begin(), headers.end(),
+                   [](const header& a, const header& b) { return a.key < b.key; });
+  return headers;
 }
 
 // -- commands --

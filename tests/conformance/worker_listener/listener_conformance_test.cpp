@@ -20,7 +20,7 @@ worker::listener_config test_config(const recodex_broker_router& broker) {
   worker::listener_config c;
   c.broker_uri = broker.uri();
   c.hwgroup = "group1";
-  c.headers = {{"threads", {"1"}}, {"env", {"c-gcc-linux", "python3"}}};
+  c.headers = {{"threads", "1"}, {"env", "c-gcc-linux"}, {"env", "python3"}};
   c.description = "peers_worker_1";
   c.ping_interval = ping_interval;
   c.max_liveness = 3;
@@ -64,7 +64,7 @@ TEST_CASE("init carries an empty description= when none is configured",
   recodex_broker_router broker;
   auto config = test_config(broker);
   config.description.clear();
-  config.headers = {{"env", {"c"}}};
+  config.headers = {{"env", "c"}};
   listener_under_test worker{config};
   auto init = broker.recv();
   REQUIRE(init);

@@ -134,7 +134,7 @@ worker::listener_config listener_for(const std::string& uri, std::string descrip
   worker::listener_config c;
   c.broker_uri = uri;
   c.hwgroup = "group1";
-  c.headers = {{"env", {"c", "python3"}}};
+  c.headers = {{"env", "c"}, {"env", "python3"}};
   c.description = std::move(description);
   c.ping_interval = 50ms;
   c.max_liveness = 20; // a loaded host must not make the broker look silent

@@ -16,7 +16,7 @@ const time_point t0{};
 listener_config test_config() {
   listener_config c;
   c.hwgroup = "group1";
-  c.headers = {{"threads", {"2"}}, {"env", {"python3", "c"}}};
+  c.headers = {{"threads", "2"}, {"env", "python3"}, {"env", "c"}};
   c.description = "worker one";
   return c; // ping every 1000 ms, liveness 4, back-off 1 s .. 32 s
 }
@@ -54,8 +54,8 @@ commands run_until(listener_core& core, time_point until) {
 
 TEST_CASE("init lists the headers sorted by key with list values in file order",
           "[worker][listener][core]") {
-  CHECK(init_headers({{"threads", {"2"}}, {"env", {"python3", "c"}}, {"a", {}}}) ==
-        header_list{{"env", "python3"}, {"env", "c"}, {"threads", "2"}});
+  CHECK(init_headers({{"threads", "2"}, {"env", "python3"}, {"b", "x"}, {"env", "c"}}) ==
+        header_list{{"b", "x"}, {"env", "python3"}, {"env", "c"}, {"threads", "2"}});
   auto core = listener_core{test_config()};
   CHECK(core.start(t0) == commands{open_link{}, send_init{init()}});
   CHECK(core.liveness() == 4);
