@@ -3,6 +3,7 @@
 
 namespace recodex::worker {
 
+enum class test_files_from;
 struct environment_step;
 struct environment_definition;
 struct environment_probe;
