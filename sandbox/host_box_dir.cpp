@@ -116,7 +116,7 @@ result<void> chown_tree(const std::string& dir, uid_t uid, gid_t gid) {
 }
 
 result<std::string> read_box_file(const std::string& box_dir, const std::string& relative,
-                                  std::size_t max_bytes) {
+                                  std::size_t max_bytes, oversize policy) {
   RECODEX_TRY(fd, open_output(box_dir, relative));
   std::string out;
   char buffer[65536];
@@ -130,6 +130,10 @@ result<std::string> read_box_file(const std::string& box_dir, const std::string&
     if (n == 0)
       break;
     if (out.size() + static_cast<std::size_t>(n) > max_bytes) {
+      if (policy == oversize::truncate) {
+        out.append(buffer, max_bytes - out.size());
+        break;
+      }
       ::close(fd);
       return make_error(errc::too_large, box_dir + "/" + relative + " is larger than " +
                                              std::to_string(max_bytes) + " bytes");
@@ -141,8 +145,9 @@ result<std::string> read_box_file(const std::string& box_dir, const std::string&
 }
 
 result<void> copy_box_file(const std::string& box_dir, const std::string& relative,
-                           const std::string& destination, std::size_t max_bytes) {
-  RECODEX_TRY(content, read_box_file(box_dir, relative, max_bytes));
+                           const std::string& destination, std::size_t max_bytes,
+                           oversize policy) {
+  RECODEX_TRY(content, read_box_file(box_dir, relative, max_bytes, policy));
   int out = ::open(destination.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
                    0644);
   if (out < 0)
@@ -159,6 +164,18 @@ result<void> copy_box_file(const std::string& box_dir, const std::string& relati
   }
   ::close(out);
   return ok();
+}
+
+result<void> make_box_file_executable(const std::string& box_dir, const std::string& relative) {
+  RECODEX_TRY(fd, open_output(box_dir, relative));
+  struct stat st {};
+  result<void> outcome = ok();
+  if (::fstat(fd, &st) != 0)
+    outcome = errno_error(errno, "cannot stat", box_dir + "/" + relative);
+  else if ((st.st_mode & 0111) != 0111 && ::fchmod(fd, (st.st_mode & 07777) | 0111) != 0)
+    outcome = errno_error(errno, "cannot chmod", box_dir + "/" + relative);
+  ::close(fd);
+  return outcome;
 }
 
 } // namespace recodex::sandbox

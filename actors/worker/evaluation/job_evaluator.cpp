@@ -216,8 +216,9 @@ private:
     sandbox_executor_config box_config;
     box_config.box_dir = dirs_.source.string();
     box_config.max_output_length = config_.max_output_length;
-    box_config.max_read_bytes = std::max(config_.max_output_length, config_.max_carboncopy_length);
+    box_config.max_read_bytes = config_.max_carboncopy_length;
     box_config.judges_dir = config_.judges_dir;
+    box_config.carboncopy_roots = {dirs_.source, dirs_.results, dirs_.temp};
     sandbox_executor external{box_, std::move(box_config)};
 
     auto ran = run_job(plan, config_.hwgroup, internal, external, [this](const progress_state& s) {

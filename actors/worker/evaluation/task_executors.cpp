@@ -43,22 +43,39 @@ std::string random_suffix() {
   return out;
 }
 
-// The first max_bytes of a captured stream; "" when the file is missing, refused or too large.
+// The first max_kept bytes of a captured stream; "" when the file is missing or refused.
 std::string capture(const std::string& box_dir, const std::string& inside_path,
-                    std::size_t max_read, std::size_t max_kept) {
+                    std::size_t max_kept) {
   std::string relative = box_relative(inside_path);
   if (relative.empty())
     return {};
-  auto text = sandbox::read_box_file(box_dir, relative, max_read);
-  if (!text)
-    return {};
-  std::string out = std::move(text).value();
-  if (out.size() > max_kept)
-    out.resize(max_kept);
-  return out;
+  auto text = sandbox::read_box_file(box_dir, relative, max_kept, sandbox::oversize::truncate);
+  return text ? std::move(text).value() : std::string{};
+}
+
+// Copies the first max_bytes of a stream to `destination` when that lies in the job's own
+// directories; the path comes from the job configuration and the copy is made as root.
+void carboncopy(const std::string& box_dir, const std::string& inside_path,
+                const std::string& destination, const sandbox_executor_config& config) {
+  const std::string relative = box_relative(inside_path);
+  if (relative.empty() || config.carboncopy_roots.empty() ||
+      !is_inside_roots(destination, config.carboncopy_roots))
+    return;
+  (void) sandbox::copy_box_file(box_dir, relative, destination, config.max_read_bytes,
+                                sandbox::oversize::truncate);
 }
 
 } // namespace
+
+std::string inside_program_path(const std::string& bin, const std::string& chdir) {
+  if (bin.empty())
+    return {};
+  if (bin.front() == '/')
+    return bin;
+  if (bin.find('/') == std::string::npos)
+    return {};
+  return (chdir.empty() ? std::string{"/box"} : chdir) + "/" + bin;
+}
 
 std::string box_relative(const std::string& inside_path) {
   if (inside_path.empty())
@@ -175,26 +192,27 @@ sandbox_results to_sandbox_results(const sandbox::run_result& run) {
 result<external_task_outcome> sandbox_executor::run(const planned_task& task) {
   RECODEX_TRY(plan,
               make_sandbox_run_plan(task, config_.box_dir, random_suffix(), config_.judges_dir));
+  const std::string& dir = plan.options.box_dir;
+  // A program an earlier task built in the box may lack +x (5.6); a missing one is the run's
+  // own error to report.
+  const std::string program = box_relative(inside_program_path(task.task.bin, plan.options.chdir));
+  if (!program.empty())
+    (void) sandbox::make_box_file_executable(dir, program);
   RECODEX_TRY(ran, sandbox::run(box_, plan.options));
 
   external_task_outcome outcome;
   outcome.sandbox = to_sandbox_results(ran);
   const sandbox_config& box = *task.task.sandbox;
 
-  const std::string& dir = plan.options.box_dir;
-  if (box.carboncopy_stdout && !box_relative(plan.options.stdout_path).empty())
-    (void) sandbox::copy_box_file(dir, box_relative(plan.options.stdout_path),
-                                  *box.carboncopy_stdout, config_.max_read_bytes);
-  if (box.carboncopy_stderr && !box_relative(plan.options.stderr_path).empty())
-    (void) sandbox::copy_box_file(dir, box_relative(plan.options.stderr_path),
-                                  *box.carboncopy_stderr, config_.max_read_bytes);
+  if (box.carboncopy_stdout)
+    carboncopy(dir, plan.options.stdout_path, *box.carboncopy_stdout, config_);
+  if (box.carboncopy_stderr)
+    carboncopy(dir, plan.options.stderr_path, *box.carboncopy_stderr, config_);
 
   if (box.output) {
     task_output captured;
-    captured.stdout_text = capture(dir, plan.capture_stdout, config_.max_read_bytes,
-                                   config_.max_output_length);
-    captured.stderr_text = capture(dir, plan.capture_stderr, config_.max_read_bytes,
-                                   config_.max_output_length);
+    captured.stdout_text = capture(dir, plan.capture_stdout, config_.max_output_length);
+    captured.stderr_text = capture(dir, plan.capture_stderr, config_.max_output_length);
     outcome.output = std::move(captured);
   }
   for (const auto& name : plan.invented_files)

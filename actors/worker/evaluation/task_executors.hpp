@@ -11,8 +11,10 @@
 #include "sandbox/sandbox.hpp"
 
 #include <cstddef>
+#include <filesystem>
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace recodex::worker {
 
@@ -58,10 +60,17 @@ std::string box_relative(const std::string& inside_path);
 
 struct sandbox_executor_config {
   std::string box_dir;                    // host directory mounted at /box (the evaluation dir)
-  std::size_t max_output_length = 1024;   // bytes kept of each captured stream
-  std::size_t max_read_bytes = 64u << 20; // larger capture/carboncopy files are not read
+  std::size_t max_output_length = 1024;   // bytes kept of each captured stream (a prefix)
+  std::size_t max_read_bytes = 64u << 20; // bytes a carboncopy keeps (a prefix)
   std::string judges_dir{};               // bound read-only into the box (see above)
+  // Host directories a carboncopy may be written into (the job's own directories); a
+  // carboncopy elsewhere, or with none given, is not made.
+  std::vector<std::filesystem::path> carboncopy_roots{};
 };
+
+// The inside path of the program a task runs: `bin` itself when absolute, else resolved against
+// the task's chdir when it names a path ("./prog"); empty for a name looked up in PATH.
+std::string inside_program_path(const std::string& bin, const std::string& chdir);
 
 // Runs external tasks in one leased box (the box must outlive the executor).
 class sandbox_executor final : public external_task_executor {

@@ -107,3 +107,41 @@ TEST_CASE("a C submission is compiled, run on two tests and judged in the sandbo
   CHECK(fs::is_regular_file(f.dirs("student_demo42").source / "prog"));
   CHECK(read_text(f.dirs("student_demo42").source / "T2.out") == "42\n");
 }
+
+TEST_CASE("captured output and carboncopies keep a prefix, carboncopies stay in the job, and a "
+          "program built without +x still runs",
+          "[worker][evaluator][root]") {
+  if (auto reason = sandbox_skip_reason(); !reason.empty()) {
+    WARN("SKIPPED: " << reason);
+    return;
+  }
+  evaluator_fixture f;
+  f.config.max_output_length = 10;
+  f.config.max_carboncopy_length = 6;
+  const fs::path outside = f.temp / "outside.txt";
+  f.serve_job(job_config_text(
+      "  - task-id: chatty\n    type: execution\n    cmd:\n      bin: /bin/sh\n"
+      "      args: [-c, \"yes | head -c 100000\"]\n"
+      "    sandbox:\n      name: isolate\n      output: true\n"
+      "      carboncopy-stdout: ${RESULT_DIR}/copy.txt\n"
+      "  - task-id: escape\n    type: execution\n    cmd:\n      bin: /bin/echo\n"
+      "      args: [hi]\n    sandbox:\n      name: isolate\n"
+      "      carboncopy-stdout: " + outside.string() + "\n"
+      "  - task-id: build\n    type: initiation\n    cmd:\n      bin: /bin/sh\n"
+      "      args: [-c, \"cp /bin/true tool && chmod a-x tool\"]\n"
+      "    sandbox:\n      name: isolate\n"
+      "  - task-id: run\n    type: execution\n    dependencies: [build]\n    cmd:\n"
+      "      bin: ./tool\n    sandbox:\n      name: isolate\n"));
+
+  auto done = f.evaluate();
+
+  INFO(f.uploaded()["result.yml"]);
+  CHECK(done == job_done{"job1", job_status::ok, ""});
+  CHECK(commands(f.events) ==
+        strings{"DOWNLOADED", "STARTED", "TASK chatty COMPLETED", "TASK escape COMPLETED",
+                "TASK build COMPLETED", "TASK run COMPLETED", "ENDED", "UPLOADED", "FINISHED"});
+  CHECK(entry_of(f.uploaded()["result.yml"], "chatty").find("stdout: \"y\\ny\\ny\\ny\\ny\\n\"") !=
+        std::string::npos);
+  CHECK(f.uploaded()["copy.txt"] == "y\ny\ny\n");
+  CHECK_FALSE(fs::exists(outside));
+}
