@@ -8,10 +8,9 @@
 
 #include "storage/file_io.hpp"
 #include "storage/names.hpp"
+#include "storage/zip_writer.hpp"
 
 #include <algorithm>
-#include <archive.h>
-#include <archive_entry.h>
 #include <cerrno>
 #include <fcntl.h>
 #include <memory>
@@ -172,34 +171,6 @@ result<fs::path> place_submission(const fs::path& submits, std::string_view id,
 
 // -- archives --
 
-struct archive_file {
-  fs::path absolute;
-  std::string name; // '/'-separated, relative to the submission directory
-};
-
-// Regular files of a submission, sorted by name; temporaries of uploads in flight and anything
-// that is not a regular file (symlinks included) are left out.
-result<std::vector<archive_file>> list_submission_files(const fs::path& dir) {
-  std::vector<archive_file> files;
-  std::error_code ec;
-  fs::recursive_directory_iterator it{dir, ec}, end;
-  for (; !ec && it != end; it.increment(ec)) {
-    auto relative = it->path().lexically_relative(dir);
-    if (has_temporary_component(relative)) {
-      if (it->is_directory(ec))
-        it.disable_recursion_pending();
-      continue;
-    }
-    if (fs::is_regular_file(it->symlink_status(ec)))
-      files.push_back({it->path(), relative.generic_string()});
-  }
-  if (ec)
-    return make_errno_error(ec.value(), "cannot list " + dir.string());
-  std::sort(files.begin(), files.end(),
-            [](const archive_file& a, const archive_file& b) { return a.name < b.name; });
-  return files;
-}
-
 // Newest modification of the submission directory tree: a new or replaced file changes its
 // directory's mtime, so a cached archive older than this misses something.
 fs::file_time_type newest_change(const fs::path& dir) {
@@ -214,82 +185,15 @@ fs::file_time_type newest_change(const fs::path& dir) {
   return newest;
 }
 
-struct archive_deleter {
-  void operator()(archive* a) const { archive_write_free(a); }
-};
-struct entry_deleter {
-  void operator()(archive_entry* e) const { archive_entry_free(e); }
-};
-
-// Where libarchive's output goes; a write failure keeps our error for the caller.
-struct archive_sink {
-  atomic_file_writer* writer = nullptr;
-  std::optional<error> failure;
-};
-
-la_ssize_t write_to_sink(archive* a, void* client, const void* buffer, size_t size) {
-  auto* sink = static_cast<archive_sink*>(client);
-  if (auto written = sink->writer->write(buffer, size); !written) {
-    sink->failure = written.error();
-    archive_set_error(a, EIO, "%s", written.error().message.c_str());
-    return -1;
-  }
-  return static_cast<la_ssize_t>(size);
-}
-
-error archive_failure(archive* a, const archive_sink& sink, const fs::path& target) {
-  if (sink.failure)
-    return *sink.failure;
-  const char* reason = archive_error_string(a);
-  return make_error(errc::io_error, "cannot build " + target.string() + ": " +
-                                        (reason != nullptr ? reason : "libarchive failed"));
-}
-
-result<void> add_to_archive(archive* a, const archive_sink& sink, const archive_file& file,
-                            const fs::path& target) {
-  RECODEX_TRY(source, open_for_reading(file.absolute));
-  struct stat st {};
-  if (::fstat(source.get(), &st) != 0)
-    return make_errno_error(errno, "cannot stat " + file.absolute.string());
-
-  std::unique_ptr<archive_entry, entry_deleter> entry{archive_entry_new()};
-  // Names are stored as UTF-8 whatever the process locale is, as workers expect.
-  archive_entry_set_pathname_utf8(entry.get(), file.name.c_str());
-  archive_entry_set_filetype(entry.get(), AE_IFREG);
-  archive_entry_set_perm(entry.get(), 0644);
-  archive_entry_set_size(entry.get(), st.st_size);
-  archive_entry_set_mtime(entry.get(), st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
-  if (archive_write_header(a, entry.get()) < ARCHIVE_WARN)
-    return archive_failure(a, sink, target);
-
-  return read_chunks(source.get(), file.absolute, [&](std::string_view chunk) -> result<void> {
-    if (archive_write_data(a, chunk.data(), chunk.size()) < 0)
-      return archive_failure(a, sink, target);
-    return ok();
-  });
-}
-
 // The writer is created before the files are listed and the archive is dated to that moment:
 // a file committed while the archive is being built is then newer than the archive, and the
 // next request rebuilds it. Dated by its end instead, the archive would look newer than a file
 // it lacks and be served without it until the submission changed again.
 result<fs::path> build_archive(const fs::path& dir, const fs::path& target) {
   RECODEX_TRY(writer, atomic_file_writer::create(target));
-  RECODEX_TRY(files, list_submission_files(dir));
-  archive_sink sink{&writer, std::nullopt};
-  std::unique_ptr<archive, archive_deleter> zip{archive_write_new()};
-  if (!zip)
-    return make_error(errc::internal, "libarchive cannot allocate a writer");
-  // No block padding: bytes after the zip's end record would confuse readers.
-  if (archive_write_set_format_zip(zip.get()) != ARCHIVE_OK ||
-      archive_write_set_bytes_in_last_block(zip.get(), 1) != ARCHIVE_OK ||
-      archive_write_open(zip.get(), &sink, nullptr, write_to_sink, nullptr) != ARCHIVE_OK)
-    return archive_failure(zip.get(), sink, target);
-  for (const auto& file : files) {
-    RECODEX_TRY_VOID(add_to_archive(zip.get(), sink, file, target));
-  }
-  if (archive_write_close(zip.get()) != ARCHIVE_OK)
-    return archive_failure(zip.get(), sink, target);
+  // Temporaries of uploads in flight are left out; symlinks and other non-regular files too.
+  RECODEX_TRY(files, list_regular_files(dir, has_temporary_component));
+  RECODEX_TRY_VOID(write_zip(writer, files, target));
   RECODEX_TRY_VOID(writer.date_to_creation());
   return writer.commit();
 }

@@ -15,8 +15,7 @@ result<http_endpoint> parse_url(std::string_view url, std::uint16_t port_overrid
     e.port = 443;
     rest = url.substr(8);
   } else {
-    return make_error(errc::invalid_argument, "notifier address '" + std::string{url}
-                                                + "' must start with http:// or https://");
+    return make_error(errc::invalid_argument, "URL '" + std::string{url} + "' must start with http:// or https://");
   }
   auto slash = rest.find('/');
   auto authority = rest.substr(0, slash);
@@ -30,12 +29,12 @@ result<http_endpoint> parse_url(std::string_view url, std::uint16_t port_overrid
     auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
     if (digits.empty() || ec != std::errc{} || end != digits.data() + digits.size() || value == 0
         || value > 65535)
-      return make_error(errc::invalid_argument, "notifier address has a bad port: " + std::string{url});
+      return make_error(errc::invalid_argument, "URL '" + std::string{url} + "' has a bad port");
     e.port = static_cast<std::uint16_t>(value);
     authority = authority.substr(0, colon);
   }
   if (authority.empty())
-    return make_error(errc::invalid_argument, "notifier address has no host: " + std::string{url});
+    return make_error(errc::invalid_argument, "URL '" + std::string{url} + "' has no host");
   e.host = std::string{authority};
   if (port_override != 0)
     e.port = port_override;

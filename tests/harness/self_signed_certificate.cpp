@@ -1,13 +1,12 @@
 // Key, certificate and PEM files with OpenSSL 3; every step checked.
 #include "tests/harness/self_signed_certificate.hpp"
 
+#include <cstdio>
+#include <memory>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
-
-#include <cstdio>
-#include <memory>
 #include <stdexcept>
 #include <string>
 
@@ -15,13 +14,13 @@ namespace recodex::testing {
 
 namespace {
 
-template <class T, void (*Free)(T*)>
-struct openssl_deleter {
+template <class T, void (*Free)(T*)> struct openssl_deleter {
   void operator()(T* p) const { Free(p); }
 };
 using key_ptr = std::unique_ptr<EVP_PKEY, openssl_deleter<EVP_PKEY, EVP_PKEY_free>>;
 using certificate_ptr = std::unique_ptr<X509, openssl_deleter<X509, X509_free>>;
-using extension_ptr = std::unique_ptr<X509_EXTENSION, openssl_deleter<X509_EXTENSION, X509_EXTENSION_free>>;
+using extension_ptr =
+    std::unique_ptr<X509_EXTENSION, openssl_deleter<X509_EXTENSION, X509_EXTENSION_free>>;
 
 void check(bool ok, const char* step) {
   if (!ok)
@@ -48,8 +47,8 @@ certificate_ptr make_certificate(EVP_PKEY* key) {
   check(X509_set_pubkey(x, key) == 1, "X509_set_pubkey");
   auto* name = X509_get_subject_name(x);
   check(X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                                   reinterpret_cast<const unsigned char*>("localhost"), -1, -1, 0)
-          == 1,
+                                   reinterpret_cast<const unsigned char*>("localhost"), -1, -1,
+                                   0) == 1,
         "X509_NAME_add_entry_by_txt");
   check(X509_set_issuer_name(x, name) == 1, "X509_set_issuer_name");
   add_extension(x, NID_subject_alt_name, "IP:127.0.0.1,DNS:localhost");
@@ -58,8 +57,7 @@ certificate_ptr make_certificate(EVP_PKEY* key) {
   return certificate;
 }
 
-template <class Write>
-void write_pem(const std::filesystem::path& file, Write write) {
+template <class Write> void write_pem(const std::filesystem::path& file, Write write) {
   std::unique_ptr<FILE, int (*)(FILE*)> out{std::fopen(file.c_str(), "w"), &std::fclose};
   check(out != nullptr, "fopen of a PEM file");
   check(write(out.get()) == 1, "PEM_write");
