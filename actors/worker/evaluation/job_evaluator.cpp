@@ -8,6 +8,7 @@
 #include "actors/worker/evaluation/job_results.hpp"
 #include "actors/worker/evaluation/job_runner.hpp"
 #include "actors/worker/evaluation/task_executors.hpp"
+#include "storage/atomic_file.hpp"
 
 #include <fstream>
 #include <iterator>
@@ -107,12 +108,11 @@ step<std::string> read_job_config(const fs::path& file) {
   return text;
 }
 
+// Written to a temporary name and renamed, so a link a task left at the name in RESULT_DIR is
+// replaced, never written through.
 step<void> write_file(const fs::path& file, const std::string& text) {
-  std::ofstream out{file, std::ios::binary | std::ios::trunc};
-  out << text;
-  out.close();
-  if (!out)
-    return internal_error("cannot write " + file.string());
+  if (auto written = storage::write_file_atomically(file, text); !written)
+    return internal_error(written.error().message);
   return outcome::success();
 }
 
@@ -289,6 +289,15 @@ job_evaluator::job_evaluator(job_evaluator_config config, const sandbox::box& bo
     : config_(std::move(config)), box_(box), transfer_(transfer), cache_(cache),
       pack_(std::move(pack)) {}
 
+void job_evaluator::evict_cache() const {
+  if (config_.cache_max_size == 0 && config_.cache_max_age.count() == 0)
+    return;
+  constexpr std::chrono::seconds a_century{100LL * 365 * 86400};
+  // Best effort: a failed eviction leaves a larger cache, not a failed job.
+  (void) cache_.evict(config_.cache_max_size ? config_.cache_max_size : ~std::uint64_t{0},
+                      config_.cache_max_age.count() ? config_.cache_max_age : a_century);
+}
+
 job_done job_evaluator::evaluate(const job_order& order, const progress_sink& sink) {
   job_run_steps steps{config_, box_, transfer_, cache_, pack_, order, sink};
   job_done done{order.job_id, job_status::ok, {}};
@@ -313,6 +322,7 @@ job_done job_evaluator::evaluate(const job_order& order, const progress_sink& si
   }
   if (config_.cleanup_submission && is_safe_job_id(order.job_id))
     steps.cleanup();
+  evict_cache();
   return done;
 }
 

@@ -14,6 +14,7 @@
 #include "sandbox/sandbox.hpp"
 #include "storage/worker_cache.hpp"
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -34,6 +35,9 @@ struct job_evaluator_config {
   std::size_t max_carboncopy_length = 1 << 20;
   bool cleanup_submission = false;
   extract_options extract; // limits of the submission archive and the `extract` task
+  // Eviction of the fetch cache after each job; 0 = no bound of that kind, both 0 = none.
+  std::uint64_t cache_max_size = 0;
+  std::chrono::seconds cache_max_age{0};
 };
 
 // The eval of one job: its id and the two URLs of its payload.
@@ -77,6 +81,8 @@ public:
   const job_evaluator_config& config() const { return config_; }
 
 private:
+  void evict_cache() const;
+
   job_evaluator_config config_;
   const sandbox::box& box_;
   file_transfer& transfer_;

@@ -60,6 +60,18 @@ TEST_CASE("a fetched file is downloaded once and served from the cache afterward
   CHECK(fs::is_regular_file(f.cache.dir() / name));
 }
 
+TEST_CASE("the fetch cache is evicted after a job when the worker bounds it",
+          "[worker][evaluator][cache]") {
+  evaluator_fixture f;
+  f.config.cache_max_size = 1; // smaller than any entry: nothing stays
+  auto name = f.serve_exercise_file("7\n");
+  f.serve_job(job_config_text(fetch_and_copy_tasks(name)));
+  REQUIRE(f.evaluate().status == job_status::ok);
+  CHECK_FALSE(fs::exists(f.cache.dir() / name));
+  REQUIRE(f.evaluate().status == job_status::ok);
+  CHECK(f.transfer.downloads(collector + "/" + name) == 2);
+}
+
 TEST_CASE("a submission without job-config.yml is an internal error, ABORTED",
           "[worker][evaluator]") {
   evaluator_fixture f;

@@ -306,7 +306,8 @@ TEST_CASE("broken YAML and a missing file are errors", "[worker][config]") {
 }
 
 TEST_CASE("the evaluator's settings come from the worker config", "[worker][config]") {
-  auto c = read_ok(minimal + "working-directory: /wd\njudges-dir: /j\n");
+  auto c = read_ok(minimal + "working-directory: /wd\njudges-dir: /j\n"
+                             "file-cache:\n  max-size: 1MiB\n  max-age: 1h\n");
   auto e = evaluator_config(c, "/tmp");
   CHECK(e.worker_id == 7);
   CHECK(e.hwgroup == "group1");
@@ -317,4 +318,6 @@ TEST_CASE("the evaluator's settings come from the worker config", "[worker][conf
   CHECK(e.max_output_length == 4096);
   CHECK(e.max_carboncopy_length == 1048576);
   CHECK(e.cleanup_submission);
+  CHECK(e.cache_max_size == 1u << 20);
+  CHECK(e.cache_max_age == std::chrono::seconds{3600});
 }
