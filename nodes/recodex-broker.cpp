@@ -1,7 +1,7 @@
 // recodex-broker: the broker as its own process, a drop-in for the ReCodEx broker. Reads the
 // ReCodEx broker YAML (plus our `journal`, `cluster.port`, `recovery_grace`), then builds the
-// actors: notifier, monitor bridge, broker (replaying the journal), worker bridge, client
-// bridge, and optionally publishes the broker to native workers. Prints one line per bound
+// actors: notifier, monitor bridge, broker (replaying the journal; its reactor binds the client
+// and worker sockets), and optionally publishes the broker's typed handle to native workers. Prints one line per bound
 // endpoint on stdout, waits for SIGINT/SIGTERM, and stops everything in reverse order.
 // Exit codes: 0 after a signal, 1 for usage, configuration or start-up errors.
 #include "actors/bridge/bridge_actors.hpp"
@@ -154,7 +154,6 @@ std::string tcp(const std::string& address, std::uint16_t port) {
 // Builds and runs the actors until a stop signal. Every actor handle lives in this frame, so
 // none outlives the actor system (a detached actor's thread waits for its last reference).
 int run(caf::actor_system& sys, node_config config, sigset_t stop_signals) {
-  int exit_code = 0;
   std::vector<caf::actor> actors; // in start order; stopped in reverse
 
   auto notifier = recodex::notifier::spawn_notifier(sys, config.notifier);
@@ -170,65 +169,51 @@ int run(caf::actor_system& sys, node_config config, sigset_t stop_signals) {
   actors.push_back(monitor.value().actor);
   config.broker.monitors.push_back(monitor.value().actor);
 
-  auto broker = recodex::broker::spawn_broker(sys, config.broker);
-  if (!broker)
-    fail(sys.render(broker.error()));
-  actors.push_back(*broker);
-
+  config.broker.client_endpoint = tcp(config.clients_address, config.clients_port);
+  config.broker.worker_endpoint = tcp(config.workers_address, config.workers_port);
   auto stop_all = [&] {
     for (auto i = actors.rbegin(); i != actors.rend(); ++i)
       caf::anon_send_exit(*i, caf::exit_reason::user_shutdown);
   };
-  auto workers = recodex::bridge::spawn_worker_bridge(sys, *broker, tcp(config.workers_address, config.workers_port));
-  if (!workers) {
-    std::cerr << program << ": workers: " << workers.error().message << "\n";
+  auto broker = recodex::broker::spawn_broker(sys, config.broker);
+  if (!broker) {
+    std::cerr << program << ": " << broker.error().message << "\n";
     stop_all();
-    exit_code = 1;
-  } else {
-    actors.push_back(workers.value().actor);
-    auto clients = recodex::bridge::spawn_client_bridge(sys, *broker, tcp(config.clients_address, config.clients_port));
-    if (!clients) {
-      std::cerr << program << ": clients: " << clients.error().message << "\n";
-      stop_all();
-      exit_code = 1;
-    } else {
-      actors.push_back(clients.value().actor);
-      std::optional<std::uint16_t> cluster;
-      if (config.cluster_port) {
-        auto published = sys.middleman().publish(*broker, *config.cluster_port, nullptr, true);
-        if (!published) {
-          std::cerr << program << ": cluster: " << sys.render(published.error()) << "\n";
-          stop_all();
-          exit_code = 1;
-        } else {
-          cluster = *published;
-        }
-      }
-      if (exit_code == 0) {
-        spdlog::info("broker started: clients port {}, workers port {}, monitor {}, queue {}, "
-                     "max_liveness {}, ping_interval {} ms, max_request_failures {}, journal {}, "
-                     "notifier {}",
-                     clients.value().port, workers.value().port,
-                     tcp(config.monitor_address, config.monitor_port),
-                     to_string(config.broker.core.queue), config.broker.core.max_liveness,
-                     config.broker.core.ping_interval.count(), config.broker.core.max_request_failures,
-                     config.broker.journal.empty() ? "off" : config.broker.journal.string(),
-                     config.notifier.address.empty() ? "off" : config.notifier.address);
-        std::cout << "clients tcp://" << config.clients_address << ":" << clients.value().port << "\n"
-                  << "workers tcp://" << config.workers_address << ":" << workers.value().port << "\n";
-        if (cluster)
-          std::cout << "cluster " << *cluster << "\n";
-        std::cout << std::flush;
-
-        int signal_number = recodex::nodes::wait_for_stop_signal(stop_signals);
-        spdlog::info("broker stopping on {}", recodex::nodes::stop_signal_name(signal_number));
-        if (cluster)
-          sys.middleman().unpublish(*broker, *cluster);
-        stop_all();
-      }
-    }
+    return 1;
   }
-  return exit_code;
+  actors.push_back(broker.value().actor);
+  std::optional<std::uint16_t> cluster;
+  if (config.cluster_port) {
+    // The public typed handle: remote workers and clients see only the registered messages.
+    auto published = sys.middleman().publish(broker.value().handle, *config.cluster_port, nullptr, true);
+    if (!published) {
+      std::cerr << program << ": cluster: " << sys.render(published.error()) << "\n";
+      stop_all();
+      return 1;
+    }
+    cluster = *published;
+  }
+  spdlog::info("broker started: clients port {}, workers port {}, monitor {}, queue {}, "
+               "max_liveness {}, ping_interval {} ms, max_request_failures {}, journal {}, "
+               "notifier {}",
+               broker.value().client_port, broker.value().worker_port,
+               tcp(config.monitor_address, config.monitor_port), to_string(config.broker.core.queue),
+               config.broker.core.max_liveness, config.broker.core.ping_interval.count(),
+               config.broker.core.max_request_failures,
+               config.broker.journal.empty() ? "off" : config.broker.journal.string(),
+               config.notifier.address.empty() ? "off" : config.notifier.address);
+  std::cout << "clients tcp://" << config.clients_address << ":" << broker.value().client_port << "\n"
+            << "workers tcp://" << config.workers_address << ":" << broker.value().worker_port << "\n";
+  if (cluster)
+    std::cout << "cluster " << *cluster << "\n";
+  std::cout << std::flush;
+
+  int signal_number = recodex::nodes::wait_for_stop_signal(stop_signals);
+  spdlog::info("broker stopping on {}", recodex::nodes::stop_signal_name(signal_number));
+  if (cluster)
+    sys.middleman().unpublish(broker.value().handle, *cluster);
+  stop_all();
+  return 0;
 }
 
 } // namespace
@@ -263,16 +248,14 @@ int main(int argc, char** argv) {
 
   caf::actor_system_config cfg;
   recodex::configure_actor_system(cfg);
-  // CAF's default idle policy polls for 25 ms after every message (500 x 50 us), so a broker
-  // with 1000 workers pinging once a second never rests. Spin a few microseconds (the next
-  // message of a burst usually arrives by then; measured: p99 eval->worker 0.19 ms instead of
-  // 3 ms), then sleep on the scheduler's condition variable, which every external enqueue
-  // signals.
+  // ZeroMQ clients and workers never touch CAF (the reactor thread serves them); CAF carries
+  // native workers, CAF clients, progress and reports. Its default idle policy polls for 25 ms
+  // after every message (500 x 50 us); spin a few microseconds, then sleep on the scheduler's
+  // condition variable, which every external enqueue signals.
   cfg.set("work-stealing.aggressive-poll-attempts", 500);
   cfg.set("work-stealing.moderate-poll-attempts", 0);
-  // The broker's actors form one pipeline (bridge -> broker -> bridge): on one scheduler thread
-  // their messages are plain queue pushes instead of cross-thread wake-ups, which dominated a
-  // profile under load. The socket threads and the notifier have threads of their own.
+  // The face, the monitor bridge and the notifier pass messages along a pipeline: on one
+  // scheduler thread those are queue pushes instead of cross-thread wake-ups.
   cfg.set("scheduler.max-threads", 1);
   int exit_code = 0;
   {

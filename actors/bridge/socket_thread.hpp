@@ -5,6 +5,7 @@
 // ZeroMQ stays out of this header: frames are std::string lists, ROUTER identity first.
 #pragma once
 
+#include "actors/bridge/socket_options.hpp"
 #include "messages/result.hpp"
 #include "messages/wire/frames.hpp"
 
@@ -14,21 +15,6 @@
 #include <string>
 
 namespace recodex::bridge {
-
-// ROUTER for the broker's fronts; DEALER for a worker's link to a ReCodEx broker (no routing
-// id frame on either direction).
-enum class socket_kind { router, dealer };
-
-struct socket_options {
-  // tcp://<address>:<port>; "*" or an address for bind, host:port for connect.
-  std::string endpoint;
-  bool bind = true;
-  socket_kind kind = socket_kind::router;
-  // Routing id this socket presents to its peer (empty: ZeroMQ picks one).
-  std::string identity;
-  // Largest inbound message part; a peer sending more is disconnected (hostile input bound).
-  std::int64_t max_message_size = 64 * 1024 * 1024;
-};
 
 class socket_thread {
 public:

@@ -1,13 +1,14 @@
-// The broker actor: the CAF shell around broker_core. It receives batches of evals and worker
-// messages from the ZeroMQ bridges (answering each with at most one batch per bridge), single
-// job_request / get_runtime_stats / set_frozen from CAF clients and the client bridge, and
-// worker messages from native workers over the middleman (whom it monitors: a down_msg is an
-// immediate death); it sends assignments, progress (to the monitors) and reports (to the
-// notifier). With a journal, `accept` is answered only once the job is on disk (one fsync per
-// batch of evals in the mailbox). It never touches a socket.
+// The broker node's actors: the reactor (broker_reactor.hpp: ZeroMQ clients and workers, the
+// core, the journal, on one thread) and its CAF face, which stands for the broker towards
+// native workers over the middleman (whom it names and monitors: a down_msg is an immediate
+// death), CAF clients (job_request / get_runtime_stats / set_frozen answered through
+// promises), the monitors (progress) and the notifier (reports). The face decides nothing: it
+// posts what arrives to the reactor and performs the reactor's outputs.
 #pragma once
 
 #include "actors/broker/broker_config.hpp"
+#include "actors/broker/broker_handle.hpp"
+#include "messages/result.hpp"
 
 #include <caf/actor.hpp>
 #include <caf/fwd.hpp>
@@ -24,10 +25,20 @@ struct broker_actor_config {
   std::vector<caf::actor> monitors; // receive `progress`
   caf::actor notifier;              // receives job_status_report / error_report; may be null
   std::chrono::milliseconds tick{100};
+  // tcp://<address>:<port> of the ZeroMQ ROUTERs to bind (port 0: any); empty: none.
+  std::string client_endpoint;
+  std::string worker_endpoint;
 };
 
-// Opens the journal (replaying it) and spawns the broker. Fails when the journal cannot be
-// opened. The worker bridge introduces itself (actors/bridge/bridge_actors.hpp).
-caf::expected<caf::actor> spawn_broker(caf::actor_system& sys, broker_actor_config config);
+struct spawned_broker {
+  caf::actor actor;          // internal handle: also takes the reactor's local batches
+  broker_handle handle;      // the public interface, for publish() and CAF peers
+  std::uint16_t client_port = 0;
+  std::uint16_t worker_port = 0;
+};
+
+// Opens the journal (replaying it), binds the ZeroMQ sockets and spawns the face; the reactor
+// stops when the face terminates. Fails when the journal cannot be opened or a socket bound.
+result<spawned_broker> spawn_broker(caf::actor_system& sys, broker_actor_config config);
 
 } // namespace recodex::broker

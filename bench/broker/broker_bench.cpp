@@ -11,8 +11,11 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <cstdlib>
+#include <deque>
 #include <cstdio>
 #include <fcntl.h>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <poll.h>
@@ -67,7 +70,9 @@ struct broker_process {
     if (pid == 0) {
       ::dup2(p[1], 1);
       ::close(p[0]);
-      std::string bin = std::string(RECODEX_BIN_DIR) + "/recodex-broker";
+      // RECODEX_BROKER_BIN compares another build (e.g. the previous commit) in the same run.
+      const char* other = std::getenv("RECODEX_BROKER_BIN");
+      std::string bin = other ? other : std::string(RECODEX_BIN_DIR) + "/recodex-broker";
       ::execl(bin.c_str(), bin.c_str(), "-c", path.c_str(), static_cast<char*>(nullptr));
       ::_exit(127);
     }
@@ -106,6 +111,19 @@ struct broker_process {
     }
     return double(utime + stime) / double(::sysconf(_SC_CLK_TCK));
   }
+  // Voluntary plus involuntary context switches of every thread of the broker.
+  long context_switches() const {
+    long total = 0;
+    std::error_code ec;
+    for (auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
+      std::ifstream in(task.path() / "status");
+      std::string line;
+      while (std::getline(in, line))
+        if (line.find("ctxt_switches:") != std::string::npos)
+          total += std::stol(line.substr(line.find(':') + 1));
+    }
+    return total;
+  }
   long rss_kib() const {
     std::ifstream in("/proc/" + std::to_string(pid) + "/status");
     std::string line;
@@ -131,7 +149,7 @@ struct forwarder {
     auto e = s.get(zmq::sockopt::last_endpoint);
     return static_cast<std::uint16_t>(std::stoi(e.substr(e.rfind(':') + 1)));
   }
-  forwarder() {
+  explicit forwarder(bool one_per_worker_ = false) : one_per_worker(one_per_worker_) {
     client_port = bind(clients);
     worker_port = bind(workers);
     thread = std::thread([this] { run(); });
@@ -140,7 +158,12 @@ struct forwarder {
     stop = true;
     thread.join();
   }
+  // one_per_worker: a worker gets its next eval only after its `done` (what a ReCodEx broker
+  // must do), queued evals wait in a FIFO; otherwise evals are dealt round robin at once.
+  bool one_per_worker = false;
   void run() {
+    if (one_per_worker)
+      return run_one_per_worker();
     std::vector<std::string> ids;
     std::size_t next = 0;
     zmq::pollitem_t items[] = {{static_cast<void*>(clients), 0, ZMQ_POLLIN, 0},
@@ -174,7 +197,52 @@ struct forwarder {
       }
     }
   }
+  void run_one_per_worker();
 };
+
+void forwarder::run_one_per_worker() {
+  std::deque<std::string> idle;
+  std::deque<frames> queued;
+  zmq::pollitem_t items[] = {{static_cast<void*>(clients), 0, ZMQ_POLLIN, 0},
+                             {static_cast<void*>(workers), 0, ZMQ_POLLIN, 0}};
+  auto dispatch = [&] {
+    while (!idle.empty() && !queued.empty()) {
+      queued.front().front() = idle.front();
+      send(workers, queued.front());
+      idle.pop_front();
+      queued.pop_front();
+    }
+  };
+  while (!stop) {
+    zmq::poll(items, 2, 10ms);
+    std::vector<zmq::message_t> parts;
+    while (items[1].revents & ZMQ_POLLIN) {
+      parts.clear();
+      if (!zmq::recv_multipart(workers, std::back_inserter(parts), zmq::recv_flags::dontwait))
+        break;
+      if (parts.size() > 1 && (parts[1].to_string_view() == "init" || parts[1].to_string_view() == "done"))
+        idle.push_back(parts[0].to_string());
+    }
+    while (items[0].revents & ZMQ_POLLIN) {
+      parts.clear();
+      if (!zmq::recv_multipart(clients, std::back_inserter(parts), zmq::recv_flags::dontwait))
+        break;
+      auto id = parts[0].to_string();
+      send(clients, {id, "ack"});
+      if (parts.size() < 3)
+        continue;
+      frames out{"", "eval", parts[2].to_string()};
+      std::size_t i = 3;
+      while (i < parts.size() && parts[i].size() != 0)
+        ++i;
+      for (++i; i < parts.size(); ++i)
+        out.push_back(parts[i].to_string());
+      queued.push_back(std::move(out));
+      send(clients, {id, "accept"});
+    }
+    dispatch();
+  }
+}
 
 // -- fake workers and the client --
 
@@ -252,6 +320,51 @@ double throughput(std::uint16_t client_port, std::uint16_t worker_port, int k, l
   std::this_thread::sleep_for(300ms); // let the inits land
   drive(client_port, w, std::min(jobs / 10, 2000L), 64); // warm-up
   return drive(client_port, w, jobs, 64);
+}
+
+// The machine is shared and its load changes by the second, so the configurations take turns:
+// each round measures all of them back to back and the ratios are taken within a round.
+void throughput_rounds(long jobs, int k, int rounds, bool with_journal) {
+  for (int round = 1; round <= rounds; ++round) {
+    double limit = 0, bound = 0, ours = 0, journaled = 0;
+    {
+      forwarder f;
+      limit = throughput(f.client_port, f.worker_port, k, jobs);
+    }
+    {
+      forwarder f{true};
+      bound = throughput(f.client_port, f.worker_port, k, jobs);
+    }
+    double cpu_us = 0, switches = 0;
+    {
+      broker_process b{""};
+      fake_workers w{b.workers, k};
+      std::this_thread::sleep_for(300ms); // let the inits land
+      drive(b.clients, w, std::min(jobs / 10, 2000L), 64); // warm-up
+      auto cpu0 = b.cpu_seconds();
+      auto cs0 = b.context_switches();
+      ours = drive(b.clients, w, jobs, 64);
+      // Per job, independent of how loaded the machine is: what the broker itself spends.
+      cpu_us = (b.cpu_seconds() - cpu0) * 1e6 / double(jobs);
+      switches = double(b.context_switches() - cs0) / double(jobs);
+    }
+    std::printf("  round %d: forwarder (transport limit) %.0f jobs/s; one-job-per-worker forwarder %.0f = %.2f "
+                "of the limit; recodex-broker, journal off %.0f = %.2f of the limit, %.2f of the one-job bound; "
+                "broker %.1f us CPU and %.1f context switches per job\n",
+                round, limit, bound, bound / limit, ours, ours / limit, ours / bound, cpu_us, switches);
+    if (with_journal) {
+      auto journal = "/tmp/broker-bench-" + std::to_string(::getpid()) + ".journal";
+      ::unlink(journal.c_str());
+      {
+        broker_process b{"journal: " + journal + "\n"};
+        journaled = throughput(b.clients, b.workers, k, jobs);
+      }
+      ::unlink(journal.c_str());
+      std::printf("           recodex-broker, journal on: %.0f jobs/s = %.2f of the journal-off run\n", journaled,
+                  journaled / ours);
+    }
+    std::fflush(stdout);
+  }
 }
 
 void latency(std::uint16_t client_port, std::uint16_t worker_port, long jobs) {
@@ -345,28 +458,9 @@ int main(int argc, char** argv) {
   auto wanted = [&](const char* part) { return only.empty() || only == part; };
   std::signal(SIGPIPE, SIG_IGN);
   std::printf("broker bench: %ld jobs, %d instant workers, client window 64\n", jobs, k);
-  double limit = 0, ours = 0, journaled = 0;
-  if (wanted("throughput")) {
-  {
-    forwarder f;
-    limit = throughput(f.client_port, f.worker_port, k, jobs);
-  }
-  std::printf("  zero-logic ZeroMQ forwarder (transport limit): %.0f jobs/s\n", limit);
-  {
-    broker_process b{""};
-    ours = throughput(b.clients, b.workers, k, jobs);
-  }
-  std::printf("  recodex-broker, journal off: %.0f jobs/s = %.2f of the limit\n", ours, ours / limit);
-  {
-    auto journal = "/tmp/broker-bench-" + std::to_string(::getpid()) + ".journal";
-    ::unlink(journal.c_str());
-    broker_process b{"journal: " + journal + "\n"};
-    journaled = throughput(b.clients, b.workers, k, jobs);
-    ::unlink(journal.c_str());
-  }
-  std::printf("  recodex-broker, journal on (fsync per batch): %.0f jobs/s = %.2f of the limit\n", journaled,
-              journaled / limit);
-  }
+  bool ratio_only = only == "ratio"; // no journal-on run: quick comparisons
+  if (wanted("throughput") || ratio_only)
+    throughput_rounds(jobs, k, 3, !ratio_only);
   if (wanted("latency")) {
     broker_process b{""};
     latency(b.clients, b.workers, 5000);

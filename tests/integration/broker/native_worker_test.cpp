@@ -1,7 +1,9 @@
 // Native workers reach the broker actor through CAF's middleman: they register with a
 // worker_info, get job_assignments, answer with worker_done, and their death (a down_msg) is an
 // immediate worker death whose job is re-queued. Clients talk to the same actor with
-// job_request / get_runtime_stats / set_frozen.
+// job_request / get_runtime_stats / set_frozen. The broker is published and reached through its
+// typed public handle (registered types only). (CAF 0.17 refuses an untyped remote_actor to a
+// typed publication; the worker's listener connects with the middleman's connect_atom.)
 #include "actors/broker/broker_actor.hpp"
 #include "messages/actor_system_setup.hpp"
 #include "messages/type_ids.hpp"
@@ -31,14 +33,14 @@ worker_info native_worker(std::string description) {
 
 job_request job(std::string id) { return {std::move(id), {{"hwgroup", "group1"}}, {"http://a", "http://r"}}; }
 
-eval_reply submit(caf::scoped_actor& client, const caf::actor& broker, job_request request) {
+eval_reply submit(caf::scoped_actor& client, const broker::broker_handle& broker, job_request request) {
   eval_reply out;
   client->request(broker, 5s, std::move(request))
     .receive([&](const eval_reply& r) { out = r; }, [&](caf::error& e) { FAIL(client->system().render(e)); });
   return out;
 }
 
-runtime_stats stats(caf::scoped_actor& client, const caf::actor& broker) {
+runtime_stats stats(caf::scoped_actor& client, const broker::broker_handle& broker) {
   runtime_stats out;
   client->request(broker, 5s, get_runtime_stats{})
     .receive([&](const runtime_stats& s) { out = s; }, [&](caf::error& e) { FAIL(client->system().render(e)); });
@@ -66,14 +68,15 @@ TEST_CASE("a native worker over the middleman gets jobs, reports done, and its d
   config.monitors.push_back(caf::actor_cast<caf::actor>(monitor.ptr()));
   auto spawned = broker::spawn_broker(broker_system, config);
   REQUIRE(spawned);
-  auto broker = *spawned;
-  auto port = broker_system.middleman().publish(broker, 0, "127.0.0.1", true);
+  auto broker = spawned.value().actor;
+  auto port = broker_system.middleman().publish(spawned.value().handle, 0, "127.0.0.1", true);
   REQUIRE(port);
 
   system_config worker_config;
   caf::actor_system worker_system{worker_config};
-  auto remote = worker_system.middleman().remote_actor("127.0.0.1", *port);
-  REQUIRE(remote);
+  auto remote = worker_system.middleman().remote_actor<broker::broker_handle>("127.0.0.1", *port);
+  if (!remote)
+    FAIL(worker_system.render(remote.error()));
   caf::scoped_actor client{worker_system};
 
   std::optional<caf::scoped_actor> first{std::in_place, worker_system};

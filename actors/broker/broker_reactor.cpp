@@ -1,0 +1,382 @@
+// The reactor: sockets, poll loop, perform(commands), commit. Handlers follow a job's flow:
+// client frames, worker frames, face inputs, tick; commit writes everything one wake-up decided.
+#include "actors/broker/broker_reactor.hpp"
+
+#include "actors/bridge/router_io.hpp"
+#include "actors/bridge/wakeup_queue.hpp"
+#include "actors/broker/broker_core.hpp"
+#include "messages/wire/client_codec.hpp"
+#include "messages/wire/worker_codec.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <thread>
+
+namespace recodex::broker {
+
+namespace {
+
+time_point now() { return std::chrono::steady_clock::now(); }
+
+std::string job_tag(const std::string& id) { return "[job " + wire::printable(id) + "]"; }
+
+// ZeroMQ identities are binary (hex); native workers' ids are ours and readable.
+std::string worker_name(const std::string& id) { return is_native_worker_id(id) ? id : wire::to_hex(id); }
+
+// Frame 0 of every outgoing ROUTER message is the peer's routing id.
+wire::frames routed(const std::string& identity, wire::frames body) {
+  body.insert(body.begin(), identity);
+  return body;
+}
+
+std::optional<zmq::socket_t> open_socket(zmq::context_t& context, const std::string& endpoint,
+                                         std::string& bound, result<void>& status) {
+  if (endpoint.empty() || !status)
+    return std::nullopt;
+  zmq::socket_t socket{context, zmq::socket_type::router};
+  bridge::socket_options options;
+  options.endpoint = endpoint;
+  auto opened = bridge::open_router(socket, options);
+  if (!opened) {
+    status = opened.error();
+    return std::nullopt;
+  }
+  bound = std::move(opened).value();
+  return socket;
+}
+
+} // namespace
+
+struct broker_reactor::impl {
+  reactor_options options;
+  broker_core core;
+  std::optional<journal> log;
+  zmq::context_t context{1};
+  std::optional<zmq::socket_t> clients;
+  std::optional<zmq::socket_t> workers;
+  std::string client_bound;
+  std::string worker_bound;
+  std::unique_ptr<bridge::wakeup_queue<face_input>> inbox;
+  std::atomic<bool> stopping{false};
+  std::thread thread;
+  deliver_fn deliver;
+
+  // What the current wake-up decided, written by commit().
+  std::vector<wire::frames> to_clients;
+  std::vector<wire::frames> to_workers;
+  std::vector<face_output> to_face;
+  bool must_sync = false; // the journal holds accepts or completions not yet on disk
+  // Reused buffers.
+  std::vector<face_input> inputs;
+  std::vector<wire::frames> received;
+
+  impl(reactor_options o, std::optional<journal> j) : options(std::move(o)), core(options.core), log(std::move(j)) {}
+
+  // -- perform: the only place that sends, journals or logs decisions --
+
+  template <class T>
+  void to_worker(const std::string& worker_id, T&& message, wire::frames (*encode)(const T&)) {
+    if (is_native_worker_id(worker_id))
+      to_face.emplace_back(std::forward<T>(message));
+    else if (workers)
+      to_workers.push_back(routed(worker_id, encode(message)));
+  }
+
+  struct performer {
+    impl& r;
+    std::optional<eval_reply>* reply;
+
+    void operator()(send_job& x) {
+      // Logging arguments are built only when the level is on: this runs once per job.
+      if (spdlog::should_log(spdlog::level::debug))
+        spdlog::debug("{} sent to worker {}", job_tag(x.assignment.job_id), worker_name(x.assignment.worker_id));
+      auto id = x.assignment.worker_id;
+      r.to_worker(id, std::move(x.assignment), &wire::encode_assignment);
+    }
+    void operator()(send_pong& x) {
+      r.to_worker(x.worker_id, worker_pong{x.worker_id}, +[](const worker_pong&) { return wire::encode_pong(); });
+    }
+    void operator()(send_intro& x) {
+      r.to_worker(x.worker_id, worker_intro{x.worker_id}, +[](const worker_intro&) { return wire::encode_intro(); });
+    }
+    void operator()(reply_accept& x) {
+      if (spdlog::should_log(spdlog::level::info))
+        spdlog::info("{} accepted", job_tag(x.job_id));
+      if (reply)
+        *reply = eval_reply{true, ""};
+    }
+    void operator()(reply_reject& x) {
+      if (spdlog::should_log(spdlog::level::info))
+        spdlog::info("{} rejected: {}", job_tag(x.job_id), x.reason);
+      if (reply)
+        *reply = eval_reply{false, x.reason};
+    }
+    void operator()(send_progress& x) { r.to_face.emplace_back(std::move(x.update)); }
+    void operator()(notify_job_status& x) {
+      if (spdlog::should_log(spdlog::level::info))
+        spdlog::info("{} reported {} {}", job_tag(x.report.job_id), to_string(x.report.status), x.report.message);
+      r.to_face.emplace_back(std::move(x.report));
+    }
+    void operator()(notify_error& x) {
+      spdlog::warn("error reported: {}", x.message);
+      r.to_face.emplace_back(error_report{std::move(x.message)});
+    }
+    void operator()(journal_accept& x) {
+      if (!r.log)
+        return;
+      if (auto done = r.log->accepted(x.request, false); !done)
+        spdlog::error("{} not journaled: {}", job_tag(x.request.job_id), done.error().message);
+      r.must_sync = true;
+    }
+    void operator()(journal_assign& x) {
+      if (r.log)
+        if (auto done = r.log->assigned(x.job_id, x.failures); !done)
+          spdlog::error("{} assignment not journaled: {}", job_tag(x.job_id), done.error().message);
+    }
+    void operator()(journal_finish& x) {
+      if (!r.log)
+        return;
+      if (auto done = r.log->finished(x.job_id); !done)
+        spdlog::error("{} completion not journaled: {}", job_tag(x.job_id), done.error().message);
+      // On disk before the report leaves: a machine crash must not make a restarted broker
+      // run and report the job again.
+      r.must_sync = true;
+    }
+    void operator()(forget_worker& x) {
+      spdlog::info("[worker {}] left the registry", worker_name(x.worker_id));
+      if (!r.core.knows_worker(x.worker_id) && is_native_worker_id(x.worker_id))
+        r.to_face.emplace_back(forget_native{x.worker_id});
+    }
+    void operator()(log_warning& x) { spdlog::warn("{}", x.text); }
+  };
+
+  void perform(commands&& out, std::optional<eval_reply>* reply = nullptr) {
+    performer p{*this, reply};
+    for (auto& cmd : out)
+      std::visit(p, cmd);
+  }
+
+  eval_reply decide_job(job_request request, time_point t) {
+    std::optional<eval_reply> reply;
+    perform(core.on_job(std::move(request), t), &reply);
+    return reply ? std::move(*reply) : eval_reply{false, "internal error: no decision"};
+  }
+
+  void freeze(bool frozen) {
+    spdlog::info("broker {}", frozen ? "frozen" : "unfrozen");
+    perform(core.on_freeze(frozen));
+  }
+
+  // -- clients (core API) --
+
+  void on_client_message(wire::frames& in, time_point t) {
+    if (in.empty())
+      return;
+    auto identity = std::move(in.front());
+    wire::frames body(std::make_move_iterator(in.begin() + 1), std::make_move_iterator(in.end()));
+    // `ack` goes out before anything is validated, as the core API expects.
+    bool eval = wire::is_eval(body);
+    if (eval)
+      to_clients.push_back(routed(identity, wire::encode_ack()));
+    auto decoded = wire::decode_client_message(body);
+    if (!decoded) {
+      if (eval) {
+        spdlog::warn("[client {}] malformed eval: {}", wire::to_hex(identity), decoded.error().message);
+        to_clients.push_back(routed(identity, wire::encode_reject("Malformed eval: " + decoded.error().message)));
+      } else if (spdlog::should_log(spdlog::level::debug)) {
+        spdlog::debug("[client {}] ignored: {}", wire::to_hex(identity), decoded.error().message);
+      }
+      return;
+    }
+    std::visit(
+      [&](auto& message) {
+        using type = std::decay_t<decltype(message)>;
+        if constexpr (std::is_same_v<type, job_request>) {
+          to_clients.push_back(routed(identity, wire::encode_eval_reply(decide_job(std::move(message), t))));
+        } else if constexpr (std::is_same_v<type, get_runtime_stats>) {
+          to_clients.push_back(routed(identity, wire::encode_runtime_stats(core.stats())));
+        } else {
+          freeze(message.frozen);
+          to_clients.push_back(routed(identity, wire::encode_ack()));
+        }
+      },
+      decoded.value());
+  }
+
+  // -- workers (ZeroMQ and native) --
+
+  void worker_init(worker_info& info, time_point t) {
+    spdlog::info("[worker {}] init hwgroup {}{}", worker_name(info.id), info.hwgroup,
+                 info.current_job.empty() ? "" : ", running " + info.current_job);
+    perform(core.on_worker_init(std::move(info), t));
+  }
+
+  void worker_done_from(const std::string& id, job_done& done, time_point t) {
+    if (spdlog::should_log(spdlog::level::info))
+      spdlog::info("{} done {} by worker {}", job_tag(done.job_id), to_string(done.status), worker_name(id));
+    perform(core.on_worker_done(id, std::move(done), t));
+  }
+
+  void on_worker_message(wire::frames& in, time_point t) {
+    if (in.empty())
+      return;
+    auto identity = std::move(in.front());
+    if (is_native_worker_id(identity)) {
+      spdlog::warn("[worker {}] identity reserved for native workers: ignored", wire::printable(identity));
+      return;
+    }
+    wire::frames body(std::make_move_iterator(in.begin() + 1), std::make_move_iterator(in.end()));
+    auto decoded = wire::decode_worker_message(identity, body);
+    if (!decoded) {
+      if (spdlog::should_log(spdlog::level::debug))
+        spdlog::debug("[worker {}] ignored: {}", wire::to_hex(identity), decoded.error().message);
+      return;
+    }
+    std::visit([&](auto& message) { on_worker_event(message, t); }, decoded.value());
+  }
+
+  void on_worker_event(worker_info& x, time_point t) { worker_init(x, t); }
+  void on_worker_event(worker_ping& x, time_point t) { perform(core.on_worker_ping(x.worker_id, t)); }
+  void on_worker_event(worker_progress& x, time_point t) {
+    perform(core.on_worker_progress(x.worker_id, std::move(x.update), t));
+  }
+  void on_worker_event(worker_done& x, time_point t) { worker_done_from(x.worker_id, x.done, t); }
+
+  // -- the face --
+
+  void on_face_input(face_input& input, time_point t) {
+    std::visit(
+      [&](auto& x) {
+        using type = std::decay_t<decltype(x)>;
+        if constexpr (std::is_same_v<type, native_down>) {
+          perform(core.on_worker_down(x.worker_id, t));
+        } else if constexpr (std::is_same_v<type, caf_eval>) {
+          to_face.emplace_back(eval_answer{x.ticket, decide_job(std::move(x.request), t)});
+        } else if constexpr (std::is_same_v<type, caf_stats>) {
+          to_face.emplace_back(stats_answer{x.ticket, core.stats()});
+        } else if constexpr (std::is_same_v<type, caf_freeze>) {
+          freeze(x.frozen);
+          to_face.emplace_back(freeze_answer{x.ticket, x.frozen});
+        } else {
+          on_worker_event(x, t);
+        }
+      },
+      input);
+  }
+
+  // -- the loop --
+
+  // Everything one wake-up decided leaves here, after the journal is on disk.
+  void commit() {
+    if (must_sync && log)
+      if (auto synced = log->sync(); !synced)
+        spdlog::error("journal fsync failed: {}", synced.error().message);
+    must_sync = false;
+    for (auto& m : to_clients)
+      bridge::send_message(*clients, m);
+    to_clients.clear();
+    for (auto& m : to_workers)
+      bridge::send_message(*workers, m);
+    to_workers.clear();
+    if (!to_face.empty() && deliver)
+      deliver(std::move(to_face));
+    to_face.clear();
+  }
+
+  template <class Handler>
+  void drain(zmq::socket_t& socket, time_point t, Handler handle) {
+    bridge::receive_ready(socket, max_batch, received);
+    for (auto& message : received)
+      (this->*handle)(message, t);
+    received.clear();
+  }
+
+  void loop() {
+    std::vector<zmq::pollitem_t> items{{nullptr, inbox->fd(), ZMQ_POLLIN, 0}};
+    int client_index = -1, worker_index = -1;
+    if (workers) {
+      worker_index = static_cast<int>(items.size());
+      items.push_back({static_cast<void*>(*workers), 0, ZMQ_POLLIN, 0});
+    }
+    if (clients) {
+      client_index = static_cast<int>(items.size());
+      items.push_back({static_cast<void*>(*clients), 0, ZMQ_POLLIN, 0});
+    }
+    auto next_tick = now() + options.tick;
+    while (!stopping.load()) {
+      auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(next_tick - now());
+      try {
+        zmq::poll(items.data(), items.size(), std::max(wait, std::chrono::milliseconds{0}));
+      } catch (const zmq::error_t& e) {
+        if (e.num() != EINTR) {
+          spdlog::error("broker poll failed: {}", e.what());
+          break;
+        }
+      }
+      auto t = now();
+      if (items[0].revents & ZMQ_POLLIN) {
+        inbox->take(inputs);
+        for (auto& input : inputs)
+          on_face_input(input, t);
+        inputs.clear();
+      }
+      // Workers first: a `done` frees a worker for the evals read below.
+      if (worker_index >= 0 && (items[worker_index].revents & ZMQ_POLLIN))
+        drain(*workers, t, &impl::on_worker_message);
+      if (client_index >= 0 && (items[client_index].revents & ZMQ_POLLIN))
+        drain(*clients, t, &impl::on_client_message);
+      if (t >= next_tick) {
+        perform(core.on_tick(t));
+        next_tick = t + options.tick;
+      }
+      commit();
+    }
+    commit();
+  }
+};
+
+broker_reactor::broker_reactor(std::unique_ptr<impl> impl) : impl_(std::move(impl)) {}
+
+broker_reactor::~broker_reactor() { stop(); }
+
+result<std::unique_ptr<broker_reactor>> broker_reactor::open(reactor_options options, std::optional<journal> log) {
+  auto p = std::make_unique<impl>(std::move(options), std::move(log));
+  RECODEX_TRY(inbox, bridge::wakeup_queue<face_input>::create());
+  p->inbox = std::move(inbox);
+  result<void> status = ok();
+  p->workers = open_socket(p->context, p->options.worker_endpoint, p->worker_bound, status);
+  p->clients = open_socket(p->context, p->options.client_endpoint, p->client_bound, status);
+  if (!status)
+    return status.error();
+  if (p->log && !p->log->recovered().empty()) {
+    auto jobs = p->log->recovered();
+    spdlog::info("journal: recovered {} unfinished jobs", jobs.size());
+    // The outputs wait for the first commit on the reactor thread.
+    p->perform(p->core.recover(std::move(jobs), now()));
+  }
+  return std::unique_ptr<broker_reactor>(new broker_reactor(std::move(p)));
+}
+
+void broker_reactor::run(deliver_fn deliver) {
+  impl_->deliver = std::move(deliver);
+  impl_->thread = std::thread([this] { impl_->loop(); });
+}
+
+void broker_reactor::post(face_input input) { impl_->inbox->push(std::move(input)); }
+
+void broker_reactor::stop() {
+  if (!impl_ || impl_->stopping.exchange(true))
+    return;
+  impl_->inbox->wake();
+  if (impl_->thread.joinable())
+    impl_->thread.join();
+  impl_->deliver = nullptr; // it holds the face: no cycle once stopped
+  if (impl_->log)
+    (void) impl_->log->sync();
+}
+
+std::uint16_t broker_reactor::client_port() const { return bridge::port_of(impl_->client_bound); }
+std::uint16_t broker_reactor::worker_port() const { return bridge::port_of(impl_->worker_bound); }
+
+} // namespace recodex::broker
