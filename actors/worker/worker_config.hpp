@@ -10,6 +10,7 @@
 #pragma once
 
 #include "actors/worker/evaluation/job_evaluator.hpp"
+#include "actors/worker/transfer/transfer_config.hpp"
 #include "actors/worker/evaluation/sandbox_limits.hpp"
 #include "messages/job_messages.hpp"
 #include "messages/result.hpp"
@@ -27,16 +28,8 @@
 
 namespace recodex::worker {
 
-// Basic-auth credentials for URLs starting with `hostname` (spec 4.3).
-struct file_manager {
-  std::string hostname;
-  std::string username;
-  std::string password;
-
-  friend bool operator==(const file_manager& a, const file_manager& b) {
-    return a.hostname == b.hostname && a.username == b.username && a.password == b.password;
-  }
-};
+// file_manager (Basic-auth credentials for URLs starting with `hostname`, spec 4.3) is the
+// HTTP client's: transfer_config.hpp.
 
 struct worker_config {
   // -- ReCodEx keys (section 7) --

@@ -111,6 +111,12 @@ bool child_process::running() {
   return pid_ > 0 && !exited_ && ::waitpid(pid_, nullptr, WNOHANG) == 0;
 }
 
+void child_process::collect_output(std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (pump(deadline)) {
+  }
+}
+
 // Reads what is available on either pipe until `deadline`; false when nothing came (timeout
 // or both pipes closed).
 bool child_process::pump(std::chrono::steady_clock::time_point deadline) {

@@ -32,6 +32,8 @@ public:
   // SIGKILL and reap.
   void kill9();
   bool running();
+  // Reads whatever output arrives within `timeout` (for diagnostics after a failure).
+  void collect_output(std::chrono::milliseconds timeout);
 
   const std::string& stdout_text() const { return out_; }
   const std::string& stderr_text() const { return err_; }

@@ -265,6 +265,21 @@ void e2e_system::submit_sum_job(const std::string& job_id, const std::string& so
     throw std::runtime_error("the broker did not ack + accept job " + job_id);
 }
 
+std::string e2e_system::logs() {
+  std::string out;
+  auto tail = [&](const char* name, child_process& node) {
+    node.collect_output(std::chrono::milliseconds{100});
+    const auto& text = node.stderr_text();
+    out += std::string("--- ") + name + " stderr (last 4000 bytes) ---\n" +
+           text.substr(text.size() > 4000 ? text.size() - 4000 : 0) + "\n";
+  };
+  tail("fileserver", *fileserver_);
+  tail("broker", *broker_);
+  for (auto& w : workers_)
+    tail("worker", *w);
+  return out;
+}
+
 std::string e2e_system::progress_line(const std::vector<std::string>& frames) const {
   std::string line;
   for (std::size_t i = 1; i < frames.size(); ++i)

@@ -77,6 +77,8 @@ public:
   std::optional<parsed_results> results(const std::string& job_id);
 
   std::uint16_t fileserver_port() const { return fileserver_port_; }
+  // The last lines each node wrote to stderr, for a failing test's message.
+  std::string logs();
 
 private:
   std::string progress_line(const std::vector<std::string>& frames) const;

@@ -71,7 +71,7 @@ TEST_CASE("a C submission with five tests ends in OK, WA, TLE, MLE and RE over Z
   REQUIRE(system.wait_for_workers(1, 20s));
   system.submit_sum_job(job, sum_source(), five_verdict_tests());
   auto progress = system.follow_until(job, "FINISHED", 120s);
-  INFO("progress: " << Catch::Detail::stringify(progress));
+  INFO("progress: " << Catch::Detail::stringify(progress) << "\n" << system.logs());
   check_progress_shape(progress);
   auto results = system.results(job);
   REQUIRE(results);
@@ -85,7 +85,7 @@ TEST_CASE("a compile error fails the build and skips everything that depends on 
   REQUIRE(system.wait_for_workers(1, 20s));
   system.submit_sum_job("student_cerr", "int main(void) { return syntax error; }\n", {five_verdict_tests()[0]});
   auto progress = system.follow_until("student_cerr", "FINISHED", 60s);
-  INFO("progress: " << Catch::Detail::stringify(progress));
+  INFO("progress: " << Catch::Detail::stringify(progress) << "\n" << system.logs());
   REQUIRE_FALSE(progress.empty());
   CHECK(std::find(progress.begin(), progress.end(), "TASK build FAILED") != progress.end());
   CHECK(std::find(progress.begin(), progress.end(), "TASK run-T1 SKIPPED") != progress.end());
@@ -114,7 +114,7 @@ TEST_CASE("a worker killed mid-job loses the job to a second worker, which finis
   system.kill_worker(first);
   // The broker re-queues it (ABORTED to the monitor), the second worker runs it from the start.
   auto progress = system.follow_until(job, "FINISHED", 120s);
-  INFO("progress: " << Catch::Detail::stringify(progress));
+  INFO("progress: " << Catch::Detail::stringify(progress) << "\n" << system.logs());
   REQUIRE_FALSE(progress.empty());
   CHECK(std::find(progress.begin(), progress.end(), "ABORTED") != progress.end());
   auto results = system.results(job);

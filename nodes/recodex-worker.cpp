@@ -1,0 +1,226 @@
+// recodex-worker: the worker as its own process, a drop-in for the ReCodEx worker. Reads the
+// ReCodEx worker YAML (spec 7) plus our keys, then runs `slots` evaluators, each with its own
+// sandbox box, its own directories and its own registration with the broker (tcp:// for the
+// ReCodEx ZeroMQ protocol, caf:// for our broker over CAF), all sharing one HTTP client and one
+// file cache. Prints one line per slot on stdout and runs until SIGINT/SIGTERM.
+// Exit codes: 0 after a signal, 1 for configuration or start-up errors, 2 for usage errors.
+#include "actors/worker/evaluator_actor.hpp"
+#include "actors/worker/listener/listener_actor.hpp"
+#include "actors/worker/listener/listener_config.hpp"
+#include "actors/worker/transfer/http_file_transfer.hpp"
+#include "actors/worker/transfer/results_archive.hpp"
+#include "actors/worker/worker_config.hpp"
+#include "messages/actor_system_setup.hpp"
+#include "nodes/common/command_line.hpp"
+#include "nodes/common/logging.hpp"
+#include "nodes/common/stop_signals.hpp"
+
+#include <caf/all.hpp>
+#include <caf/io/all.hpp>
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <iostream>
+#include <string>
+#include <unistd.h>
+#include <vector>
+
+namespace {
+
+namespace worker = recodex::worker;
+
+constexpr const char* program = "recodex-worker";
+
+constexpr const char* help_text = R"(Usage: recodex-worker [-c <config.yml>]
+
+Evaluates submissions: registers with a broker, downloads each job's archive,
+runs its tasks (compilers, the submitted program, judges) in the sandbox,
+uploads the results and reports progress and `done` to the broker.
+
+Options:
+  -c, --config <file>   YAML configuration [./config.yml]
+  -h, --help            this text
+
+Configuration keys (the ReCodEx worker's; * = required, default in brackets):
+  worker-id*            box id and part of the job directories; slot k uses id + k
+  worker-description    sent to the broker [""]
+  broker-uri*           tcp://host:port (ReCodEx ZeroMQ protocol) or
+                        caf://host:port (our broker's cluster port, over CAF)
+  broker-ping-interval  ms between pings [1000]
+  max-broker-liveness   unanswered pings before reconnecting [4]
+  headers*              map of capabilities, a list value gives one header per
+                        element, e.g. {env: [c-gcc-linux, python3], threads: 1}
+  hwgroup*              hardware group matched against jobs' hw-groups
+  working-directory     root of downloads/, eval/, results/, temp/ [""]
+  file-managers*        [{hostname: <URL prefix>, username, password}]: Basic
+                        auth for downloads and uploads
+  file-cache: cache-dir [<working-directory>/cache], max-size [0: unbounded],
+              max-age [0: never expire]
+  logger: file [/tmp/recodex/worker], level [debug], max-size [1048576],
+          rotations [3]
+  limits*               default and maximal limits of sandboxed tasks (time,
+                        wall-time, extra-time, stack-size, memory, extra-memory,
+                        parallel, disk-quotas, disk-size, disk-files,
+                        environ-variable, bound-directories)
+  max-output-length*    bytes of stdout/stderr kept per task
+  max-carboncopy-length* bytes kept of carbon copies
+  cleanup-submission*   delete a job's directories after it ends
+Ours:
+  slots                 jobs evaluated at once, each its own registration [1]
+  parallel-tasks        run independent tasks of a job at once [false]
+  judges-dir            ${JUDGES_DIR} [the directory of this executable]
+  ca-file               extra CA certificates (PEM) for https:// [""]
+  sandbox: state-dir [/run/recodex-sandbox], box-count [1000],
+           first-uid [60000], cgroup-parent [recodex-sandbox]
+On start one line per slot is printed:
+  worker <id> slot <k> -> <broker-uri>
+SIGINT or SIGTERM stop the worker (exit 0); a running job is abandoned and the
+broker gives it to another worker.
+)";
+
+[[noreturn]] void fail(const std::string& message) {
+  std::cerr << program << ": " << message << "\n";
+  std::exit(1);
+}
+
+// The directory holding this executable: the judges sit beside it in a build tree.
+std::string executable_dir() {
+  std::error_code ec;
+  auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? std::string{"."} : self.parent_path().string();
+}
+
+worker::worker_config read_config(const std::string& path) {
+  auto read = worker::read_worker_config_file(path, executable_dir());
+  if (!read)
+    fail(read.error().message);
+  for (const auto& p : read.value().warnings)
+    std::cerr << program << ": warning: unknown key " << read.value().describe(p) << "\n";
+  for (const auto& p : read.value().errors)
+    std::cerr << program << ": " << read.value().describe(p) << "\n";
+  if (!read.value().errors.empty())
+    std::exit(1);
+  return std::move(read.value().config);
+}
+
+worker::listener_config listener_config_of(const worker::worker_config& c, unsigned slot) {
+  worker::listener_config out;
+  out.broker_uri = c.broker_uri;
+  out.hwgroup = c.hwgroup;
+  out.headers = c.headers;
+  out.description = c.slots > 1 ? c.description + " (slot " + std::to_string(slot) + ")" : c.description;
+  out.ping_interval = c.broker_ping_interval;
+  out.max_liveness = c.max_broker_liveness;
+  return out;
+}
+
+worker::transfer_config transfer_config_of(const worker::worker_config& c) {
+  worker::transfer_config out;
+  for (const auto& m : c.file_managers)
+    out.file_managers.push_back({m.hostname, m.username, m.password});
+  out.ca_file = c.ca_file;
+  return out;
+}
+
+// Everything one slot runs: its evaluator (with its box) and its listener.
+struct slot_actors {
+  caf::actor evaluator;
+  caf::actor listener;
+};
+
+// How long a stop waits for running jobs before abandoning them.
+constexpr std::chrono::seconds shutdown_grace{5};
+
+// True when every evaluator ended within the grace period. An evaluator blocked in a job only
+// sees its exit message once the job ends, and the actor system waits for it.
+bool await_evaluators(caf::actor_system& sys, const std::vector<slot_actors>& slots) {
+  caf::scoped_actor self{sys};
+  for (const auto& s : slots)
+    self->monitor(s.evaluator);
+  std::size_t down = 0;
+  bool timed_out = false;
+  while (down < slots.size() && !timed_out)
+    self->receive([&](const caf::down_msg&) { ++down; },
+                  caf::after(shutdown_grace) >> [&] { timed_out = true; });
+  return !timed_out;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  // Signals go to the wait below, never to a logging, CAF, Asio or ZeroMQ thread.
+  const sigset_t stop_signals = recodex::nodes::block_stop_signals();
+  std::signal(SIGPIPE, SIG_IGN);
+
+  const auto config_file = recodex::nodes::parse_config_option(argc, argv, program, help_text);
+  auto config = read_config(config_file.value_or("config.yml"));
+  if (auto r = recodex::nodes::setup_logging(config.logging, {"worker"}); !r)
+    fail(r.error().message);
+
+  auto cache_dir = config.cache_dir.empty() ? config.working_directory / "cache" : config.cache_dir;
+  auto cache = recodex::storage::worker_cache::open(cache_dir);
+  if (!cache)
+    fail("file cache " + cache_dir.string() + ": " + cache.error().message);
+  auto shared_cache = std::make_shared<const recodex::storage::worker_cache>(std::move(cache.value()));
+  auto transfer = worker::http_file_transfer::create(transfer_config_of(config));
+  if (!transfer)
+    fail(transfer.error().message);
+  std::shared_ptr<worker::file_transfer> shared_transfer = std::move(transfer.value());
+
+  caf::actor_system_config cfg;
+  recodex::configure_actor_system(cfg);
+  int exit_code = 0;
+  {
+    caf::actor_system sys{cfg};
+    std::vector<slot_actors> slots;
+    auto stop_all = [&] {
+      for (auto& s : slots) {
+        if (s.listener)
+          caf::anon_send_exit(s.listener, caf::exit_reason::user_shutdown);
+        caf::anon_send_exit(s.evaluator, caf::exit_reason::user_shutdown);
+      }
+    };
+    for (unsigned k = 0; k < config.slots && exit_code == 0; ++k) {
+      auto id = config.worker_id + k;
+      auto box = recodex::sandbox::acquire_box(config.sandbox, static_cast<int>(id));
+      if (!box) {
+        std::cerr << program << ": slot " << k << ": sandbox box " << id << ": " << box.error().message << "\n";
+        exit_code = 1;
+        break;
+      }
+      auto evaluator_config = worker::evaluator_config(config);
+      evaluator_config.worker_id = id;
+      worker::evaluator_parts parts{std::move(evaluator_config), std::move(box.value()), shared_transfer,
+                                    shared_cache, worker::pack_results};
+      slot_actors slot{worker::spawn_evaluator(sys, std::move(parts)), {}};
+      auto listener = worker::spawn_listener(sys, listener_config_of(config, k), slot.evaluator);
+      if (!listener) {
+        std::cerr << program << ": " << listener.error().message << "\n";
+        caf::anon_send_exit(slot.evaluator, caf::exit_reason::user_shutdown);
+        exit_code = 1;
+        break;
+      }
+      slot.listener = listener.value();
+      slots.push_back(std::move(slot));
+      std::cout << "worker " << id << " slot " << k << " -> " << config.broker_uri << "\n";
+    }
+    std::cout << std::flush;
+    if (exit_code == 0) {
+      spdlog::info("worker {} started: {} slot(s), hwgroup {}, broker {}, working directory {}, cache {}, "
+                   "judges {}",
+                   config.worker_id, config.slots, config.hwgroup, config.broker_uri,
+                   config.working_directory.string(), cache_dir.string(), config.judges_dir);
+      int signal_number = recodex::nodes::wait_for_stop_signal(stop_signals);
+      spdlog::info("worker stopping on {}", recodex::nodes::stop_signal_name(signal_number));
+    }
+    stop_all();
+    if (!await_evaluators(sys, slots)) {
+      // A job still runs in the sandbox; the broker re-queues it when the link drops.
+      spdlog::warn("a job is still running after {} s; abandoning it", shutdown_grace.count());
+      spdlog::shutdown();
+      std::_Exit(exit_code);
+    }
+  }
+  spdlog::shutdown();
+  return exit_code;
+}
