@@ -48,6 +48,7 @@ Configuration keys (default in brackets), those of the ReCodEx broker plus ours:
              ping_interval [1000]              ms
   monitor:   address [127.0.0.1], port [7894]  the monitor's ROUTER (we connect)
   notifier:  address, port, username, password HTTP(S) status callbacks [off]
+             drain_timeout [5000]              ms failed callbacks may still retry at SIGTERM
   logger:    file [stderr], level [info], max-size, rotations
   queue_manager                                single | multi [single]
   journal                                      file for durability [off]
@@ -55,7 +56,8 @@ Configuration keys (default in brackets), those of the ReCodEx broker plus ours:
   cluster:   port                              CAF port for native workers [off]
 Port 0 binds any free port. On start one line per endpoint is printed:
   clients tcp://...:<port>  /  workers tcp://...:<port>  /  cluster <port>
-SIGINT or SIGTERM stop the broker (exit 0).
+SIGINT or SIGTERM stop the broker (exit 0) after callbacks waiting for a retry
+had notifier.drain_timeout to get out.
 )";
 
 [[noreturn]] void fail(const std::string& message) {
@@ -116,6 +118,8 @@ void read_config(config_reader& r, node_config& c) {
     c.notifier.username = *v;
   if (auto v = r.string("notifier.password"))
     c.notifier.password = *v;
+  if (auto v = r.integer("notifier.drain_timeout", 0, 3600000))
+    c.notifier.drain_timeout = std::chrono::milliseconds{*v};
   if (auto v = r.string("logger.file"))
     c.logging.file = *v;
   if (auto v = r.string("logger.level")) {
@@ -212,6 +216,12 @@ int run(caf::actor_system& sys, node_config config, sigset_t stop_signals) {
   spdlog::info("broker stopping on {}", recodex::nodes::stop_signal_name(signal_number));
   if (cluster)
     sys.middleman().unpublish(broker.value().handle, *cluster);
+  // Reports first: the broker's last ones reach the notifier, whose waiting retries then get
+  // a bounded time to go out instead of being dropped with the process.
+  recodex::broker::stop_broker(sys, broker.value(), std::chrono::seconds(10));
+  if (auto dropped = recodex::notifier::drain_notifier(sys, config.broker.notifier, config.notifier.drain_timeout,
+                                                       config.notifier.timeout + std::chrono::seconds(1)))
+    spdlog::error("{} status reports could not be delivered before shutdown", dropped);
   stop_all();
   return 0;
 }

@@ -18,6 +18,10 @@ namespace recodex::broker {
 
 namespace {
 
+// stop_broker's request, and the face's note to itself that the reactor's last outputs are done.
+using stop_atom = caf::atom_constant<caf::atom("brstop")>;
+using stopped_atom = caf::atom_constant<caf::atom("brstopped")>;
+
 struct face_state {
   std::shared_ptr<broker_reactor> reactor;
   std::vector<caf::actor> monitors;
@@ -31,6 +35,7 @@ struct face_state {
   std::unordered_map<std::uint64_t, caf::typed_response_promise<eval_reply>> evals;
   std::unordered_map<std::uint64_t, caf::typed_response_promise<runtime_stats>> stats;
   std::unordered_map<std::uint64_t, caf::typed_response_promise<set_frozen>> freezes;
+  caf::response_promise stopping; // stop_broker's, answered once the last outputs left
   static inline const char* name = "broker";
 };
 
@@ -166,6 +171,21 @@ caf::behavior face_behavior(face_self self, std::shared_ptr<broker_reactor> reac
       for (auto& item : batch.items)
         std::visit(perform, item);
     },
+    // -- shutdown (local only: a remote peer must not stop the broker) --
+    [=](stop_atom) {
+      auto sender = self->current_sender();
+      if (sender && sender->node() != self->node())
+        return;
+      // stop() joins the reactor after its last commit; the outputs it handed over are in the
+      // mailbox before the note below, so they reach workers, monitors and the notifier first.
+      self->state.reactor->stop();
+      self->state.stopping = self->make_response_promise();
+      self->send(self, stopped_atom::value);
+    },
+    [=](stopped_atom) {
+      self->state.stopping.deliver(true);
+      self->quit(caf::exit_reason::user_shutdown);
+    },
   };
 }
 
@@ -195,6 +215,12 @@ result<spawned_broker> spawn_broker(caf::actor_system& sys, broker_actor_config 
     caf::anon_send(face, face_outputs{std::move(items)});
   });
   return out;
+}
+
+void stop_broker(caf::actor_system& sys, const spawned_broker& broker, std::chrono::milliseconds timeout) {
+  caf::scoped_actor self{sys};
+  self->request(broker.actor, timeout, stop_atom::value)
+    .receive([](bool) {}, [&](caf::error& e) { spdlog::error("broker stop: {}", sys.render(e)); });
 }
 
 } // namespace recodex::broker

@@ -13,6 +13,7 @@
 #include <caf/actor.hpp>
 #include <caf/fwd.hpp>
 
+#include <chrono>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -40,5 +41,9 @@ struct spawned_broker {
 // Opens the journal (replaying it), binds the ZeroMQ sockets and spawns the face; the reactor
 // stops when the face terminates. Fails when the journal cannot be opened or a socket bound.
 result<spawned_broker> spawn_broker(caf::actor_system& sys, broker_actor_config config);
+
+// Stops the reactor (its last decisions are committed), lets the face pass the last outputs on
+// (reports to the notifier included) and terminates the face; blocks until done or timeout.
+void stop_broker(caf::actor_system& sys, const spawned_broker& broker, std::chrono::milliseconds timeout);
 
 } // namespace recodex::broker

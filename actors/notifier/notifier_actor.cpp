@@ -1,5 +1,6 @@
 // The notifier shell: one blocking Beast request per attempt on the actor's own thread
-// (detached), retries as delayed self-messages so other reports are not held up by a sleep.
+// (detached), retries as delayed self-messages so other reports are not held up by a sleep;
+// at shutdown the waiting retries are drained within a budget.
 #include "actors/notifier/notifier_actor.hpp"
 
 #include "actors/notifier/notifier_core.hpp"
@@ -15,6 +16,10 @@
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
 
+#include <map>
+#include <optional>
+#include <thread>
+
 namespace recodex::notifier {
 
 namespace {
@@ -24,6 +29,7 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 
 using retry_atom = caf::atom_constant<caf::atom("ntretry")>;
+using drain_atom = caf::atom_constant<caf::atom("ntdrain")>;
 
 struct http_answer {
   unsigned status = 0;
@@ -113,43 +119,94 @@ result<http_answer> attempt(asio::io_context& io, asio::ssl::context& tls, const
   }
 }
 
+// A report whose last attempt failed, waiting for its next one.
+struct waiting_post {
+  std::string what;
+  http_post post;
+  unsigned number = 0; // the next attempt's number
+};
+
 struct notifier_state {
   notifier_config config;
   http_endpoint endpoint;
   asio::io_context io;
   asio::ssl::context tls{asio::ssl::context::tls_client};
+  std::map<std::uint64_t, waiting_post> waiting; // by retry ticket
+  std::uint64_t next_ticket = 0;
   static inline const char* name = "notifier";
 };
 
 using notifier_actor = caf::stateful_actor<notifier_state>;
 
-void send_post(notifier_actor* self, const std::string& what, const http_post& post, unsigned number) {
+// One attempt including redirects (at most five hops); empty when delivered, else the reason.
+std::optional<std::string> try_post(notifier_actor* self, const notifier_config& config, const http_post& post) {
   auto& st = self->state;
   auto endpoint = st.endpoint;
   auto current = post;
-  auto outcome = attempt(st.io, st.tls, st.config, endpoint, current);
-  // Redirects are followed within one attempt, at most five hops.
+  auto outcome = attempt(st.io, st.tls, config, endpoint, current);
   for (int hops = 0; hops < 5 && outcome && is_redirect(outcome.value().status); ++hops) {
     auto next = redirect_target(endpoint, outcome.value().location);
     if (!next)
       break;
     endpoint = std::move(next.value().endpoint);
     current.target = std::move(next.value().target);
-    outcome = attempt(st.io, st.tls, st.config, endpoint, current);
+    outcome = attempt(st.io, st.tls, config, endpoint, current);
   }
-  if (outcome && outcome.value().status < 300) {
-    spdlog::debug("notifier: {} delivered (HTTP {})", what, outcome.value().status);
+  if (outcome && outcome.value().status < 300)
+    return std::nullopt;
+  return outcome ? "HTTP " + std::to_string(outcome.value().status) : outcome.error().message;
+}
+
+void send_post(notifier_actor* self, const std::string& what, const http_post& post, unsigned number) {
+  auto& st = self->state;
+  auto failure = try_post(self, st.config, post);
+  if (!failure) {
+    spdlog::debug("notifier: {} delivered", what);
     return;
   }
-  auto reason = outcome ? "HTTP " + std::to_string(outcome.value().status) : outcome.error().message;
   if (number >= st.config.attempts || st.config.retry_delays.empty()) {
-    spdlog::error("notifier: {} dropped after {} attempts, last: {}", what, number, reason);
+    spdlog::error("notifier: {} dropped after {} attempts, last: {}", what, number, *failure);
     return;
   }
   auto delay = st.config.retry_delays[std::min<std::size_t>(number - 1, st.config.retry_delays.size() - 1)];
-  spdlog::warn("notifier: {} attempt {} failed ({}), retrying in {} ms", what, number, reason, delay.count());
-  self->delayed_send(self, delay, retry_atom::value, what, post.target, post.body, post.authorization,
-                     number + 1);
+  spdlog::warn("notifier: {} attempt {} failed ({}), retrying in {} ms", what, number, *failure, delay.count());
+  auto ticket = st.next_ticket++;
+  st.waiting.emplace(ticket, waiting_post{what, post, number + 1});
+  self->delayed_send(self, delay, retry_atom::value, ticket);
+}
+
+// Shutdown: every waiting report is tried again at once, and again after short pauses, until
+// it is delivered, runs out of attempts, or the budget is spent (no attempt outlives it).
+// Returns how many were dropped. Blocks this detached actor only.
+std::uint64_t drain(notifier_actor* self, std::chrono::milliseconds budget) {
+  auto& st = self->state;
+  auto deadline = std::chrono::steady_clock::now() + budget;
+  auto left = [&] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+  };
+  while (!st.waiting.empty() && left().count() > 0) {
+    for (auto i = st.waiting.begin(); i != st.waiting.end() && left().count() > 0;) {
+      auto config = st.config;
+      config.timeout = std::min(config.timeout, left());
+      auto failure = try_post(self, config, i->second.post);
+      if (!failure) {
+        spdlog::info("notifier: {} delivered at shutdown", i->second.what);
+        i = st.waiting.erase(i);
+      } else if (++i->second.number > st.config.attempts) {
+        spdlog::error("notifier: {} dropped after {} attempts, last: {}", i->second.what, st.config.attempts, *failure);
+        i = st.waiting.erase(i);
+      } else {
+        ++i;
+      }
+    }
+    if (!st.waiting.empty())
+      std::this_thread::sleep_for(std::min(left(), std::chrono::milliseconds{200}));
+  }
+  for (auto& [ticket, w] : st.waiting)
+    spdlog::error("notifier: {} dropped at shutdown ({} ms spent)", w.what, budget.count());
+  auto dropped = st.waiting.size();
+  st.waiting.clear();
+  return dropped;
 }
 
 caf::behavior notifier_behavior(notifier_actor* self, notifier_config config, http_endpoint endpoint) {
@@ -165,9 +222,16 @@ caf::behavior notifier_behavior(notifier_actor* self, notifier_config config, ht
     [=](const error_report& report) {
       send_post(self, "error report", error_post(self->state.config, self->state.endpoint, report), 1);
     },
-    [=](retry_atom, const std::string& what, std::string& target, std::string& body,
-        std::string& auth, unsigned number) {
-      send_post(self, what, http_post{std::move(target), std::move(body), std::move(auth)}, number);
+    [=](retry_atom, std::uint64_t ticket) {
+      auto i = self->state.waiting.find(ticket);
+      if (i == self->state.waiting.end())
+        return; // delivered or dropped by a drain
+      auto w = std::move(i->second);
+      self->state.waiting.erase(i);
+      send_post(self, w.what, w.post, w.number);
+    },
+    [=](drain_atom, caf::timespan budget) -> std::uint64_t {
+      return drain(self, std::chrono::duration_cast<std::chrono::milliseconds>(budget));
     },
   };
 }
@@ -179,6 +243,18 @@ result<caf::actor> spawn_notifier(caf::actor_system& sys, notifier_config config
     return caf::actor{};
   RECODEX_TRY(endpoint, parse_url(config.address, config.port));
   return sys.spawn<caf::detached>(notifier_behavior, std::move(config), std::move(endpoint));
+}
+
+std::uint64_t drain_notifier(caf::actor_system& sys, const caf::actor& notifier, std::chrono::milliseconds budget,
+                             std::chrono::milliseconds slack) {
+  if (!notifier)
+    return 0;
+  std::uint64_t dropped = 0;
+  caf::scoped_actor self{sys};
+  self->request(notifier, budget + slack, drain_atom::value, caf::timespan{budget})
+    .receive([&](std::uint64_t n) { dropped = n; },
+             [&](caf::error& e) { spdlog::error("notifier: drain failed: {}", sys.render(e)); });
+  return dropped;
 }
 
 } // namespace recodex::notifier

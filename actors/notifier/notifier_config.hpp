@@ -20,6 +20,8 @@ struct notifier_config {
   std::vector<std::chrono::milliseconds> retry_delays{std::chrono::seconds(1), std::chrono::seconds(2),
                                                       std::chrono::seconds(4), std::chrono::seconds(8)};
   std::chrono::milliseconds timeout{std::chrono::seconds(10)}; // per attempt
+  // At shutdown, how long reports waiting for a retry may still try (key notifier.drain_timeout).
+  std::chrono::milliseconds drain_timeout{std::chrono::seconds(5)};
 };
 
 } // namespace recodex::notifier

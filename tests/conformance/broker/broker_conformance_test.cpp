@@ -197,10 +197,10 @@ TEST_CASE("INTERNAL_ERROR is retried up to max_request_failures, then FAILED", "
   join(worker);
   request(broker.clients_port(), eval("j"), 2);
   for (int attempt = 0; attempt < 3; ++attempt) {
-    REQUIRE(worker.recv_skipping("pong") == frames{"eval", "j", "http://api/archive/j", "http://api/result/j"});
+    REQUIRE(worker.recv_skipping("pong", 10s) == frames{"eval", "j", "http://api/archive/j", "http://api/result/j"});
     worker.send({"done", "j", "INTERNAL_ERROR", "Job configuration not found"});
   }
-  auto reports = http.wait_for(1);
+  auto reports = http.wait_for(1, 10s);
   REQUIRE(reports.size() == 1);
   CHECK(reports[0].body == "message=Job%20was%20reassigned%20too%20many%20%282%29%20times.%20Last%20failure%20"
                            "message%20was%3A%20Job%20configuration%20not%20found&status=FAILED");
@@ -256,6 +256,41 @@ TEST_CASE("a failing callback is retried after 1 and 2 seconds", "[broker][confo
   CHECK(took >= 2900ms);
   for (auto& r : reports)
     CHECK(r.body == "status=OK");
+}
+
+TEST_CASE("SIGTERM drains callbacks waiting for a retry, within notifier.drain_timeout", "[broker][conformance][notifier]") {
+  monitor_router monitor;
+  SECTION("the retry gets out at once instead of being dropped") {
+    http_sink http{1, 503};
+    broker_process broker{yaml(monitor.port(), http.port())};
+    dealer worker{broker.workers_port()};
+    join(worker);
+    request(broker.clients_port(), eval("j"), 2);
+    REQUIRE(worker.recv_skipping("pong"));
+    worker.send({"done", "j", "OK", ""});
+    REQUIRE(http.wait_for(1).size() == 1); // failed: the next attempt is 1 s away
+    auto start = std::chrono::steady_clock::now();
+    CHECK(broker.stop() == 0);
+    CHECK(std::chrono::steady_clock::now() - start < 900ms);
+    auto reports = http.requests();
+    REQUIRE(reports.size() == 2);
+    CHECK(reports[1].body == "status=OK");
+  }
+  SECTION("a web application that keeps failing holds the shutdown only for the budget") {
+    http_sink http{1000, 503};
+    broker_process broker{yaml(monitor.port(), 0) + "notifier: {address: http://127.0.0.1:" + std::to_string(http.port())
+                          + "/r, drain_timeout: 300}\n"};
+    dealer worker{broker.workers_port()};
+    join(worker);
+    request(broker.clients_port(), eval("j"), 2);
+    REQUIRE(worker.recv_skipping("pong"));
+    worker.send({"done", "j", "OK", ""});
+    REQUIRE(http.wait_for(1).size() == 1);
+    auto start = std::chrono::steady_clock::now();
+    CHECK(broker.stop() == 0);
+    CHECK(std::chrono::steady_clock::now() - start < 2s);
+    CHECK(http.requests().size() >= 2);
+  }
 }
 
 TEST_CASE("a redirected callback is followed with its method, body and credentials", "[broker][conformance][notifier]") {
