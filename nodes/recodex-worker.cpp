@@ -4,6 +4,8 @@
 // ReCodEx ZeroMQ protocol, caf:// for our broker over CAF), all sharing one HTTP client and one
 // file cache. Prints one line per slot on stdout and runs until SIGINT/SIGTERM.
 // Exit codes: 0 after a signal, 1 for configuration or start-up errors, 2 for usage errors.
+#include "actors/worker/environments/environment_definition.hpp"
+#include "actors/worker/environments/environment_detector.hpp"
 #include "actors/worker/evaluator_actor.hpp"
 #include "actors/worker/listener/listener_actor.hpp"
 #include "actors/worker/listener/listener_config.hpp"
@@ -19,6 +21,7 @@
 #include <caf/io/all.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <csignal>
 #include <iostream>
 #include <string>
@@ -70,6 +73,9 @@ Ours:
   parallel-tasks        run independent tasks of a job at once [false]
   judges-dir            ${JUDGES_DIR} [the directory of this executable]
   ca-file               extra CA certificates (PEM) for https:// [""]
+  environments-dir      runtime environment definitions (relative to this
+                        file); the installed ones are added to headers as
+                        env=<id> [""]
   sandbox: state-dir [/run/recodex-sandbox], box-count [1000],
            first-uid [60000], cgroup-parent [recodex-sandbox]
 On start one line per slot is printed:
@@ -101,6 +107,29 @@ worker::worker_config read_config(const std::string& path) {
   if (!read.value().errors.empty())
     std::exit(1);
   return std::move(read.value().config);
+}
+
+// Adds env=<id> for every installed environment of `environments-dir` (relative to the config
+// file) that `headers` does not list yet; says which ones are missing and why.
+void advertise_environments(worker::worker_config& config, const std::filesystem::path& config_file) {
+  if (config.environments_dir.empty())
+    return;
+  std::filesystem::path dir = config.environments_dir;
+  if (dir.is_relative())
+    dir = config_file.parent_path() / dir;
+  auto definitions = worker::load_environments(dir);
+  if (!definitions)
+    fail("environments-dir: " + definitions.error().message);
+  for (const auto& d : definitions.value())
+    if (auto why = worker::why_not_installed(d); !why.empty())
+      spdlog::info("environment {} not advertised: {}", d.id, why);
+  for (auto& [key, value] : worker::environment_headers(worker::installed_environments(definitions.value()))) {
+    recodex::header h{key, value};
+    if (std::find(config.headers.begin(), config.headers.end(), h) == config.headers.end()) {
+      spdlog::info("environment {} advertised", value);
+      config.headers.push_back(std::move(h));
+    }
+  }
 }
 
 worker::listener_config listener_config_of(const worker::worker_config& c, unsigned slot) {
@@ -156,6 +185,7 @@ int main(int argc, char** argv) {
   auto config = read_config(config_file.value_or("config.yml"));
   if (auto r = recodex::nodes::setup_logging(config.logging, {"worker"}); !r)
     fail(r.error().message);
+  advertise_environments(config, config_file.value_or("config.yml"));
 
   auto cache_dir = config.cache_dir.empty() ? config.working_directory / "cache" : config.cache_dir;
   auto cache = recodex::storage::worker_cache::open(cache_dir);

@@ -193,6 +193,8 @@ void read_our_scalars(config_reader& r, worker_config& c) {
     c.cache_max_age = *v;
   if (auto v = r.string("ca-file"))
     c.ca_file = *v;
+  if (auto v = r.string("environments-dir"))
+    c.environments_dir = *v;
   if (auto v = r.string("sandbox.state-dir")) {
     if (v->empty() || v->front() != '/')
       r.problem("sandbox.state-dir", "must be an absolute path, got '" + *v + "'");

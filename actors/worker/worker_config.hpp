@@ -5,7 +5,8 @@
 // Our keys beside ReCodEx's: judges-dir (${JUDGES_DIR}; default: the directory of the worker
 // executable), slots (jobs evaluated at once, default 1), parallel-tasks (default false),
 // file-cache.max-size / file-cache.max-age (eviction of the fetch cache; 0 = never),
-// ca-file (extra CA certificates for HTTPS), and sandbox.{state-dir, box-count, first-uid,
+// ca-file (extra CA certificates for HTTPS), environments-dir (env=<id> headers for the
+// installed runtime environments), and sandbox.{state-dir, box-count, first-uid,
 // cgroup-parent} (sandbox::box_config).
 #pragma once
 
@@ -56,6 +57,9 @@ struct worker_config {
   std::uint64_t cache_max_size = 0;      // bytes; 0 = no size bound
   std::chrono::seconds cache_max_age{0}; // 0 = entries never expire
   std::string ca_file;                   // empty: the system's CA store only
+  // Environment definitions (deploy/environments); the installed ones are advertised as
+  // env=<id> headers beside `headers`. Empty: only `headers`.
+  std::string environments_dir;
   sandbox::box_config sandbox;
 };
 
