@@ -48,6 +48,7 @@ Configuration keys (default in brackets), those of the ReCodEx broker plus ours:
              ping_interval [1000]              ms
   monitor:   address [127.0.0.1], port [7894]  the monitor's ROUTER (we connect)
   notifier:  address, port, username, password HTTP(S) status callbacks [off]
+             ca_file                           PEM certificates trusted besides the system's
              drain_timeout [5000]              ms failed callbacks may still retry at SIGTERM
   logger:    file [stderr], level [info], max-size, rotations
   queue_manager                                single | multi [single]
@@ -118,6 +119,8 @@ void read_config(config_reader& r, node_config& c) {
     c.notifier.username = *v;
   if (auto v = r.string("notifier.password"))
     c.notifier.password = *v;
+  if (auto v = r.string("notifier.ca_file"))
+    c.notifier.ca_file = *v;
   if (auto v = r.integer("notifier.drain_timeout", 0, 3600000))
     c.notifier.drain_timeout = std::chrono::milliseconds{*v};
   if (auto v = r.string("logger.file"))

@@ -17,6 +17,7 @@
 #include <spdlog/spdlog.h>
 
 #include <map>
+#include <unistd.h>
 #include <optional>
 #include <thread>
 
@@ -213,6 +214,12 @@ caf::behavior notifier_behavior(notifier_actor* self, notifier_config config, ht
   self->state.config = std::move(config);
   self->state.endpoint = std::move(endpoint);
   self->state.tls.set_default_verify_paths();
+  if (!self->state.config.ca_file.empty()) {
+    beast::error_code failure;
+    self->state.tls.load_verify_file(self->state.config.ca_file, failure);
+    if (failure)
+      spdlog::error("notifier: cannot load ca_file {}: {}", self->state.config.ca_file, failure.message());
+  }
   self->state.tls.set_verify_mode(asio::ssl::verify_peer);
   return {
     [=](const job_status_report& report) {
@@ -242,6 +249,8 @@ result<caf::actor> spawn_notifier(caf::actor_system& sys, notifier_config config
   if (config.address.empty())
     return caf::actor{};
   RECODEX_TRY(endpoint, parse_url(config.address, config.port));
+  if (!config.ca_file.empty() && ::access(config.ca_file.c_str(), R_OK) != 0)
+    return make_errno_error(errno, "notifier.ca_file " + config.ca_file + " cannot be read");
   return sys.spawn<caf::detached>(notifier_behavior, std::move(config), std::move(endpoint));
 }
 

@@ -14,6 +14,9 @@ struct notifier_config {
   std::uint16_t port = 0;   // overrides the URL's port when non-zero (CURLOPT_PORT)
   std::string username;     // Basic auth when username or password is set
   std::string password;
+  // PEM file of certificates trusted for https besides the system's (a private CA, or a
+  // self-signed web application); empty: system CAs only.
+  std::string ca_file;
   // ReCodEx: up to 4 attempts, waiting 1, 2, 4, 8 s after failures (the last one only
   // matters if attempts is raised).
   unsigned attempts = 4;

@@ -2,6 +2,7 @@
 // ReCodEx workers, a ROUTER playing the ReCodEx monitor and an HTTP server playing the core
 // API's broker-reports endpoint: exact frame sequences of spec sections 1-3 and 11.
 #include "tests/conformance/broker/broker_fixture.hpp"
+#include "tests/harness/self_signed_certificate.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -290,6 +291,34 @@ TEST_CASE("SIGTERM drains callbacks waiting for a retry, within notifier.drain_t
     CHECK(broker.stop() == 0);
     CHECK(std::chrono::steady_clock::now() - start < 2s);
     CHECK(http.requests().size() >= 2);
+  }
+}
+
+TEST_CASE("callbacks over HTTPS verify the web application's certificate", "[broker][conformance][notifier][tls]") {
+  monitor_router monitor;
+  self_signed_certificate certificate;
+  http_sink https{certificate.certificate_file(), certificate.private_key_file()};
+  auto notifier = "notifier: {address: 'https://127.0.0.1:" + std::to_string(https.port())
+                  + "/api/v1/broker-reports', username: re, password: codex";
+  // Runs one job to `done` OK and returns what the HTTPS server received meanwhile.
+  auto run_job = [&](const std::string& extra, std::size_t expected) {
+    broker_process broker{yaml(monitor.port(), 0) + notifier + extra + "}\n"};
+    dealer worker{broker.workers_port()};
+    join(worker);
+    request(broker.clients_port(), eval("j"), 2);
+    REQUIRE(worker.recv_skipping("pong"));
+    worker.send({"done", "j", "OK", ""});
+    return https.wait_for(expected, expected ? 5000ms : 500ms);
+  };
+  SECTION("trusted through notifier.ca_file: delivered with Basic auth") {
+    auto reports = run_job(", ca_file: '" + certificate.certificate_file().string() + "'", 1);
+    REQUIRE(reports.size() == 1);
+    CHECK(reports[0].target == "/api/v1/broker-reports/job-status/j");
+    CHECK(reports[0].authorization == basic_re_codex);
+    CHECK(reports[0].body == "status=OK");
+  }
+  SECTION("not trusted: the handshake fails and nothing is delivered") {
+    CHECK(run_job(", drain_timeout: 0", 0).empty());
   }
 }
 

@@ -3,6 +3,8 @@
 
 #include <zmq_addon.hpp>
 
+#include <openssl/ssl.h>
+
 #include <arpa/inet.h>
 #include <csignal>
 #include <cstdio>
@@ -13,6 +15,7 @@
 #include <poll.h>
 #include <stdexcept>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -170,7 +173,19 @@ std::optional<frames> monitor_router::recv(std::chrono::milliseconds timeout) {
   return out;
 }
 
-http_sink::http_sink(int failures, int status) : failures_(failures), status_(status) {
+http_sink::http_sink(int failures, int status) : failures_(failures), status_(status) { start(); }
+
+http_sink::http_sink(const std::filesystem::path& certificate, const std::filesystem::path& private_key)
+  : failures_(0), status_(500) {
+  auto* ctx = SSL_CTX_new(TLS_server_method());
+  if (!ctx || SSL_CTX_use_certificate_chain_file(ctx, certificate.c_str()) != 1
+      || SSL_CTX_use_PrivateKey_file(ctx, private_key.c_str(), SSL_FILETYPE_PEM) != 1)
+    throw std::runtime_error("http_sink: cannot load the TLS certificate or key");
+  tls_ = ctx;
+  start();
+}
+
+void http_sink::start() {
   listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
@@ -191,7 +206,53 @@ http_sink::~http_sink() {
   ::shutdown(listen_fd_, SHUT_RDWR);
   thread_.join();
   ::close(listen_fd_);
+  if (tls_)
+    SSL_CTX_free(static_cast<SSL_CTX*>(tls_));
 }
+
+namespace {
+
+// One accepted connection, plain or TLS; reads wait at most 2 s.
+class connection {
+public:
+  connection(int fd, void* tls) : fd_(fd) {
+    timeval two_seconds{2, 0};
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &two_seconds, sizeof two_seconds);
+    if (tls) {
+      ssl_ = SSL_new(static_cast<SSL_CTX*>(tls));
+      SSL_set_fd(ssl_, fd_);
+      if (SSL_accept(ssl_) != 1) {
+        SSL_free(ssl_);
+        ssl_ = nullptr;
+        failed_ = true;
+      }
+    }
+  }
+  ~connection() {
+    if (ssl_) {
+      SSL_shutdown(ssl_);
+      SSL_free(ssl_);
+    }
+    ::close(fd_);
+  }
+  bool failed() const { return failed_; }
+  long read(char* buf, std::size_t size) {
+    return ssl_ ? SSL_read(ssl_, buf, static_cast<int>(size)) : ::read(fd_, buf, size);
+  }
+  void write(const std::string& data) {
+    if (ssl_)
+      SSL_write(ssl_, data.data(), static_cast<int>(data.size()));
+    else
+      [[maybe_unused]] auto w = ::write(fd_, data.data(), data.size());
+  }
+
+private:
+  int fd_;
+  SSL* ssl_ = nullptr;
+  bool failed_ = false;
+};
+
+} // namespace
 
 void http_sink::serve() {
   for (;;) {
@@ -205,15 +266,15 @@ void http_sink::serve() {
     int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
     if (fd < 0)
       return;
+    connection peer{fd, tls_};
+    if (peer.failed())
+      continue; // e.g. a client that refused our certificate
     std::string data;
     char buf[4096];
     std::size_t header_end = std::string::npos;
     std::size_t content_length = 0;
     for (;;) {
-      pollfd c{fd, POLLIN, 0};
-      if (::poll(&c, 1, 2000) <= 0)
-        break;
-      auto n = ::read(fd, buf, sizeof buf);
+      auto n = peer.read(buf, sizeof buf);
       if (n <= 0)
         break;
       data.append(buf, static_cast<std::size_t>(n));
@@ -261,8 +322,7 @@ void http_sink::serve() {
     }
     std::string response = "HTTP/1.1 " + std::to_string(status) + " X\r\nContent-Type: application/json\r\n" + extra
                            + "Content-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
-    [[maybe_unused]] auto w = ::write(fd, response.data(), response.size());
-    ::close(fd);
+    peer.write(response);
   }
 }
 

@@ -82,14 +82,18 @@ public:
   // Answers each request with `status` (e.g. 500 to provoke retries) for the first
   // `failures` requests, then 200.
   explicit http_sink(int failures = 0, int status = 500);
+  // HTTPS with this certificate and key (PEM files).
+  http_sink(const std::filesystem::path& certificate, const std::filesystem::path& private_key);
   ~http_sink();
   std::uint16_t port() const { return port_; }
   std::vector<http_request> wait_for(std::size_t count, std::chrono::milliseconds timeout = 5000ms);
   std::vector<http_request> requests();
 
 private:
+  void start();
   void serve();
   int listen_fd_ = -1;
+  void* tls_ = nullptr; // SSL_CTX when serving HTTPS
   std::uint16_t port_ = 0;
   int failures_;
   int status_;
