@@ -204,6 +204,8 @@ result<spawned_broker> spawn_broker(caf::actor_system& sys, broker_actor_config 
   options.client_endpoint = config.client_endpoint;
   options.worker_endpoint = config.worker_endpoint;
   options.tick = config.tick;
+  options.progress_wanted = !config.monitors.empty();
+  options.reports_wanted = static_cast<bool>(config.notifier);
   RECODEX_TRY(opened, broker_reactor::open(std::move(options), std::move(log)));
   std::shared_ptr<broker_reactor> reactor{std::move(opened)};
   spawned_broker out;

@@ -112,15 +112,20 @@ struct broker_reactor::impl {
       if (reply)
         *reply = eval_reply{false, x.reason};
     }
-    void operator()(send_progress& x) { r.to_face.emplace_back(std::move(x.update)); }
+    void operator()(send_progress& x) {
+      if (r.options.progress_wanted)
+        r.to_face.emplace_back(std::move(x.update));
+    }
     void operator()(notify_job_status& x) {
       if (spdlog::should_log(spdlog::level::info))
         spdlog::info("{} reported {} {}", job_tag(x.report.job_id), to_string(x.report.status), x.report.message);
-      r.to_face.emplace_back(std::move(x.report));
+      if (r.options.reports_wanted)
+        r.to_face.emplace_back(std::move(x.report));
     }
     void operator()(notify_error& x) {
       spdlog::warn("error reported: {}", x.message);
-      r.to_face.emplace_back(error_report{std::move(x.message)});
+      if (r.options.reports_wanted)
+        r.to_face.emplace_back(error_report{std::move(x.message)});
     }
     void operator()(journal_accept& x) {
       if (!r.log)

@@ -31,6 +31,10 @@ struct reactor_options {
   std::string worker_endpoint;
   // Liveness checks and the end of the recovery grace period.
   std::chrono::milliseconds tick{100};
+  // Whether the face has monitors / a notifier: outputs nobody receives are not handed over
+  // (each hand-over wakes a CAF thread).
+  bool progress_wanted = true;
+  bool reports_wanted = true;
 };
 
 class broker_reactor {
