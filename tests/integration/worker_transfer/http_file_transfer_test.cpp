@@ -300,6 +300,22 @@ TEST_CASE("a 200 MiB download streams to disk in constant memory", "[worker][tra
   CHECK(wrong == 0);
 }
 
+TEST_CASE("a pooled connection the server has closed meanwhile is replaced without an error",
+          "[worker][transfer]") {
+  testing::test_http_server server{[](const testing::seen_request&) {
+    return testing::canned_reply{200, {}, "fresh\n", 0, true};
+  }};
+  testing::temp_directory work{"recodex-transfer-test"};
+  auto transfer = make_transfer(config_for(server.url()));
+  for (int i = 0; i < 3; ++i) {
+    auto got = transfer->download(server.url() + "/f", work / "f");
+    INFO((got ? "" : got.error().message));
+    REQUIRE(got);
+    CHECK(read_file(work / "f") == "fresh\n");
+  }
+  CHECK(server.requests().size() == 3);
+}
+
 TEST_CASE("evaluator slots share one client: concurrent downloads reuse connections safely",
           "[worker][transfer]") {
   fileserver_fixture f;

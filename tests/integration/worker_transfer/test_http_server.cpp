@@ -86,7 +86,7 @@ struct test_http_server::impl {
     http::response<http::buffer_body> response{static_cast<http::status>(reply.status), 11};
     for (const auto& [name, value] : reply.headers)
       response.set(name, value);
-    response.keep_alive(false);
+    response.keep_alive(reply.claim_keep_alive);
     auto size = reply.generated_size ? reply.generated_size : reply.body.size();
     response.content_length(size);
     response.body().data = nullptr;

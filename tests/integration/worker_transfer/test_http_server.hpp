@@ -1,7 +1,8 @@
 // A tiny HTTP/1.1 server for the transfer tests, beside the real file server: canned answers
 // (redirects, errors, a generated body of any size streamed in 64 KiB pieces) over plain TCP or
 // TLS with a self-signed certificate, on 127.0.0.1 port 0. One request per connection
-// (Connection: close), one thread per connection; the destructor shuts every socket and joins.
+// (Connection: close unless told to claim otherwise), one thread per connection; the destructor
+// shuts every socket and joins.
 #pragma once
 
 #include "tests/harness/self_signed_certificate.hpp"
@@ -21,6 +22,7 @@ struct canned_reply {
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
   std::uint64_t generated_size = 0; // when non-zero, the body is pattern_byte(0 .. size-1)
+  bool claim_keep_alive = false;    // say keep-alive, close anyway: a stale pooled connection
 };
 
 // The generated body's byte at `offset`: a 251-byte cycle, which no power-of-two piece size
