@@ -276,9 +276,10 @@ std::vector<generated_task> test_tasks(const environment_definition& env,
   if (!input.empty())
     run.stdin_path = "${EVAL_DIR}/" + input;
   run.stdout_path = "${EVAL_DIR}/" + actual;
-  run.limits = generated_limits{request.limits.time + env.run.time_overhead,
-                                request.limits.wall_time + env.run.time_overhead,
-                                request.limits.memory + env.run.memory_overhead,
+  const test_limits& limits = test.limits.value_or(request.limits);
+  run.limits = generated_limits{limits.time + env.run.time_overhead,
+                                limits.wall_time + env.run.time_overhead,
+                                limits.memory + env.run.memory_overhead,
                                 env.run.parallel,
                                 &env.environment_variables,
                                 &env.bound_directories};

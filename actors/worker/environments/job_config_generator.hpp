@@ -10,6 +10,7 @@
 #include "messages/result.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,6 +22,13 @@ namespace recodex::worker {
 enum class test_files_from { file_collector, archive };
 std::string_view to_string(test_files_from from); // file-collector, archive
 
+// Per run of one test; the environment's overheads are added on top.
+struct test_limits {
+  double time = 1; // CPU seconds
+  double wall_time = 2;
+  std::uint64_t memory = 65536; // KiB
+};
+
 // The job writes <name>.actual (the program's stdout) and, when fetching, <name>.in and
 // <name>.expected into the job directory; a source or test file with one of those names is
 // refused.
@@ -28,13 +36,7 @@ struct test_case {
   std::string name;  // [A-Za-z0-9_-]+, unique; becomes part of task ids and file names
   std::string input; // empty = the program gets no stdin
   std::string expected_output;
-};
-
-// Per run of one test; the environment's overheads are added on top.
-struct test_limits {
-  double time = 1; // CPU seconds
-  double wall_time = 2;
-  std::uint64_t memory = 65536; // KiB
+  std::optional<test_limits> limits; // unset: the request's limits
 };
 
 // The judge: one of our judges (a file in ${JUDGES_DIR}) and its options; the expected and

@@ -1,0 +1,104 @@
+// Beast WebSocket client over the deadline helpers of net_timeout.hpp: one read at a time, each
+// bounded by what is left of the job's time (and by a short grace after a lone FAILED).
+#include "nodes/client/monitor_client.hpp"
+
+#include "nodes/client/net_timeout.hpp"
+#include "nodes/client/url.hpp"
+
+#include <boost/beast/core/buffers_to_string.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/websocket.hpp>
+#include <nlohmann/json.hpp>
+
+namespace recodex::client {
+
+namespace websocket = boost::beast::websocket;
+
+// How long a FAILED waits for the FINISHED a worker sends right after it (spec 3.1); a FAILED
+// from the broker (job rejected or retried too often) has none.
+constexpr std::chrono::milliseconds failed_grace{1500};
+
+std::string progress_event::text() const {
+  std::string out = command;
+  if (!task_id.empty())
+    out += " " + task_id;
+  if (!task_state.empty())
+    out += " " + task_state;
+  return out;
+}
+
+result<progress_event> parse_progress_event(const std::string& json_text) {
+  auto json = nlohmann::json::parse(json_text, nullptr, false);
+  if (!json.is_object() || !json.contains("command") || !json["command"].is_string())
+    return make_error(errc::invalid_argument, "not a progress message: " + json_text);
+  progress_event out;
+  out.command = json["command"].get<std::string>();
+  if (json.contains("task_id") && json["task_id"].is_string())
+    out.task_id = json["task_id"].get<std::string>();
+  if (json.contains("task_state") && json["task_state"].is_string())
+    out.task_state = json["task_state"].get<std::string>();
+  return out;
+}
+
+result<job_end> follow_job(const client_config& config, const std::string& job_id,
+                           const std::function<void(const progress_event&)>& on_event) {
+  const std::string where = "monitor at " + config.monitor;
+  RECODEX_TRY(address, parse_url(config.monitor, "ws", "monitor address"));
+  net::asio::io_context ioc;
+  websocket::stream<net::asio::ip::tcp::socket> ws(ioc);
+  auto close = [&] { ws.next_layer().close(); };
+  if (auto ec =
+          net::connect(ioc, ws.next_layer(), address.host, address.port, config.connect_timeout))
+    return make_error(errc::unavailable, where + ": cannot connect: " + ec.message());
+  auto ec = net::run_with_timeout(
+      ioc, config.connect_timeout,
+      [&](auto handler) {
+        ws.async_handshake(address.host + ":" + address.port,
+                           address.path.empty() ? "/" : address.path, handler);
+      },
+      close);
+  if (!ec)
+    ec = net::run_with_timeout(
+        ioc, config.connect_timeout,
+        [&](auto handler) { ws.async_write(net::asio::buffer(job_id), handler); }, close);
+  if (ec)
+    return make_error(errc::unavailable, where + ": WebSocket handshake failed: " + ec.message());
+
+  const auto deadline = std::chrono::steady_clock::now() + config.job_timeout;
+  bool failed = false;
+  std::chrono::steady_clock::time_point failed_at;
+  for (;;) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (failed)
+      left = std::min(left, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                failed_at + failed_grace - std::chrono::steady_clock::now()));
+    if (left.count() <= 0)
+      break;
+    boost::beast::flat_buffer buffer;
+    ec = net::run_with_timeout(
+        ioc, left, [&](auto handler) { ws.async_read(buffer, handler); }, close);
+    if (ec)
+      break; // closed by the monitor (after FINISHED), timed out, or the connection dropped
+    auto event = parse_progress_event(boost::beast::buffers_to_string(buffer.data()));
+    if (!event)
+      continue; // not ours to judge; the monitor only sends progress
+    on_event(event.value());
+    if (event.value().command == "FINISHED")
+      return failed ? job_end::failed : job_end::finished;
+    if (event.value().command == "FAILED" && !failed) {
+      failed = true;
+      failed_at = std::chrono::steady_clock::now();
+    }
+  }
+  if (failed)
+    return job_end::failed;
+  if (std::chrono::steady_clock::now() >= deadline)
+    return make_error(errc::conflict, where + ": job " + job_id + " did not end within " +
+                                          std::to_string(config.job_timeout.count() / 1000) + " s");
+  return make_error(errc::unavailable, where + ": the connection ended before job " + job_id +
+                                           " finished" +
+                                           (ec ? ": " + ec.message() : std::string{}));
+}
+
+} // namespace recodex::client

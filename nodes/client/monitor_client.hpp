@@ -1,0 +1,34 @@
+// Following a job through the monitor's WebSocket (spec 3.3): send the job id, receive one JSON
+// message per progress event (replayed from the start if the job began earlier). The stream
+// ends with FINISHED (the monitor closes), or with a FAILED that no FINISHED follows (the
+// broker gave the job up); ABORTED means the job is being retried, so following goes on.
+#pragma once
+
+#include "messages/result.hpp"
+#include "nodes/client/client_config.hpp"
+
+#include <functional>
+#include <string>
+
+namespace recodex::client {
+
+struct progress_event {
+  std::string command;    // DOWNLOADED, STARTED, TASK, ENDED, UPLOADED, FINISHED, FAILED, ABORTED
+  std::string task_id;    // TASK only
+  std::string task_state; // TASK only: COMPLETED, FAILED, SKIPPED
+
+  // "TASK run-T1 COMPLETED", "FINISHED"
+  std::string text() const;
+};
+
+// Parses one monitor message; errc::invalid_argument when it is not such a JSON object.
+result<progress_event> parse_progress_event(const std::string& json_text);
+
+enum class job_end { finished, failed };
+
+// Follows `job_id` until it ends, calling `on_event` for each event. errc::unavailable when the
+// monitor cannot be reached, errc::conflict when the job does not end within the job timeout.
+result<job_end> follow_job(const client_config& config, const std::string& job_id,
+                           const std::function<void(const progress_event&)>& on_event);
+
+} // namespace recodex::client
