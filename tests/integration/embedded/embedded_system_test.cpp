@@ -1,0 +1,228 @@
+// The embedded default in this test's process: file server, broker, monitor and worker slots
+// in one actor system on loopback port 0s. The slots register (the broker's stats over its
+// ZeroMQ client port), a C job with five tests runs end to end through the client port and the
+// file server, its progress arrives on the monitor's WebSocket, and stop is clean and fast.
+// Needs root for the slots' sandbox boxes.
+#include "actors/worker/environments/environment_definition.hpp"
+#include "actors/worker/environments/job_config_generator.hpp"
+#include "nodes/embedded/embedded_system.hpp"
+#include "storage/sha1.hpp"
+#include "tests/conformance/monitor/ws_client.hpp"
+#include "tests/harness/http_client.hpp"
+#include "tests/harness/temp_directory.hpp"
+#include "tests/harness/zmq_peers.hpp"
+#include "tests/integration/sandbox/sandbox_fixture.hpp"
+
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <thread>
+
+using namespace recodex;
+using namespace recodex::testing;
+using namespace std::chrono_literals;
+
+namespace {
+
+embedded::embedded_options any_ports(const temp_directory& dir, unsigned slots) {
+  embedded::embedded_options o;
+  o.data_dir = dir.path() / "var";
+  o.slots = slots;
+  o.client_port = o.worker_port = o.cluster_port = o.monitor_port = o.fileserver_port = 0;
+  o.ping_interval = 100ms;
+  o.judges_dir = RECODEX_BIN_DIR;
+  return o;
+}
+
+std::unique_ptr<embedded::embedded_system> start(const embedded::embedded_options& options) {
+  auto system = embedded::embedded_system::start(options);
+  if (!system)
+    FAIL("embedded system: " << system.error().message);
+  return std::move(system).value();
+}
+
+// The broker's runtime statistics, read over its ZeroMQ client port.
+std::uint64_t worker_count(dealer& client) {
+  client.send({"get-runtime-stats"});
+  auto reply = client.recv(2s);
+  if (reply)
+    for (std::size_t i = 0; i + 1 < reply->size(); ++i)
+      if ((*reply)[i] == "worker-count")
+        return std::stoull((*reply)[i + 1]);
+  return 0;
+}
+
+bool wait_for_workers(dealer& client, std::uint64_t count) {
+  for (int attempt = 0; attempt < 200; ++attempt) {
+    if (worker_count(client) >= count)
+      return true;
+    std::this_thread::sleep_for(50ms);
+  }
+  return false;
+}
+
+const char* sum_source =
+    "#include <stdio.h>\n"
+    "int main(void) { long a, b; if (scanf(\"%ld %ld\", &a, &b) != 2) return 1;\n"
+    "  printf(\"%ld\\n\", a + b); return 0; }\n";
+
+struct test_data {
+  std::string input, expected;
+};
+
+const std::vector<test_data> five_sums = {{"1 2\n", "3\n"},
+                                          {"40 2\n", "42\n"},
+                                          {"-5 5\n", "0\n"},
+                                          {"1000000 1\n", "1000001\n"},
+                                          {"7 -8\n", "-1\n"}};
+
+class job_sender {
+public:
+  explicit job_sender(const embedded::embedded_system& system)
+      : endpoints_(system.endpoints()), client_(endpoints_.client_port) {
+    auto definitions = worker::load_environments(system.options().environments_dir);
+    REQUIRE(definitions);
+    for (auto& d : definitions.value())
+      if (d.id == "c-gcc-linux")
+        c_ = d;
+    REQUIRE(c_.id == "c-gcc-linux");
+  }
+
+  dealer& client() { return client_; }
+
+  // Uploads the tests' files and the submission, then sends `eval`; true on ack + accept.
+  bool submit(const std::string& job_id) {
+    worker::job_request request;
+    request.job_id = job_id;
+    request.hw_group = "group1";
+    request.file_collector = endpoints_.fileserver_url() + "/tasks";
+    request.sources = {"sum.c"};
+    for (std::size_t i = 0; i < five_sums.size(); ++i)
+      request.tests.push_back(
+          {"T" + std::to_string(i + 1), put(five_sums[i].input), put(five_sums[i].expected), {}});
+    auto config = worker::make_job_config(c_, request);
+    REQUIRE(config);
+    auto headers = auth();
+    headers.push_back(multipart_content_type());
+    auto body = multipart_body(
+        {{"job-config.yml", config.value(), "job-config.yml"}, {"sum.c", sum_source, "sum.c"}});
+    auto reply =
+        http_request(endpoints_.fileserver_port, "POST", "/submissions/" + job_id, body, headers);
+    REQUIRE(reply.status < 300);
+    const auto base = endpoints_.fileserver_url();
+    client_.send({"eval", job_id, "hwgroup=group1", "env=c-gcc-linux", "",
+                  base + "/submission_archives/" + job_id + ".zip",
+                  base + "/results/" + job_id + ".zip"});
+    auto ack = client_.recv(5s);
+    auto answer = client_.recv(10s);
+    return ack && ack->front() == "ack" && answer && answer->front() == "accept";
+  }
+
+  http_response results(const std::string& job_id) {
+    return http_request(endpoints_.fileserver_port, "GET", "/results/" + job_id + ".zip", {},
+                        auth());
+  }
+
+private:
+  header_list auth() const { return {basic_auth("re", "codex")}; }
+
+  std::string put(const std::string& content) {
+    auto hash = storage::sha1_hex(content);
+    auto reply = http_request(endpoints_.fileserver_port, "PUT", "/tasks/" + hash, content, auth());
+    REQUIRE(reply.status < 300);
+    return hash;
+  }
+
+  embedded::embedded_endpoints endpoints_;
+  dealer client_;
+  worker::environment_definition c_;
+};
+
+// The job's messages as the monitor sends them to a browser, until FINISHED.
+std::vector<std::string> follow(ws_client& browser) {
+  std::vector<std::string> seen;
+  while (seen.size() < 200) {
+    auto message = browser.read(60s);
+    if (!message)
+      break;
+    seen.push_back(*message);
+    if (message->find("\"FINISHED\"") != std::string::npos)
+      break;
+  }
+  return seen;
+}
+
+std::size_t count_containing(const std::vector<std::string>& messages, const std::string& needle) {
+  return static_cast<std::size_t>(
+      std::count_if(messages.begin(), messages.end(),
+                    [&](const std::string& m) { return m.find(needle) != std::string::npos; }));
+}
+
+} // namespace
+
+TEST_CASE("the embedded system's slots register with its broker and it stops within seconds",
+          "[embedded]") {
+  REQUIRE_SANDBOX_HOST();
+  temp_directory dir{"recodex-embedded"};
+  auto system = start(any_ports(dir, 3));
+  const auto& e = system->endpoints();
+  CHECK(e.client_port != 0);
+  CHECK(e.worker_port != 0);
+  CHECK(e.cluster_port != 0);
+  CHECK(e.monitor_port != 0);
+  CHECK(e.fileserver_port != 0);
+  CHECK(std::find(system->environments().begin(), system->environments().end(), "c-gcc-linux") !=
+        system->environments().end());
+  CHECK(describe(*system).size() == 6);
+  {
+    dealer client{e.client_port};
+    REQUIRE(wait_for_workers(client, 3));
+    CHECK(worker_count(client) == 3);
+  }
+  auto before = std::chrono::steady_clock::now();
+  system->stop();
+  CHECK(std::chrono::steady_clock::now() - before < 3s);
+  system->stop(); // idempotent
+}
+
+TEST_CASE("a C job runs end to end through the client port and the file server, its progress on "
+          "the monitor's WebSocket",
+          "[embedded]") {
+  REQUIRE_SANDBOX_HOST();
+  temp_directory dir{"recodex-embedded"};
+  auto system = start(any_ports(dir, 2));
+  job_sender sender{*system};
+  REQUIRE(wait_for_workers(sender.client(), 2));
+
+  ws_client browser{system->endpoints().monitor_port};
+  browser.send("embedded_sum1");
+  REQUIRE(sender.submit("embedded_sum1"));
+  auto progress = follow(browser);
+  INFO(Catch::Detail::stringify(progress));
+  REQUIRE_FALSE(progress.empty());
+  CHECK(progress.front().find("DOWNLOADED") != std::string::npos);
+  CHECK(progress.back().find("FINISHED") != std::string::npos);
+  CHECK(count_containing(progress, "\"COMPLETED\"") == count_containing(progress, "\"TASK\""));
+  CHECK(count_containing(progress, "\"judge-T") == 5); // task ids of the generated config
+  CHECK(count_containing(progress, "FAILED") == 0);
+  auto results = sender.results("embedded_sum1");
+  CHECK(results.status == 200);
+  CHECK(results.body.size() > 100);
+
+  auto before = std::chrono::steady_clock::now();
+  system->stop();
+  CHECK(std::chrono::steady_clock::now() - before < 3s);
+}
+
+TEST_CASE(
+    "a second system on the same data directory fails to start while the first holds its ports",
+    "[embedded]") {
+  REQUIRE_SANDBOX_HOST();
+  temp_directory dir{"recodex-embedded"};
+  auto first = start(any_ports(dir, 1));
+  auto options = any_ports(dir, 1);
+  options.fileserver_port = first->endpoints().fileserver_port;
+  options.first_box_id += 10;
+  auto second = embedded::embedded_system::start(options);
+  REQUIRE_FALSE(second);
+  CHECK(second.error().message.find("file server") != std::string::npos);
+}
