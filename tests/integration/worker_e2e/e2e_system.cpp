@@ -7,6 +7,7 @@
 #include <archive_entry.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -43,12 +44,12 @@ void write_file(const std::filesystem::path& path, const std::string& text) {
 header_list auth() { return {basic_auth("re", "codex")}; }
 
 // A run task's limits: tight enough that the planted loop and allocation are caught fast.
+// (No `parallel`: a job may not ask for more than the worker's default, and 0 means unlimited.)
 const char* run_limits = R"(      limits:
         - hw-group-id: group1
           time: 0.5
           wall-time: 1.5
           memory: 65536
-          parallel: 1
 )";
 
 std::string job_config(const std::string& job_id, std::uint16_t fileserver_port,
@@ -153,28 +154,48 @@ std::vector<sum_test> five_verdict_tests() {
           {"T5", "-3 0\n", "-3\n"}};
 }
 
-e2e_system::e2e_system() {
+e2e_system::e2e_system(e2e_options options) : options_(options) {
+  start_fileserver();
+  start_broker();
+  client_ = std::make_unique<dealer>(clients_port_);
+}
+
+void e2e_system::start_fileserver() {
   fileserver_ = std::make_unique<child_process>(std::vector<std::string>{
       bin_dir + "/recodex-fileserver", "-c", std::string(RECODEX_SOURCE_DIR) + "/deploy/fileserver.yml",
-      "--data-dir", (dir_ / "store").string(), "--port", "0"});
+      "--data-dir", (dir_ / "store").string(), "--port", std::to_string(fileserver_port_)});
   fileserver_port_ = port_after_last_colon(expect_line(*fileserver_, "listening on", "recodex-fileserver"));
+}
 
+void e2e_system::stop_fileserver() {
+  if (!fileserver_->terminate(10s))
+    throw std::runtime_error("recodex-fileserver did not exit within 10 s of SIGTERM");
+}
+
+// The first start takes free ports (0); a restart asks for the same ones again.
+void e2e_system::start_broker() {
   auto broker_config = dir_ / "broker.yml";
-  write_file(broker_config, "clients: {address: 127.0.0.1, port: 0}\n"
-                            "workers: {address: 127.0.0.1, port: 0, max_liveness: 4, max_request_failures: 3,"
-                            " ping_interval: 100}\n"
-                            "monitor: {address: 127.0.0.1, port: "
-                                + std::to_string(monitor_.port())
-                                + "}\n"
-                                  "logger: {level: info}\n"
-                                  "cluster: {port: 0}\n");
+  std::ostringstream y;
+  y << "clients: {address: 127.0.0.1, port: " << clients_port_ << "}\n"
+    << "workers: {address: 127.0.0.1, port: " << workers_port_ << ", max_liveness: 4, max_request_failures: "
+    << options_.max_request_failures << ", ping_interval: 100}\n"
+    << "monitor: {address: 127.0.0.1, port: " << monitor_.port() << "}\n"
+    << "logger: {level: info}\n"
+    << "cluster: {port: " << cluster_port_ << "}\n"
+    << "recovery_grace: " << options_.recovery_grace_ms << "\n";
+  if (options_.journal)
+    y << "journal: " << (dir_ / "broker.journal").string() << "\n";
+  write_file(broker_config, y.str());
   broker_ = std::make_unique<child_process>(
       std::vector<std::string>{bin_dir + "/recodex-broker", "-c", broker_config.string()});
   clients_port_ = port_after_last_colon(expect_line(*broker_, "clients tcp://", "recodex-broker"));
   workers_port_ = port_after_last_colon(expect_line(*broker_, "workers tcp://", "recodex-broker"));
   cluster_port_ = port_after_last_space(expect_line(*broker_, "cluster ", "recodex-broker"));
-  client_ = std::make_unique<dealer>(clients_port_);
 }
+
+void e2e_system::kill_broker() { broker_->kill9(); }
+
+void e2e_system::restart_broker() { start_broker(); }
 
 e2e_system::~e2e_system() = default;
 
@@ -244,25 +265,100 @@ std::string e2e_system::put_task_file(const std::string& content) {
   return hash;
 }
 
+namespace {
+
+void post_submission(std::uint16_t fileserver_port, const std::string& job_id,
+                     const std::vector<form_part>& parts) {
+  auto headers = auth();
+  headers.push_back(multipart_content_type());
+  auto reply = http_request(fileserver_port, "POST", "/submissions/" + job_id, multipart_body(parts), headers);
+  if (reply.status >= 300)
+    throw std::runtime_error("POST /submissions/" + job_id + ": HTTP " + std::to_string(reply.status) + " " +
+                             reply.body);
+}
+
+// Fetch one task file into the job, then cat it in the sandbox: the cheapest job that still
+// touches the file server, the worker's cache and a box.
+std::string tiny_job_config(const std::string& job_id, std::uint16_t fileserver_port, const std::string& input_hash) {
+  std::ostringstream y;
+  y << "submission:\n"
+    << "  job-id: " << job_id << "\n"
+    << "  file-collector: http://127.0.0.1:" << fileserver_port << "/tasks\n"
+    << "  hw-groups: [group1]\n"
+    << "tasks:\n"
+    << "  - task-id: fetch\n"
+    << "    priority: 2\n"
+    << "    cmd:\n"
+    << "      bin: fetch\n"
+    << "      args: [" << input_hash << ", \"${SOURCE_DIR}/in.txt\"]\n"
+    << "  - task-id: run\n"
+    << "    test-id: T1\n"
+    << "    type: execution\n"
+    << "    priority: 1\n"
+    << "    dependencies: [fetch]\n"
+    << "    cmd:\n"
+    << "      bin: /bin/cat\n"
+    << "    sandbox:\n"
+    << "      name: isolate\n"
+    << "      stdin: ${EVAL_DIR}/in.txt\n"
+    << "      output: true\n"
+    << "      chdir: ${EVAL_DIR}\n"
+    << run_limits;
+  return y.str();
+}
+
+} // namespace
+
 void e2e_system::submit_sum_job(const std::string& job_id, const std::string& source,
                                 const std::vector<sum_test>& tests) {
   std::vector<std::pair<sum_test, std::pair<std::string, std::string>>> stored;
   for (const auto& t : tests)
     stored.push_back({t, {put_task_file(t.input), put_task_file(t.reference)}});
-  auto headers = auth();
-  headers.push_back(multipart_content_type());
-  auto body = multipart_body({{"job-config.yml", job_config(job_id, fileserver_port_, stored), "job-config.yml"},
-                              {"sum.c", source, "sum.c"}});
-  auto reply = http_request(fileserver_port_, "POST", "/submissions/" + job_id, body, headers);
-  if (reply.status >= 300)
-    throw std::runtime_error("POST /submissions: HTTP " + std::to_string(reply.status) + " " + reply.body);
+  post_submission(fileserver_port_, job_id,
+                  {{"job-config.yml", job_config(job_id, fileserver_port_, stored), "job-config.yml"},
+                   {"sum.c", source, "sum.c"}});
+  send_eval_expecting_accept(job_id);
+}
+
+void e2e_system::upload_tiny_job(const std::string& job_id, const std::string& input_hash) {
+  post_submission(fileserver_port_, job_id,
+                  {{"job-config.yml", tiny_job_config(job_id, fileserver_port_, input_hash), "job-config.yml"},
+                   {"readme.txt", "a tiny job\n", "readme.txt"}});
+}
+
+void e2e_system::send_eval(const std::string& job_id) {
   auto base = "http://127.0.0.1:" + std::to_string(fileserver_port_);
   client_->send({"eval", job_id, "hwgroup=group1", "env=c-gcc-linux", "", base + "/submission_archives/" + job_id + ".zip",
                  base + "/results/" + job_id + ".zip"});
+}
+
+void e2e_system::send_eval_expecting_accept(const std::string& job_id) {
+  send_eval(job_id);
   auto ack = client_->recv(5s);
   auto answer = client_->recv(10s);
   if (!ack || ack->front() != "ack" || !answer || answer->front() != "accept")
     throw std::runtime_error("the broker did not ack + accept job " + job_id);
+}
+
+std::size_t e2e_system::collect_accepts(std::size_t count, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::size_t accepts = 0;
+  while (accepts < count && std::chrono::steady_clock::now() < deadline) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    auto reply = client_->recv(std::max(left, std::chrono::milliseconds{1}));
+    if (!reply || reply->empty())
+      continue;
+    if (reply->front() == "reject")
+      break;
+    if (reply->front() == "accept")
+      ++accepts;
+  }
+  return accepts;
+}
+
+std::pair<int, std::string> e2e_system::get(const std::string& target) {
+  auto reply = http_request(fileserver_port_, "GET", target, {}, auth());
+  return {reply.status, reply.body};
 }
 
 std::string e2e_system::logs() {
@@ -287,28 +383,33 @@ std::string e2e_system::progress_line(const std::vector<std::string>& frames) co
   return line;
 }
 
+bool e2e_system::receive_progress(std::chrono::milliseconds timeout) {
+  auto frames = monitor_.recv(timeout);
+  if (!frames)
+    return false;
+  if (frames->empty())
+    return true;
+  auto line = progress_line(*frames);
+  history_[frames->front()].push_back(line);
+  backlog_[frames->front()].push_back(line);
+  return true;
+}
+
 std::vector<std::string> e2e_system::follow_until(const std::string& job_id, const std::string& last,
                                                   std::chrono::milliseconds timeout) {
-  std::vector<std::string> seen = std::move(backlog_[job_id]);
-  backlog_.erase(job_id);
   auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
+    auto& seen = backlog_[job_id];
     for (std::size_t i = 0; i < seen.size(); ++i)
       if (seen[i] == last) {
-        backlog_[job_id].assign(seen.begin() + static_cast<std::ptrdiff_t>(i) + 1, seen.end());
-        seen.resize(i + 1);
-        return seen;
+        std::vector<std::string> upto(seen.begin(), seen.begin() + static_cast<std::ptrdiff_t>(i) + 1);
+        seen.erase(seen.begin(), seen.begin() + static_cast<std::ptrdiff_t>(i) + 1);
+        return upto;
       }
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0)
       return {};
-    auto frames = monitor_.recv(left);
-    if (!frames || frames->empty())
-      continue;
-    if (frames->front() == job_id)
-      seen.push_back(progress_line(*frames));
-    else
-      backlog_[frames->front()].push_back(progress_line(*frames));
+    receive_progress(left);
   }
 }
 
@@ -316,6 +417,41 @@ bool e2e_system::wait_for_progress(const std::string& job_id, const std::string&
                                    std::chrono::milliseconds timeout) {
   auto seen = follow_until(job_id, wanted, timeout);
   return !seen.empty();
+}
+
+const std::vector<std::string>& e2e_system::history(const std::string& job_id) { return history_[job_id]; }
+
+std::size_t e2e_system::count_progress(const std::string& job_id, const std::string& state) {
+  const auto& h = history(job_id);
+  return static_cast<std::size_t>(std::count(h.begin(), h.end(), state));
+}
+
+std::vector<std::string> e2e_system::wait_until_ended(const std::vector<std::string>& job_ids,
+                                                      std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  auto open_jobs = [&] {
+    std::vector<std::string> open;
+    for (const auto& job : job_ids)
+      if (count_progress(job, "FINISHED") == 0 && count_progress(job, "FAILED") == 0)
+        open.push_back(job);
+    return open;
+  };
+  for (auto open = open_jobs(); !open.empty(); open = open_jobs()) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0)
+      return open;
+    // Drain everything that is already there before counting again.
+    while (receive_progress(std::min(left, std::chrono::milliseconds{200})) &&
+           std::chrono::steady_clock::now() < deadline) {
+    }
+  }
+  return {};
+}
+
+void e2e_system::drain_progress(std::chrono::milliseconds duration) {
+  auto deadline = std::chrono::steady_clock::now() + duration;
+  while (std::chrono::steady_clock::now() < deadline)
+    receive_progress(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()));
 }
 
 std::optional<parsed_results> e2e_system::results(const std::string& job_id) {

@@ -1,8 +1,10 @@
-// The whole evaluation chain as real processes on loopback, for end-to-end tests: our file
-// server (temp data dir), our broker (ZeroMQ client and worker ports, the CAF cluster port, a
-// ROUTER in the test playing the monitor) and any number of our workers (tcp:// or caf://), plus
-// what a test needs to act as the web application: upload task files and submissions, send
-// `eval`, follow a job's progress, and read its result.yml back from the file server.
+// The whole evaluation chain as real processes on loopback, for end-to-end tests and failure
+// drills: our file server (temp data dir), our broker (ZeroMQ client and worker ports, the CAF
+// cluster port, optionally a journal, a ROUTER in the test playing the monitor) and any number
+// of our workers (tcp:// or caf://), plus what a test needs to act as the web application:
+// upload task files and submissions, send `eval` (one at a time or many at once), follow
+// progress, and read result.yml back from the file server. The broker and the file server can be
+// killed or stopped and started again on the same ports with the same journal and data dir.
 #pragma once
 
 #include "tests/harness/child_process.hpp"
@@ -15,6 +17,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace recodex::testing {
@@ -47,10 +50,24 @@ struct parsed_results {
   std::map<std::string, task_outcome> tasks;
 };
 
+struct e2e_options {
+  bool journal = false;                // the broker journals jobs in the temp dir (restarts keep them)
+  int max_request_failures = 3;        // INTERNAL_ERRORs / worker deaths a job survives
+  int recovery_grace_ms = 3000;        // how long recovered running jobs wait for their worker
+};
+
 class e2e_system {
 public:
-  e2e_system();
+  explicit e2e_system(e2e_options options = {});
   ~e2e_system();
+
+  // kill -9 of the broker; restart_broker() starts it again on the same ports (and journal).
+  void kill_broker();
+  void restart_broker();
+  // SIGTERM to the file server (it must exit); start_fileserver() runs it again on the same
+  // port and data dir.
+  void stop_fileserver();
+  void start_fileserver();
 
   // Starts a worker with this worker-id (also its box id); extra YAML is appended to its config.
   // Returns its index for kill_worker().
@@ -65,6 +82,13 @@ public:
   // a build task (gcc), and fetch input / fetch reference / run / judge tasks per test. Sends
   // `eval` and expects `ack` + `accept`.
   void submit_sum_job(const std::string& job_id, const std::string& source, const std::vector<sum_test>& tests);
+  // Uploads a tiny submission for `job_id`: fetch `input_hash` (a task file) and cat it in the
+  // sandbox. The `eval` is left to send_eval(), so many jobs can be sent at once.
+  void upload_tiny_job(const std::string& job_id, const std::string& input_hash);
+  void send_eval(const std::string& job_id);
+  // Receives the broker's answers to evals already sent until `count` of them are `accept`;
+  // returns the number of accepts (fewer at the timeout, or when a `reject` arrives).
+  std::size_t collect_accepts(std::size_t count, std::chrono::milliseconds timeout);
 
   // Progress of `job_id` as the monitor receives it ("DOWNLOADED", "TASK run-T1 COMPLETED",
   // ...), up to and including the first `last`; empty-handed at the timeout.
@@ -73,17 +97,34 @@ public:
   // Waits until one progress message of `job_id` equals `wanted`.
   bool wait_for_progress(const std::string& job_id, const std::string& wanted, std::chrono::milliseconds timeout);
 
+  // Every progress message received so far, per job, in arrival order (follow_until() and
+  // wait_until_ended() both record here).
+  const std::vector<std::string>& history(const std::string& job_id);
+  std::size_t count_progress(const std::string& job_id, const std::string& state);
+  // Waits until every job has ended at the monitor (FINISHED, or a broker's FAILED); returns the
+  // jobs that have not at the timeout.
+  std::vector<std::string> wait_until_ended(const std::vector<std::string>& job_ids,
+                                            std::chrono::milliseconds timeout);
+  // Receives monitor messages for `duration` (late duplicates show up in history()).
+  void drain_progress(std::chrono::milliseconds duration);
+
   // Downloads results/<job>.zip from the file server and parses result/result.yml.
   std::optional<parsed_results> results(const std::string& job_id);
 
   std::uint16_t fileserver_port() const { return fileserver_port_; }
+  // GET of a file server path with the credentials: HTTP status and body.
+  std::pair<int, std::string> get(const std::string& target);
   // The last lines each node wrote to stderr, for a failing test's message.
   std::string logs();
 
 private:
   std::string progress_line(const std::vector<std::string>& frames) const;
-  std::optional<std::vector<std::string>> next_progress(std::chrono::milliseconds timeout);
+  // One monitor message into history_ and backlog_; false at the timeout.
+  bool receive_progress(std::chrono::milliseconds timeout);
+  void start_broker();
+  void send_eval_expecting_accept(const std::string& job_id);
 
+  e2e_options options_;
   temp_directory dir_{"recodex-e2e"};
   std::unique_ptr<child_process> fileserver_;
   std::uint16_t fileserver_port_ = 0;
@@ -94,8 +135,9 @@ private:
   std::uint16_t cluster_port_ = 0;
   std::unique_ptr<dealer> client_;
   std::vector<std::unique_ptr<child_process>> workers_;
-  // Progress that arrived for other jobs while following one.
+  // Progress not yet consumed by follow_until(), and everything ever received.
   std::map<std::string, std::vector<std::string>> backlog_;
+  std::map<std::string, std::vector<std::string>> history_;
 };
 
 } // namespace recodex::testing
