@@ -5,13 +5,17 @@
 #include "actors/bridge/router_io.hpp"
 #include "actors/bridge/wakeup_queue.hpp"
 #include "actors/broker/broker_core.hpp"
+#include "actors/broker/journal_syncer.hpp"
 #include "messages/wire/client_codec.hpp"
 #include "messages/wire/worker_codec.hpp"
 
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <deque>
+#include <limits>
 #include <thread>
+#include <unistd.h>
 
 namespace recodex::broker {
 
@@ -67,6 +71,16 @@ struct broker_reactor::impl {
   std::vector<wire::frames> to_workers;
   std::vector<face_output> to_face;
   bool must_sync = false; // the journal holds accepts or completions not yet on disk
+  // Group commit off this thread: outputs that wait for the journal sequence they need, in
+  // order (later outputs wait behind earlier ones, so no client sees answers reordered).
+  struct held_outputs {
+    std::uint64_t sequence = 0;
+    std::vector<wire::frames> clients;
+    std::vector<face_output> face;
+  };
+  std::unique_ptr<journal_syncer> syncer;
+  std::deque<held_outputs> held;
+  std::uint64_t requested = 0;
   // Reused buffers.
   std::vector<face_input> inputs;
   std::vector<wire::frames> received;
@@ -272,22 +286,50 @@ struct broker_reactor::impl {
 
   // -- the loop --
 
-  // Everything one wake-up decided leaves here, after the journal is on disk.
+  // Everything one wake-up decided leaves here. Workers' evals first: they promise nothing to
+  // anyone, so workers run while the journal syncs. `accept`s and reports (which promise the job
+  // is on disk, or finished for good) wait for the sync that covers them, on the syncer thread.
   void commit() {
-    if (must_sync && log)
-      if (auto synced = log->sync(); !synced)
-        spdlog::error("journal fsync failed: {}", synced.error().message);
-    must_sync = false;
-    for (auto& m : to_clients)
-      bridge::send_message(*clients, m);
-    to_clients.clear();
     for (auto& m : to_workers)
       bridge::send_message(*workers, m);
     to_workers.clear();
-    if (!to_face.empty() && deliver)
-      deliver(std::move(to_face));
-    to_face.clear();
+    if (must_sync && log) {
+      must_sync = false;
+      int fd = syncer ? ::dup(log->native_handle()) : -1;
+      if (fd >= 0) {
+        syncer->request(++requested, fd);
+      } else if (auto synced = log->sync(); !synced) {
+        spdlog::error("journal fsync failed: {}", synced.error().message);
+      }
+    }
+    if (requested > released) {
+      if (!to_clients.empty() || !to_face.empty())
+        held.push_back({requested, std::move(to_clients), std::move(to_face)});
+      to_clients.clear();
+      to_face.clear();
+      return;
+    }
+    send_now(to_clients, to_face);
   }
+
+  void send_now(std::vector<wire::frames>& frames, std::vector<face_output>& face) {
+    for (auto& m : frames)
+      bridge::send_message(*clients, m);
+    frames.clear();
+    if (!face.empty() && deliver)
+      deliver(std::move(face));
+    face.clear();
+  }
+
+  // The journal is on disk up to `sequence`: what waited for it leaves, in order.
+  void release(std::uint64_t sequence) {
+    released = std::max(released, sequence);
+    while (!held.empty() && held.front().sequence <= released) {
+      send_now(held.front().clients, held.front().face);
+      held.pop_front();
+    }
+  }
+  std::uint64_t released = 0;
 
   template <class Handler>
   void drain(zmq::socket_t& socket, time_point t, Handler handle) {
@@ -299,7 +341,11 @@ struct broker_reactor::impl {
 
   void loop() {
     std::vector<zmq::pollitem_t> items{{nullptr, inbox->fd(), ZMQ_POLLIN, 0}};
-    int client_index = -1, worker_index = -1;
+    int client_index = -1, worker_index = -1, syncer_index = -1;
+    if (syncer) {
+      syncer_index = static_cast<int>(items.size());
+      items.push_back({nullptr, syncer->fd(), ZMQ_POLLIN, 0});
+    }
     if (workers) {
       worker_index = static_cast<int>(items.size());
       items.push_back({static_cast<void*>(*workers), 0, ZMQ_POLLIN, 0});
@@ -320,6 +366,8 @@ struct broker_reactor::impl {
         }
       }
       auto t = now();
+      if (syncer_index >= 0 && (items[syncer_index].revents & ZMQ_POLLIN))
+        release(syncer->take_finished());
       if (items[0].revents & ZMQ_POLLIN) {
         inbox->take(inputs);
         for (auto& input : inputs)
@@ -338,6 +386,11 @@ struct broker_reactor::impl {
       commit();
     }
     commit();
+    // Last words: one synchronous sync covers everything still held.
+    if (log)
+      if (auto synced = log->sync(); !synced)
+        spdlog::error("journal fsync failed: {}", synced.error().message);
+    release(std::numeric_limits<std::uint64_t>::max());
   }
 };
 
@@ -354,6 +407,10 @@ result<std::unique_ptr<broker_reactor>> broker_reactor::open(reactor_options opt
   p->clients = open_socket(p->context, p->options.client_endpoint, p->client_bound, status);
   if (!status)
     return status.error();
+  if (p->log) {
+    RECODEX_TRY(syncer, journal_syncer::start());
+    p->syncer = std::move(syncer);
+  }
   if (p->log && !p->log->recovered().empty()) {
     auto jobs = p->log->recovered();
     spdlog::info("journal: recovered {} unfinished jobs", jobs.size());

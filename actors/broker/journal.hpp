@@ -45,6 +45,8 @@ public:
   result<void> sync();
 
   std::uint64_t file_size() const { return size_; }
+  // The open file, for a sync on another thread (journal_syncer); changes after compaction.
+  int native_handle() const { return fd_; }
   std::size_t live_jobs() const { return live_.size(); }
 
 private:
