@@ -206,10 +206,15 @@ private:
     context.extract = config_.extract;
     context.extract.group_other_writable = false;
     context.fetch = [this, collector](const std::string& name, const fs::path& destination) {
-      auto download = [this, &collector](const std::string& file_name, const fs::path& file) {
+      bool downloaded = false;
+      auto download = [this, &collector, &downloaded](const std::string& file_name, const fs::path& file) {
+        downloaded = true;
         return transfer_.download(collector + "/" + file_name, file);
       };
-      return cache_.fetch_to(name, destination, download);
+      auto fetched = cache_.fetch_to(name, destination, download);
+      // The job log says where each file came from (how well the shared cache works).
+      log("fetch " + name + (downloaded ? ": downloaded" : ": from the cache") + (fetched ? "" : " (failed)"));
+      return fetched;
     };
     internal_executor internal{std::move(context)};
 

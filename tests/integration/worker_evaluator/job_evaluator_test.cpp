@@ -237,6 +237,17 @@ TEST_CASE("log: true adds job_system_log.log to the results", "[worker][evaluato
   CHECK(files["job_system_log.log"].find("STARTED") != std::string::npos);
 }
 
+TEST_CASE("the job log says whether each fetched file was downloaded or came from the cache",
+          "[worker][evaluator][cache]") {
+  evaluator_fixture f;
+  auto name = f.serve_exercise_file("7\n");
+  f.serve_job(job_config_text(fetch_and_copy_tasks(name), "job1", true));
+  REQUIRE(f.evaluate().status == job_status::ok);
+  CHECK(f.uploaded()["job_system_log.log"].find("fetch " + name + ": downloaded") != std::string::npos);
+  REQUIRE(f.evaluate().status == job_status::ok);
+  CHECK(f.uploaded()["job_system_log.log"].find("fetch " + name + ": from the cache") != std::string::npos);
+}
+
 TEST_CASE("an eval payload must be exactly the two URLs", "[worker][evaluator]") {
   auto order = job_order_from(job_assignment{"w", "job1", {"a", "r"}});
   REQUIRE(order);
