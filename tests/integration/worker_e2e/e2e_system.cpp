@@ -53,10 +53,11 @@ const char* run_limits = R"(      limits:
 )";
 
 std::string job_config(const std::string& job_id, std::uint16_t fileserver_port,
-                       const std::vector<std::pair<sum_test, std::pair<std::string, std::string>>>& tests) {
+                       const std::vector<std::pair<sum_test, std::pair<std::string, std::string>>>& tests, bool log) {
   std::ostringstream y;
   y << "submission:\n"
     << "  job-id: " << job_id << "\n"
+    << "  log: " << (log ? "true" : "false") << "\n"
     << "  file-collector: http://127.0.0.1:" << fileserver_port << "/tasks\n"
     << "  hw-groups: [group1]\n"
     << "tasks:\n"
@@ -310,12 +311,18 @@ std::string tiny_job_config(const std::string& job_id, std::uint16_t fileserver_
 } // namespace
 
 void e2e_system::submit_sum_job(const std::string& job_id, const std::string& source,
-                                const std::vector<sum_test>& tests) {
+                                const std::vector<sum_test>& tests, bool log) {
+  upload_sum_job(job_id, source, tests, log);
+  send_eval(job_id);
+}
+
+void e2e_system::upload_sum_job(const std::string& job_id, const std::string& source,
+                                const std::vector<sum_test>& tests, bool log) {
   std::vector<std::pair<sum_test, std::pair<std::string, std::string>>> stored;
   for (const auto& t : tests)
     stored.push_back({t, {put_task_file(t.input), put_task_file(t.reference)}});
   post_submission(fileserver_port_, job_id,
-                  {{"job-config.yml", job_config(job_id, fileserver_port_, stored), "job-config.yml"},
+                  {{"job-config.yml", job_config(job_id, fileserver_port_, stored, log), "job-config.yml"},
                    {"sum.c", source, "sum.c"}});
   send_eval_expecting_accept(job_id);
 }
@@ -454,11 +461,15 @@ void e2e_system::drain_progress(std::chrono::milliseconds duration) {
     receive_progress(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()));
 }
 
-std::optional<parsed_results> e2e_system::results(const std::string& job_id) {
+std::optional<std::string> e2e_system::result_file(const std::string& job_id, const std::string& entry) {
   auto reply = http_request(fileserver_port_, "GET", "/results/" + job_id + ".zip", {}, auth());
   if (reply.status != 200)
     return std::nullopt;
-  auto text = zip_entry(reply.body, "result/result.yml");
+  return zip_entry(reply.body, entry);
+}
+
+std::optional<parsed_results> e2e_system::results(const std::string& job_id) {
+  auto text = result_file(job_id, "result/result.yml");
   if (!text)
     return std::nullopt;
   auto doc = YAML::Load(*text);

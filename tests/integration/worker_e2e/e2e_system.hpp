@@ -79,9 +79,14 @@ public:
   // Puts `content` into the file store's hash store; returns its SHA-1.
   std::string put_task_file(const std::string& content);
   // Uploads a submission of `source` (as sum.c) with a job-config.yml generated for `job_id`:
-  // a build task (gcc), and fetch input / fetch reference / run / judge tasks per test. Sends
-  // `eval` and expects `ack` + `accept`.
-  void submit_sum_job(const std::string& job_id, const std::string& source, const std::vector<sum_test>& tests);
+  // a build task (gcc), and fetch input / fetch reference / run / judge tasks per test; with
+  // `log`, the results carry job_system_log.log. Sends `eval` and expects `ack` + `accept`.
+  void submit_sum_job(const std::string& job_id, const std::string& source, const std::vector<sum_test>& tests,
+                      bool log = false);
+  // The two halves of submit_sum_job: the uploads, and the `eval` (ack + accept awaited).
+  void upload_sum_job(const std::string& job_id, const std::string& source, const std::vector<sum_test>& tests,
+                      bool log = false);
+  void send_eval(const std::string& job_id);
   // Uploads a tiny submission for `job_id`: fetch `input_hash` (a task file) and cat it in the
   // sandbox. The `eval` is left to send_eval(), so many jobs can be sent at once.
   void upload_tiny_job(const std::string& job_id, const std::string& input_hash);
@@ -110,6 +115,8 @@ public:
 
   // Downloads results/<job>.zip from the file server and parses result/result.yml.
   std::optional<parsed_results> results(const std::string& job_id);
+  // One file of results/<job>.zip (e.g. "result/job_system_log.log").
+  std::optional<std::string> result_file(const std::string& job_id, const std::string& entry);
 
   std::uint16_t fileserver_port() const { return fileserver_port_; }
   // GET of a file server path with the credentials: HTTP status and body.
