@@ -204,11 +204,10 @@ result<std::string> client::task_definition_text(const std::string& task,
 
 result<task_version> client::revert_task(const std::string& task, std::uint32_t version,
                                          const std::string& message) {
-  RECODEX_TRY(reply,
-              file_server_client(config_).call(
-                  "POST", "/v1/tasks/" + task + "/versions/" + std::to_string(version) + "/revert",
-                  message.empty() ? "revert to version " + std::to_string(version) : message,
-                  "text/plain"));
+  RECODEX_TRY(reply, file_server_client(config_).call("POST",
+                                                      "/v1/tasks/" + task + "/versions/" +
+                                                          std::to_string(version) + "/revert",
+                                                      message, "text/plain"));
   RECODEX_TRY(j, parse_json(reply, "revert"));
   return version_from_json(j);
 }

@@ -45,6 +45,27 @@ std::string first_line(const std::string& text) {
   return text.substr(start, text.find('\n', start) - start);
 }
 
+// The token judge's diff log (spec 8: "-<line>: <expected>" / "+<line>: <actual>") as one
+// sentence for the table; any other log by its first line.
+std::string judge_summary(const std::string& log) {
+  std::istringstream lines(log);
+  std::string line, expected_line, expected, actual;
+  while (std::getline(lines, line)) {
+    const auto colon = line.find(": ");
+    if (line.size() < 2 || colon == std::string::npos)
+      break;
+    const std::string number = line.substr(1, colon - 1);
+    if (line[0] == '-' && expected_line.empty()) {
+      expected_line = number;
+      expected = line.substr(colon + 2);
+    } else if (line[0] == '+' && number == expected_line) {
+      actual = line.substr(colon + 2);
+      return "line " + number + ": expected " + expected + ", got " + actual;
+    }
+  }
+  return first_line(log);
+}
+
 std::string scalar(const YAML::Node& node, const char* key) {
   const YAML::Node value = node[key];
   return value && value.IsScalar() ? value.as<std::string>() : std::string{};
@@ -238,7 +259,7 @@ result<job_results> parse_job_results(std::string_view result_yml,
     if (t.outcome == verdict::ok || t.outcome == verdict::wrong_answer)
       t.score = judge_score(*judge);
     if (t.outcome == verdict::wrong_answer || t.outcome == verdict::internal_error)
-      t.message = judge ? first_line(judge->stderr_text) : std::string{};
+      t.message = judge ? judge_summary(judge->stderr_text) : std::string{};
     if (run && run->status == "FAILED")
       t.message = run->sandbox_message.empty() ? run->error_message : run->sandbox_message;
     if (t.outcome == verdict::compile_error)

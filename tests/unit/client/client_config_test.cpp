@@ -93,3 +93,14 @@ TEST_CASE("monitor messages parse into progress events", "[client][config]") {
   CHECK_FALSE(parse_progress_event("FINISHED"));
   CHECK_FALSE(parse_progress_event(R"({"task_id": "x"})"));
 }
+
+TEST_CASE("the example client config loads and holds the defaults", "[client][config]") {
+  auto loaded = load_client_config(std::string(RECODEX_SOURCE_DIR) + "/deploy/examples/client.yml");
+  REQUIRE(loaded);
+  const client_config defaults;
+  CHECK(loaded.value().broker == defaults.broker);
+  CHECK(loaded.value().fileserver == defaults.fileserver);
+  CHECK(loaded.value().monitor == defaults.monitor);
+  CHECK(loaded.value().job_timeout == defaults.job_timeout);
+  CHECK(std::filesystem::equivalent(loaded.value().environments_dir, default_environments_dir()));
+}

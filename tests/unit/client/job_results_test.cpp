@@ -146,7 +146,7 @@ TEST_CASE("a result.yml of every run verdict becomes one row per test", "[client
   CHECK(r.tests[0].score == 1.0);
   CHECK(r.tests[1].outcome == verdict::wrong_answer);
   CHECK(r.tests[1].score == 0.0);
-  CHECK(r.tests[1].message == "-1: 43");
+  CHECK(r.tests[1].message == "line 1: expected 43, got 44");
   CHECK(r.tests[2].outcome == verdict::time_limit);
   CHECK(r.tests[3].outcome == verdict::memory_limit);
   CHECK(r.tests[4].outcome == verdict::runtime_error);
@@ -156,7 +156,7 @@ TEST_CASE("a result.yml of every run verdict becomes one row per test", "[client
   CHECK(format_results_table(r) ==
         "test    verdict  time     memory    score\n"
         "ok      OK       0.002 s  1.2 MiB   1\n"
-        "wrong   WA       0.003 s  1.1 MiB   0      -1: 43\n"
+        "wrong   WA       0.003 s  1.1 MiB   0      line 1: expected 43, got 44\n"
         "slow    TLE      1.010 s  1000 KiB  -      Time limit exceeded\n"
         "hungry  MLE      0.050 s  64.1 MiB  -      Memory limit exceeded\n"
         "crash   RE       0.001 s  800 KiB   -      Caught fatal signal 8\n"
