@@ -14,10 +14,6 @@ namespace recodex::client {
 
 namespace websocket = boost::beast::websocket;
 
-// How long a FAILED waits for the FINISHED a worker sends right after it (spec 3.1); a FAILED
-// from the broker (job rejected or retried too often) has none.
-constexpr std::chrono::milliseconds failed_grace{1500};
-
 std::string progress_event::text() const {
   std::string out = command;
   if (!task_id.empty())
@@ -38,6 +34,30 @@ result<progress_event> parse_progress_event(const std::string& json_text) {
   if (json.contains("task_state") && json["task_state"].is_string())
     out.task_state = json["task_state"].get<std::string>();
   return out;
+}
+
+std::optional<job_end> job_end_tracker::on_event(const progress_event& event, time_point now) {
+  if (event.command == "FINISHED")
+    return failed_at_ ? job_end::failed : job_end::finished;
+  if (event.command == "FAILED") {
+    if (!failed_at_)
+      failed_at_ = now;
+  } else {
+    failed_at_.reset();
+  }
+  return std::nullopt;
+}
+
+std::optional<job_end> job_end_tracker::on_silence(time_point now) const {
+  if (failed_at_ && now >= *failed_at_ + failed_grace)
+    return job_end::failed;
+  return std::nullopt;
+}
+
+std::optional<job_end_tracker::time_point> job_end_tracker::wait_until() const {
+  if (failed_at_)
+    return *failed_at_ + failed_grace;
+  return std::nullopt;
 }
 
 result<job_end> follow_job(const client_config& config, const std::string& job_id,
@@ -64,36 +84,33 @@ result<job_end> follow_job(const client_config& config, const std::string& job_i
   if (ec)
     return make_error(errc::unavailable, where + ": WebSocket handshake failed: " + ec.message());
 
-  const auto deadline = std::chrono::steady_clock::now() + config.job_timeout;
-  bool failed = false;
-  std::chrono::steady_clock::time_point failed_at;
+  using clock = std::chrono::steady_clock;
+  const auto deadline = clock::now() + config.job_timeout;
+  job_end_tracker tracker;
   for (;;) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    if (failed)
-      left = std::min(left, std::chrono::duration_cast<std::chrono::milliseconds>(
-                                failed_at + failed_grace - std::chrono::steady_clock::now()));
-    if (left.count() <= 0)
-      break;
-    boost::beast::flat_buffer buffer;
-    ec = net::run_with_timeout(
-        ioc, left, [&](auto handler) { ws.async_read(buffer, handler); }, close);
-    if (ec)
-      break; // closed by the monitor (after FINISHED), timed out, or the connection dropped
-    auto event = parse_progress_event(boost::beast::buffers_to_string(buffer.data()));
-    if (!event)
-      continue; // not ours to judge; the monitor only sends progress
-    on_event(event.value());
-    if (event.value().command == "FINISHED")
-      return failed ? job_end::failed : job_end::finished;
-    if (event.value().command == "FAILED" && !failed) {
-      failed = true;
-      failed_at = std::chrono::steady_clock::now();
+    auto until = std::min(deadline, tracker.wait_until().value_or(deadline));
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - clock::now());
+    if (left.count() > 0) {
+      boost::beast::flat_buffer buffer;
+      ec = net::run_with_timeout(
+          ioc, left, [&](auto handler) { ws.async_read(buffer, handler); }, close);
+      if (!ec) {
+        auto event = parse_progress_event(boost::beast::buffers_to_string(buffer.data()));
+        if (!event)
+          continue; // not ours to judge; the monitor only sends progress
+        on_event(event.value());
+        if (auto end = tracker.on_event(event.value(), clock::now()))
+          return *end;
+        continue;
+      }
     }
+    // Nothing more will come: the time is up, or the monitor closed the connection.
+    const bool closed = ec && ec != net::asio::error::timed_out;
+    if (auto end = tracker.on_silence(closed ? clock::time_point::max() : clock::now()))
+      return *end;
+    break;
   }
-  if (failed)
-    return job_end::failed;
-  if (std::chrono::steady_clock::now() >= deadline)
+  if (clock::now() >= deadline)
     return make_error(errc::conflict, where + ": job " + job_id + " did not end within " +
                                           std::to_string(config.job_timeout.count() / 1000) + " s");
   return make_error(errc::unavailable, where + ": the connection ended before job " + job_id +

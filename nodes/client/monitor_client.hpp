@@ -7,7 +7,9 @@
 #include "messages/result.hpp"
 #include "nodes/client/client_config.hpp"
 
+#include <chrono>
 #include <functional>
+#include <optional>
 #include <string>
 
 namespace recodex::client {
@@ -25,6 +27,26 @@ struct progress_event {
 result<progress_event> parse_progress_event(const std::string& json_text);
 
 enum class job_end { finished, failed };
+
+// When a job has ended, from its progress events alone (no sockets; time passed in):
+// FINISHED ends it (failed if a FAILED came right before it, as a worker reports a failed
+// job); a FAILED ends it when nothing follows within `failed_grace` (the broker gave the job
+// up); any other event after a FAILED means the job went on (the broker gave up on a silent
+// worker that came back with it). ABORTED ends nothing: the broker retries the job.
+class job_end_tracker {
+public:
+  using time_point = std::chrono::steady_clock::time_point;
+  static constexpr std::chrono::milliseconds failed_grace{1500};
+
+  std::optional<job_end> on_event(const progress_event& event, time_point now);
+  // The end the stream has reached if nothing arrives until `now`.
+  std::optional<job_end> on_silence(time_point now) const;
+  // Until when to wait for the next event (nullopt: no limit of its own).
+  std::optional<time_point> wait_until() const;
+
+private:
+  std::optional<time_point> failed_at_;
+};
 
 // Follows `job_id` until it ends, calling `on_event` for each event. errc::unavailable when the
 // monitor cannot be reached, errc::conflict when the job does not end within the job timeout.

@@ -66,7 +66,7 @@ cli_system::cli_system(bool full) {
   write_file(dir_ / "broker.yml",
              "clients: {address: 127.0.0.1, port: 0}\n"
              "workers: {address: 127.0.0.1, port: 0, max_liveness: 4, max_request_failures: 3,"
-             " ping_interval: 100}\n"
+             " ping_interval: 1000}\n"
              "monitor: {address: 127.0.0.1, port: " +
                  std::to_string(zeromq_port_) +
                  "}\n"
@@ -90,7 +90,7 @@ void cli_system::start_worker(unsigned worker_id) {
                          "broker-uri: tcp://127.0.0.1:" +
                          std::to_string(workers_port_) +
                          "\n"
-                         "broker-ping-interval: 100\n"
+                         "broker-ping-interval: 1000\n"
                          "max-broker-liveness: 4\n"
                          "headers: {threads: 1}\n"
                          "hwgroup: group1\n"

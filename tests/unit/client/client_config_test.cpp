@@ -104,3 +104,41 @@ TEST_CASE("the example client config loads and holds the defaults", "[client][co
   CHECK(loaded.value().job_timeout == defaults.job_timeout);
   CHECK(std::filesystem::equivalent(loaded.value().environments_dir, default_environments_dir()));
 }
+
+TEST_CASE("a job ends with FINISHED, or with a FAILED that nothing follows", "[client][follow]") {
+  using std::chrono::steady_clock;
+  const auto t0 = steady_clock::time_point{} + 1h;
+  auto event = [](std::string command) { return progress_event{std::move(command), {}, {}}; };
+  const progress_event task{"TASK", "run-a", "COMPLETED"};
+
+  SECTION("a normal job") {
+    job_end_tracker t;
+    for (const char* c : {"DOWNLOADED", "STARTED"})
+      CHECK_FALSE(t.on_event(event(c), t0));
+    CHECK_FALSE(t.on_event(task, t0));
+    CHECK_FALSE(t.wait_until());
+    CHECK_FALSE(t.on_silence(t0 + 1h));
+    CHECK(t.on_event(event("FINISHED"), t0) == job_end::finished);
+  }
+  SECTION("a worker's failed job: FAILED then FINISHED") {
+    job_end_tracker t;
+    CHECK_FALSE(t.on_event(event("FAILED"), t0));
+    CHECK(t.on_event(event("FINISHED"), t0 + 1ms) == job_end::failed);
+  }
+  SECTION("the broker gives the job up: a lone FAILED") {
+    job_end_tracker t;
+    CHECK_FALSE(t.on_event(event("FAILED"), t0));
+    CHECK(t.wait_until() == t0 + job_end_tracker::failed_grace);
+    CHECK_FALSE(t.on_silence(t0 + 1ms));
+    CHECK(t.on_silence(t0 + job_end_tracker::failed_grace) == job_end::failed);
+  }
+  SECTION("a FAILED the job outlives, and a retry after ABORTED") {
+    job_end_tracker t;
+    CHECK_FALSE(t.on_event(event("FAILED"), t0));
+    CHECK_FALSE(t.on_event(task, t0 + 1s));
+    CHECK_FALSE(t.wait_until());
+    CHECK_FALSE(t.on_event(event("ABORTED"), t0 + 2s));
+    CHECK_FALSE(t.on_event(event("DOWNLOADED"), t0 + 3s));
+    CHECK(t.on_event(event("FINISHED"), t0 + 4s) == job_end::finished);
+  }
+}
