@@ -341,8 +341,9 @@ void e2e_system::send_eval(const std::string& job_id) {
 
 void e2e_system::send_eval_expecting_accept(const std::string& job_id) {
   send_eval(job_id);
-  auto ack = client_->recv(5s);
-  auto answer = client_->recv(10s);
+  // Generous: an accept waits for the journal's fsync, which a loaded machine can hold up.
+  auto ack = client_->recv(20s);
+  auto answer = client_->recv(20s);
   if (!ack || ack->front() != "ack" || !answer || answer->front() != "accept")
     throw std::runtime_error("the broker did not ack + accept job " + job_id);
 }

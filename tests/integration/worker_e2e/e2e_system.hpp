@@ -83,10 +83,9 @@ public:
   // `log`, the results carry job_system_log.log. Sends `eval` and expects `ack` + `accept`.
   void submit_sum_job(const std::string& job_id, const std::string& source, const std::vector<sum_test>& tests,
                       bool log = false);
-  // The two halves of submit_sum_job: the uploads, and the `eval` (ack + accept awaited).
+  // The uploads of submit_sum_job; send_eval_expecting_accept() then starts the job.
   void upload_sum_job(const std::string& job_id, const std::string& source, const std::vector<sum_test>& tests,
                       bool log = false);
-  void send_eval(const std::string& job_id);
   // Uploads a tiny submission for `job_id`: fetch `input_hash` (a task file) and cat it in the
   // sandbox. The `eval` is left to send_eval(), so many jobs can be sent at once.
   void upload_tiny_job(const std::string& job_id, const std::string& input_hash);
