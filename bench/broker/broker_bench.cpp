@@ -161,11 +161,23 @@ struct forwarder {
   // one_per_worker: a worker gets its next eval only after its `done` (what a ReCodEx broker
   // must do), queued evals wait in a FIFO; otherwise evals are dealt round robin at once.
   bool one_per_worker = false;
+
+  // The worker's eval for a client's eval: the job id and the payload after the headers.
+  static frames worker_eval(const std::vector<zmq::message_t>& parts) {
+    frames out{"", "eval", parts[2].to_string()};
+    std::size_t i = 3;
+    while (i < parts.size() && parts[i].size() != 0)
+      ++i;
+    for (++i; i < parts.size(); ++i)
+      out.push_back(parts[i].to_string());
+    return out;
+  }
+
   void run() {
-    if (one_per_worker)
-      return run_one_per_worker();
-    std::vector<std::string> ids;
+    std::vector<std::string> ids; // round robin
     std::size_t next = 0;
+    std::deque<std::string> idle; // one job per worker
+    std::deque<frames> queued;
     zmq::pollitem_t items[] = {{static_cast<void*>(clients), 0, ZMQ_POLLIN, 0},
                                {static_cast<void*>(workers), 0, ZMQ_POLLIN, 0}};
     while (!stop) {
@@ -175,8 +187,11 @@ struct forwarder {
         parts.clear();
         if (!zmq::recv_multipart(workers, std::back_inserter(parts), zmq::recv_flags::dontwait))
           break;
-        if (parts.size() > 1 && parts[1].to_string_view() == "init")
+        auto command = parts.size() > 1 ? parts[1].to_string_view() : std::string_view{};
+        if (command == "init")
           ids.push_back(parts[0].to_string());
+        if (command == "init" || command == "done")
+          idle.push_back(parts[0].to_string());
       }
       while (items[0].revents & ZMQ_POLLIN) {
         parts.clear();
@@ -184,65 +199,26 @@ struct forwarder {
           break;
         auto id = parts[0].to_string();
         send(clients, {id, "ack"});
-        if (ids.empty() || parts.size() < 3)
+        if ((!one_per_worker && ids.empty()) || parts.size() < 3)
           continue;
-        frames out{ids[next++ % ids.size()], "eval", parts[2].to_string()};
-        std::size_t i = 3;
-        while (i < parts.size() && parts[i].size() != 0)
-          ++i;
-        for (++i; i < parts.size(); ++i)
-          out.push_back(parts[i].to_string());
-        send(workers, out);
+        auto out = worker_eval(parts);
+        if (one_per_worker) {
+          queued.push_back(std::move(out));
+        } else {
+          out.front() = ids[next++ % ids.size()];
+          send(workers, out);
+        }
         send(clients, {id, "accept"});
+      }
+      while (one_per_worker && !idle.empty() && !queued.empty()) {
+        queued.front().front() = idle.front();
+        send(workers, queued.front());
+        idle.pop_front();
+        queued.pop_front();
       }
     }
   }
-  void run_one_per_worker();
 };
-
-void forwarder::run_one_per_worker() {
-  std::deque<std::string> idle;
-  std::deque<frames> queued;
-  zmq::pollitem_t items[] = {{static_cast<void*>(clients), 0, ZMQ_POLLIN, 0},
-                             {static_cast<void*>(workers), 0, ZMQ_POLLIN, 0}};
-  auto dispatch = [&] {
-    while (!idle.empty() && !queued.empty()) {
-      queued.front().front() = idle.front();
-      send(workers, queued.front());
-      idle.pop_front();
-      queued.pop_front();
-    }
-  };
-  while (!stop) {
-    zmq::poll(items, 2, 10ms);
-    std::vector<zmq::message_t> parts;
-    while (items[1].revents & ZMQ_POLLIN) {
-      parts.clear();
-      if (!zmq::recv_multipart(workers, std::back_inserter(parts), zmq::recv_flags::dontwait))
-        break;
-      if (parts.size() > 1 && (parts[1].to_string_view() == "init" || parts[1].to_string_view() == "done"))
-        idle.push_back(parts[0].to_string());
-    }
-    while (items[0].revents & ZMQ_POLLIN) {
-      parts.clear();
-      if (!zmq::recv_multipart(clients, std::back_inserter(parts), zmq::recv_flags::dontwait))
-        break;
-      auto id = parts[0].to_string();
-      send(clients, {id, "ack"});
-      if (parts.size() < 3)
-        continue;
-      frames out{"", "eval", parts[2].to_string()};
-      std::size_t i = 3;
-      while (i < parts.size() && parts[i].size() != 0)
-        ++i;
-      for (++i; i < parts.size(); ++i)
-        out.push_back(parts[i].to_string());
-      queued.push_back(std::move(out));
-      send(clients, {id, "accept"});
-    }
-    dispatch();
-  }
-}
 
 // -- fake workers and the client --
 
