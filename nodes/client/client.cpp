@@ -288,7 +288,7 @@ result<job_results> client::results(const std::string& job_id) const {
   RECODEX_TRY(reply, server.request("GET", target));
   if (reply.status == 404)
     return make_error(errc::not_found, "file server at " + config_.fileserver + ": job " + job_id +
-                                           " has no results");
+                                           " has no results (yet: is it still running?)");
   RECODEX_TRY(zip, server.call("GET", target)); // any other failure, with its message
   RECODEX_TRY(result_yml, zip_entry(zip, "result/result.yml"));
   if (!result_yml)
@@ -313,7 +313,7 @@ result<void> client::unfreeze() const {
 // -- demo --
 
 std::filesystem::path default_examples_dir() {
-  return RECODEX_DEFAULT_EXAMPLES_DIR;
+  return shipped_dir("examples", RECODEX_DEFAULT_EXAMPLES_DIR);
 }
 
 result<std::vector<std::filesystem::path>> demo_tasks(const std::filesystem::path& examples_dir) {

@@ -103,7 +103,7 @@ struct demo_submission {
   std::string expected;           // what it demonstrates: OK, WA, TLE, MLE, RE or CE
 };
 
-std::filesystem::path default_examples_dir(); // deploy/examples of the source tree
+std::filesystem::path default_examples_dir(); // shipped_dir("examples", deploy/examples)
 result<std::vector<std::filesystem::path>> demo_tasks(const std::filesystem::path& examples_dir);
 result<std::vector<demo_submission>> demo_submissions(const std::filesystem::path& examples_dir);
 

@@ -89,8 +89,22 @@ result<client_config> read(const std::string& name, const YAML::Node& root, clie
 
 } // namespace
 
+std::filesystem::path shipped_dir(const std::string& name,
+                                  const std::filesystem::path& source_dir) {
+  std::error_code ec;
+  const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    const auto exe = self.parent_path();
+    for (const auto& candidate :
+         {exe / name, exe / ".." / "share" / "recodex" / name, exe / ".." / "deploy" / name})
+      if (std::filesystem::is_directory(candidate, ec))
+        return candidate.lexically_normal();
+  }
+  return source_dir;
+}
+
 std::filesystem::path default_environments_dir() {
-  return RECODEX_DEFAULT_ENVIRONMENTS_DIR;
+  return shipped_dir("environments", RECODEX_DEFAULT_ENVIRONMENTS_DIR);
 }
 
 std::filesystem::path environments_dir(const client_config& config) {

@@ -25,7 +25,12 @@ struct client_config {
   std::chrono::milliseconds job_timeout{300000};    // following a job until it ends
 };
 
-// deploy/environments of the source tree this binary was built from.
+// A data directory shipped with the binaries (environments, examples): the first that exists
+// of <executable dir>/<name>, <executable dir>/../share/recodex/<name>,
+// <executable dir>/../deploy/<name>, and `source_dir` (the source tree's copy).
+std::filesystem::path shipped_dir(const std::string& name, const std::filesystem::path& source_dir);
+
+// shipped_dir("environments", deploy/environments of the source tree).
 std::filesystem::path default_environments_dir();
 
 // The environments directory `config` means.
