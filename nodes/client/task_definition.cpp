@@ -8,7 +8,6 @@
 #include <cctype>
 #include <fstream>
 #include <map>
-#include <set>
 #include <sstream>
 #include <yaml-cpp/yaml.h>
 
@@ -187,7 +186,6 @@ public:
     if (!node.IsSequence() || node.size() == 0)
       return fail(node, "tests", "must be a non-empty list of tests");
     std::vector<task_test> out;
-    std::set<std::string> stored;
     for (std::size_t i = 0; i < node.size(); ++i) {
       const std::string path = "tests[" + std::to_string(i) + "]";
       RECODEX_TRY(t, test(node[i], path, task_limits));
