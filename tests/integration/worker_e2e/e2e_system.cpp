@@ -313,7 +313,7 @@ std::string tiny_job_config(const std::string& job_id, std::uint16_t fileserver_
 void e2e_system::submit_sum_job(const std::string& job_id, const std::string& source,
                                 const std::vector<sum_test>& tests, bool log) {
   upload_sum_job(job_id, source, tests, log);
-  send_eval(job_id);
+  send_eval_expecting_accept(job_id);
 }
 
 void e2e_system::upload_sum_job(const std::string& job_id, const std::string& source,
@@ -324,7 +324,6 @@ void e2e_system::upload_sum_job(const std::string& job_id, const std::string& so
   post_submission(fileserver_port_, job_id,
                   {{"job-config.yml", job_config(job_id, fileserver_port_, stored, log), "job-config.yml"},
                    {"sum.c", source, "sum.c"}});
-  send_eval_expecting_accept(job_id);
 }
 
 void e2e_system::upload_tiny_job(const std::string& job_id, const std::string& input_hash) {
@@ -344,8 +343,15 @@ void e2e_system::send_eval_expecting_accept(const std::string& job_id) {
   // Generous: an accept waits for the journal's fsync, which a loaded machine can hold up.
   auto ack = client_->recv(20s);
   auto answer = client_->recv(20s);
+  auto text = [](const std::optional<frames>& m) {
+    std::string line;
+    for (const auto& frame : m.value_or(frames{"(nothing)"}))
+      line += " '" + frame + "'";
+    return line;
+  };
   if (!ack || ack->front() != "ack" || !answer || answer->front() != "accept")
-    throw std::runtime_error("the broker did not ack + accept job " + job_id);
+    throw std::runtime_error("the broker did not ack + accept job " + job_id + ": got" + text(ack) + " and" +
+                             text(answer));
 }
 
 std::size_t e2e_system::collect_accepts(std::size_t count, std::chrono::milliseconds timeout) {

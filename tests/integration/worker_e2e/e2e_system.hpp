@@ -83,7 +83,7 @@ public:
   // `log`, the results carry job_system_log.log. Sends `eval` and expects `ack` + `accept`.
   void submit_sum_job(const std::string& job_id, const std::string& source, const std::vector<sum_test>& tests,
                       bool log = false);
-  // The uploads of submit_sum_job; send_eval_expecting_accept() then starts the job.
+  // The uploads of submit_sum_job only; send_eval() then starts the job.
   void upload_sum_job(const std::string& job_id, const std::string& source, const std::vector<sum_test>& tests,
                       bool log = false);
   // Uploads a tiny submission for `job_id`: fetch `input_hash` (a task file) and cat it in the
