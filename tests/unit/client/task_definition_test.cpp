@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <unistd.h>
 
 using namespace recodex;
 using namespace recodex::client;
@@ -153,7 +154,8 @@ TEST_CASE("a bad task definition is refused with file, line and key", "[client][
 }
 
 TEST_CASE("loading a task directory checks its test files", "[client][task]") {
-  const auto dir = std::filesystem::temp_directory_path() / "recodex-unit-client-task";
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("recodex-unit-client-task-" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir / "tests");
   std::filesystem::create_directories(dir / "more");
