@@ -6,6 +6,8 @@
 // Exit codes (scripts rely on them): 0 ok; 1 the job or the verb failed (a test not OK, a
 // rejected job, an HTTP error); 2 usage; 3 a component could not be reached.
 #include "nodes/client/client.hpp"
+#include "nodes/embedded/demo_command.hpp"
+#include "nodes/embedded/serve_command.hpp"
 
 #include <cstdio>
 #include <cstring>
@@ -318,10 +320,22 @@ int run_broker(const invocation& in) {
   throw usage_error{"unknown broker verb '" + what + "': stats, freeze or unfreeze"};
 }
 
+// The embedded system's verbs take only their own flags (the system they run is local).
+int run_serve(const invocation& in) {
+  return embedded::serve_command(in.args);
+}
+int run_demo(const invocation& in) {
+  return embedded::demo_command(in.args);
+}
+
 // -- the verb table --
 // `serve` and `demo` (nodes/embedded/) add their entries here.
 const std::vector<verb>& verbs() {
   static const std::vector<verb> table = {
+      {"serve", "run the whole system in this process (until SIGINT/SIGTERM)",
+       embedded::serve_usage, run_serve},
+      {"demo", "run the sample submissions on a temporary system and print their table",
+       embedded::demo_usage, run_demo},
       {"submit", "submit a solution to a task",
        "recodex submit <solution dir or file> --task <task> [--follow] [--job-id ID]\n"
        "  Generates job-config.yml from the task's newest version (environment chosen by the\n"
