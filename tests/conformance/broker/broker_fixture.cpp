@@ -21,11 +21,6 @@
 
 namespace recodex::testing {
 
-zmq::context_t& context() {
-  static zmq::context_t ctx{1};
-  return ctx;
-}
-
 namespace {
 
 // Reads one line from fd with a deadline.
@@ -116,61 +111,6 @@ void broker_process::kill9() {
     ::waitpid(pid_, nullptr, 0);
     pid_ = -1;
   }
-}
-
-dealer::dealer(std::uint16_t port, std::string identity) : socket_(context(), zmq::socket_type::dealer) {
-  socket_.set(zmq::sockopt::linger, 0);
-  if (!identity.empty())
-    socket_.set(zmq::sockopt::routing_id, identity);
-  socket_.connect("tcp://127.0.0.1:" + std::to_string(port));
-}
-
-void dealer::send(const frames& message) {
-  for (std::size_t i = 0; i < message.size(); ++i)
-    socket_.send(zmq::buffer(message[i]), i + 1 < message.size() ? zmq::send_flags::sndmore : zmq::send_flags::none);
-}
-
-std::optional<frames> dealer::recv(std::chrono::milliseconds timeout) {
-  zmq::pollitem_t item{static_cast<void*>(socket_), 0, ZMQ_POLLIN, 0};
-  if (zmq::poll(&item, 1, timeout) <= 0)
-    return std::nullopt;
-  std::vector<zmq::message_t> parts;
-  (void) zmq::recv_multipart(socket_, std::back_inserter(parts));
-  frames out;
-  for (auto& p : parts)
-    out.push_back(p.to_string());
-  return out;
-}
-
-std::optional<frames> dealer::recv_skipping(const std::string& skip, std::chrono::milliseconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    auto m = recv(std::max(left, 1ms));
-    if (m && (m->empty() || m->front() != skip))
-      return m;
-  }
-  return std::nullopt;
-}
-
-monitor_router::monitor_router() : socket_(context(), zmq::socket_type::router) {
-  socket_.set(zmq::sockopt::linger, 0);
-  socket_.set(zmq::sockopt::routing_id, "recodex-monitor");
-  socket_.bind("tcp://127.0.0.1:*");
-  auto endpoint = socket_.get(zmq::sockopt::last_endpoint);
-  port_ = port_of(endpoint);
-}
-
-std::optional<frames> monitor_router::recv(std::chrono::milliseconds timeout) {
-  zmq::pollitem_t item{static_cast<void*>(socket_), 0, ZMQ_POLLIN, 0};
-  if (zmq::poll(&item, 1, timeout) <= 0)
-    return std::nullopt;
-  std::vector<zmq::message_t> parts;
-  (void) zmq::recv_multipart(socket_, std::back_inserter(parts));
-  frames out;
-  for (std::size_t i = 1; i < parts.size(); ++i)
-    out.push_back(parts[i].to_string());
-  return out;
 }
 
 http_sink::http_sink(int failures, int status) : failures_(failures), status_(status) { start(); }

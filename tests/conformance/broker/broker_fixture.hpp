@@ -1,10 +1,10 @@
 // Test doubles around a real recodex-broker process: the process itself (started from a YAML
-// text, its ports read from stdout), plain ZeroMQ DEALER sockets playing the core API and
-// ReCodEx workers, a ROUTER playing the ReCodEx monitor, and a small HTTP server receiving the
-// status callbacks. Everything binds 127.0.0.1 and waits on events with bounded timeouts.
+// text, its ports read from stdout) and a small HTTP(S) server receiving the status callbacks;
+// the ZeroMQ peers (DEALERs as core API and workers, a ROUTER as monitor) come from the harness.
+// Everything binds 127.0.0.1 and waits on events with bounded timeouts.
 #pragma once
 
-#include <zmq.hpp>
+#include "tests/harness/zmq_peers.hpp" // dealer, monitor_router, frames
 
 #include <chrono>
 #include <condition_variable>
@@ -19,10 +19,7 @@
 
 namespace recodex::testing {
 
-using frames = std::vector<std::string>;
 using namespace std::chrono_literals;
-
-zmq::context_t& context();
 
 class broker_process {
 public:
@@ -44,30 +41,6 @@ private:
   std::uint16_t clients_port_ = 0;
   std::uint16_t workers_port_ = 0;
   std::filesystem::path config_;
-};
-
-class dealer {
-public:
-  explicit dealer(std::uint16_t port, std::string identity = "");
-  void send(const frames& message);
-  std::optional<frames> recv(std::chrono::milliseconds timeout = 3000ms);
-  // Receives until a message whose frame 0 is not `skip` (pongs while waiting for an eval).
-  std::optional<frames> recv_skipping(const std::string& skip, std::chrono::milliseconds timeout = 3000ms);
-
-private:
-  zmq::socket_t socket_;
-};
-
-class monitor_router {
-public:
-  monitor_router();
-  std::uint16_t port() const { return port_; }
-  // The frames after the peer's identity.
-  std::optional<frames> recv(std::chrono::milliseconds timeout = 3000ms);
-
-private:
-  zmq::socket_t socket_;
-  std::uint16_t port_ = 0;
 };
 
 struct http_request {
