@@ -40,18 +40,6 @@ private:
   bool keep_ = false;
 };
 
-client::client_config client_config_for(const embedded_system& system) {
-  client::client_config c;
-  const auto& e = system.endpoints();
-  c.broker = e.client_uri();
-  c.fileserver = e.fileserver_url();
-  c.monitor = e.monitor_uri();
-  c.username = system.options().username;
-  c.password = system.options().password;
-  c.environments_dir = system.options().environments_dir;
-  return c;
-}
-
 error in_demo(const std::string& what, const error& e) {
   return error{e.code, what + ": " + e.message};
 }
@@ -66,6 +54,18 @@ std::string cell(const client::test_result& t) {
 }
 
 } // namespace
+
+client::client_config client_config_for(const embedded_system& system) {
+  client::client_config c;
+  const auto& e = system.endpoints();
+  c.broker = e.client_uri();
+  c.fileserver = e.fileserver_url();
+  c.monitor = e.monitor_uri();
+  c.username = system.options().username;
+  c.password = system.options().password;
+  c.environments_dir = system.options().environments_dir;
+  return c;
+}
 
 std::string shown_verdict(const client::job_results& results) {
   if (results.compile_failed)

@@ -16,6 +16,11 @@
 
 namespace recodex::embedded {
 
+class embedded_system;
+
+// The client configuration that reaches `system` (its ports, credentials, environments).
+client::client_config client_config_for(const embedded_system& system);
+
 struct demo_printer {
   // A line about what the demo does ("pushed task sum version 1", the endpoints).
   std::function<void(const std::string&)> line;

@@ -3,11 +3,13 @@
 // struct with the defaults in the initialisers; the `recodex` verbs fill it from their flags.
 #pragma once
 
+#include "messages/job_messages.hpp"
 #include "messages/result.hpp"
 
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 
 namespace recodex::embedded {
@@ -36,6 +38,9 @@ struct embedded_options {
   std::chrono::milliseconds ping_interval{1000};
   // How long stop() waits for running jobs before abandoning them.
   std::chrono::milliseconds stop_grace{5000};
+  // Called with every progress message the broker forwards (besides the monitor), on an actor
+  // thread; for benchmarks and tests that time jobs in process. Unset: none.
+  std::function<void(const progress&)> progress_observer;
 };
 
 // Every endpoint as bound (the real port when 0 was asked for).

@@ -126,6 +126,7 @@ struct embedded_system::parts {
   std::shared_ptr<storage::data_store> store;
   std::unique_ptr<http_file_server> fileserver;
   std::optional<monitor::monitor_handle> monitor;
+  caf::actor observer; // options.progress_observer as an actor, or null
   std::optional<broker::spawned_broker> broker;
   bool published = false;
   std::vector<slot_actors> slots;
@@ -180,6 +181,12 @@ result<void> embedded_system::parts::start_broker() {
   c.core.ping_interval = options.ping_interval;
   c.journal = options.data_dir / "broker.journal";
   c.monitors.push_back(caf::actor_cast<caf::actor>(monitor->actor));
+  if (options.progress_observer) {
+    observer = system.spawn([observe = options.progress_observer]() -> caf::behavior {
+      return {[observe](const progress& update) { observe(update); }};
+    });
+    c.monitors.push_back(observer);
+  }
   c.client_endpoint = uri("tcp", options.bind_address, options.client_port);
   c.worker_endpoint = uri("tcp", options.bind_address, options.worker_port);
   auto spawned = broker::spawn_broker(system, c);
@@ -306,6 +313,8 @@ void embedded_system::parts::stop() {
     broker::stop_broker(system, *broker, std::chrono::seconds(10));
     broker.reset();
   }
+  if (observer)
+    caf::anon_send_exit(observer, caf::exit_reason::user_shutdown);
   if (monitor) {
     caf::anon_send_exit(monitor->actor, caf::exit_reason::user_shutdown);
     monitor.reset();

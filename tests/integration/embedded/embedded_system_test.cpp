@@ -14,6 +14,7 @@
 #include "tests/integration/sandbox/sandbox_fixture.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <thread>
 
@@ -123,7 +124,7 @@ public:
   }
 
 private:
-  header_list auth() const { return {basic_auth("re", "codex")}; }
+  testing::header_list auth() const { return {basic_auth("re", "codex")}; }
 
   std::string put(const std::string& content) {
     auto hash = storage::sha1_hex(content);
@@ -189,7 +190,13 @@ TEST_CASE("a C job runs end to end through the client port and the file server, 
           "[embedded]") {
   REQUIRE_SANDBOX_HOST();
   temp_directory dir{"recodex-embedded"};
-  auto system = start(any_ports(dir, 2));
+  auto options = any_ports(dir, 2);
+  std::atomic<int> observed_finished{0};
+  options.progress_observer = [&](const progress& p) {
+    if (p.job_id == "embedded_sum1" && p.command == "FINISHED")
+      ++observed_finished;
+  };
+  auto system = start(options);
   job_sender sender{*system};
   REQUIRE(wait_for_workers(sender.client(), 2));
 
@@ -204,6 +211,9 @@ TEST_CASE("a C job runs end to end through the client port and the file server, 
   CHECK(count_containing(progress, "\"COMPLETED\"") == count_containing(progress, "\"TASK\""));
   CHECK(count_containing(progress, "\"judge-T") == 5); // task ids of the generated config
   CHECK(count_containing(progress, "FAILED") == 0);
+  for (int attempt = 0; attempt < 100 && observed_finished == 0; ++attempt)
+    std::this_thread::sleep_for(20ms); // the observer is another actor than the monitor
+  CHECK(observed_finished == 1);
   auto results = sender.results("embedded_sum1");
   CHECK(results.status == 200);
   CHECK(results.body.size() > 100);

@@ -1,0 +1,255 @@
+// bench/system (issue 7): the embedded default end to end against the raw cost of the same work.
+//   raw:  in one sandbox box, directly: compile sum.c with gcc, then per test (5) run the program
+//         on its input and run recodex-token-judge on its output (what the job's external tasks
+//         do, without the broker, the worker's job handling, the file server or the monitor).
+//   jobs: the embedded system with N slots; deploy/examples/sum pushed; sum-c submitted through
+//         the client library (job-config generation, archive, upload, eval on the ZeroMQ client
+//         port). Latency: one job at a time, from the start of submit() to its FINISHED progress
+//         message at the broker (so it includes building and uploading the archive). Throughput:
+//         a burst of M jobs submitted back to back, from the first submit to the last FINISHED.
+// Needs root (the sandbox). Usage: bench_system [--jobs M] [--latency-jobs K] [--raw-rounds R]
+#include "nodes/client/client.hpp"
+#include "nodes/embedded/demo.hpp"
+#include "nodes/embedded/embedded_system.hpp"
+#include "sandbox/dir_rule.hpp"
+#include "sandbox/sandbox.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <mutex>
+#include <spdlog/spdlog.h>
+#include <string>
+#include <vector>
+
+namespace {
+
+using namespace recodex;
+using clock_type = std::chrono::steady_clock;
+using ms = std::chrono::duration<double, std::milli>;
+
+const std::filesystem::path examples =
+    std::filesystem::path(RECODEX_SOURCE_DIR) / "deploy/examples";
+const std::string bin_dir = RECODEX_BIN_DIR;
+
+[[noreturn]] void die(const std::string& what) {
+  std::cerr << "bench_system: " << what << "\n";
+  std::exit(1);
+}
+
+double percentile(std::vector<double> values, double p) {
+  if (values.empty())
+    return 0;
+  std::sort(values.begin(), values.end());
+  auto index = static_cast<std::size_t>(p * static_cast<double>(values.size() - 1) + 0.5);
+  return values[std::min(index, values.size() - 1)];
+}
+
+// -- raw cost -------------------------------------------------------------------------------
+
+sandbox::run_result must_run(const sandbox::box& box, const sandbox::run_options& o) {
+  auto r = sandbox::run(box, o);
+  if (!r)
+    die("sandbox: " + r.error().message);
+  if (r.value().result != sandbox::status::ok)
+    die("sandbox run of " + o.argv.front() + " did not end OK: " + r.value().message);
+  return r.value();
+}
+
+// One job's external work done directly; returns its wall time in ms.
+double raw_job(const sandbox::box& box, const std::filesystem::path& dir) {
+  const std::vector<std::pair<std::string, std::string>> env = {{"PATH", "/usr/bin:/bin"},
+                                                                {"HOME", "/box"}};
+  auto start = clock_type::now();
+  sandbox::run_options compile;
+  compile.box_dir = dir;
+  compile.argv = {"/usr/bin/gcc", "-O2", "-std=c17", "-o", "a.out", "sum.c", "-lm"};
+  compile.time_s = 10;
+  compile.wall_time_s = 20;
+  compile.memory_kib = 512 * 1024;
+  compile.processes = std::nullopt;
+  compile.env = env;
+  must_run(box, compile);
+  for (int t = 1; t <= 5; ++t) {
+    const auto n = std::to_string(t);
+    sandbox::run_options run;
+    run.box_dir = dir;
+    run.argv = {"./a.out"};
+    run.time_s = 1;
+    run.wall_time_s = 2;
+    run.memory_kib = 65536;
+    run.stdin_path = n + ".in";
+    run.stdout_path = n + ".actual";
+    run.env = env;
+    must_run(box, run);
+    sandbox::run_options judge;
+    judge.box_dir = dir;
+    judge.argv = {bin_dir + "/recodex-token-judge", "--ignore-trailing-whitespace", n + ".out",
+                  n + ".actual"};
+    judge.time_s = 10;
+    judge.wall_time_s = 20;
+    judge.memory_kib = 65536;
+    judge.env = env;
+    judge.dirs.push_back(sandbox::dir_rule{bin_dir, bin_dir});
+    judge.stdout_path = n + ".judge";
+    must_run(box, judge);
+  }
+  return ms(clock_type::now() - start).count();
+}
+
+std::vector<double> raw_cost(int rounds) {
+  auto box = sandbox::acquire_box({}, 900);
+  if (!box)
+    die("box 900: " + box.error().message);
+  char name[] = "/tmp/recodex-bench-raw-XXXXXX";
+  if (!::mkdtemp(name))
+    die("mkdtemp");
+  std::filesystem::path dir = name;
+  std::filesystem::copy_file(examples / "solutions/sum-c/sum.c", dir / "sum.c");
+  for (int t = 1; t <= 5; ++t) {
+    std::filesystem::copy_file(examples / "sum/tests" / (std::to_string(t) + ".in"),
+                               dir / (std::to_string(t) + ".in"));
+    std::filesystem::copy_file(examples / "sum/tests" / (std::to_string(t) + ".out"),
+                               dir / (std::to_string(t) + ".out"));
+  }
+  // The box user writes a.out and the outputs.
+  std::filesystem::permissions(dir, std::filesystem::perms::all);
+  std::vector<double> out;
+  raw_job(box.value(), dir); // warm-up
+  for (int i = 0; i < rounds; ++i)
+    out.push_back(raw_job(box.value(), dir));
+  std::filesystem::remove_all(dir);
+  return out;
+}
+
+// -- jobs on the embedded system ------------------------------------------------------------
+
+// FINISHED times by job id, filled from the broker's progress.
+class finish_board {
+public:
+  void on_progress(const progress& p) {
+    if (p.command != "FINISHED" && p.command != "FAILED")
+      return;
+    std::lock_guard<std::mutex> lock(mutex_);
+    finished_.emplace(p.job_id, clock_type::now());
+    changed_.notify_all();
+  }
+  clock_type::time_point wait(const std::string& job_id) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    if (!changed_.wait_for(lock, std::chrono::seconds(120),
+                           [&] { return finished_.count(job_id) > 0; }))
+      die("job " + job_id + " did not finish within 120 s");
+    return finished_.at(job_id);
+  }
+
+private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::map<std::string, clock_type::time_point> finished_;
+};
+
+struct system_figures {
+  unsigned slots = 0;
+  std::vector<double> latencies; // ms, one job at a time
+  double burst_jobs_per_s = 0;
+  std::vector<double> burst_latencies;
+};
+
+system_figures measure(unsigned slots, int latency_jobs, int burst_jobs) {
+  finish_board board;
+  char name[] = "/tmp/recodex-bench-system-XXXXXX";
+  if (!::mkdtemp(name))
+    die("mkdtemp");
+  embedded::embedded_options o;
+  o.data_dir = std::filesystem::path(name) / "var";
+  o.slots = slots;
+  o.client_port = o.worker_port = o.cluster_port = o.monitor_port = o.fileserver_port = 0;
+  o.judges_dir = bin_dir;
+  o.progress_observer = [&board](const progress& p) { board.on_progress(p); };
+  auto system = embedded::embedded_system::start(o);
+  if (!system)
+    die(system.error().message);
+  client::client c(embedded::client_config_for(*system.value()));
+  if (auto pushed = c.push_task(examples / "sum"); !pushed)
+    die("push: " + pushed.error().message);
+  const client::submission sum_c{examples / "solutions/sum-c", "sum", {}};
+  auto submit = [&] {
+    auto job = c.submit(sum_c);
+    if (!job)
+      die("submit: " + job.error().message);
+    return job.value().job_id;
+  };
+  // Slots registered and caches warm: two jobs first, not counted.
+  for (int i = 0; i < 2; ++i)
+    board.wait(submit());
+
+  system_figures f;
+  f.slots = slots;
+  for (int i = 0; i < latency_jobs; ++i) {
+    auto start = clock_type::now();
+    auto id = submit();
+    f.latencies.push_back(ms(board.wait(id) - start).count());
+  }
+  std::vector<std::pair<std::string, clock_type::time_point>> burst;
+  auto first = clock_type::now();
+  for (int i = 0; i < burst_jobs; ++i) {
+    auto start = clock_type::now();
+    burst.emplace_back(submit(), start);
+  }
+  clock_type::time_point last = first;
+  for (const auto& [id, start] : burst) {
+    auto end = board.wait(id);
+    last = std::max(last, end);
+    f.burst_latencies.push_back(ms(end - start).count());
+  }
+  f.burst_jobs_per_s = burst_jobs / std::chrono::duration<double>(last - first).count();
+  system.value()->stop();
+  system.value().reset();
+  std::filesystem::remove_all(name);
+  return f;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  int burst_jobs = 40, latency_jobs = 30, raw_rounds = 20;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string flag = argv[i];
+    int value = std::atoi(argv[i + 1]);
+    if (flag == "--jobs")
+      burst_jobs = value;
+    else if (flag == "--latency-jobs")
+      latency_jobs = value;
+    else if (flag == "--raw-rounds")
+      raw_rounds = value;
+    else
+      die("unknown flag " + flag);
+  }
+  spdlog::set_level(spdlog::level::warn);
+
+  auto raw = raw_cost(raw_rounds);
+  const double raw_p50 = percentile(raw, 0.5);
+  std::printf(
+      "raw cost of one job (compile + 5 x (run + judge), %d rounds): p50 %.1f ms, p99 %.1f ms\n\n",
+      raw_rounds, raw_p50, percentile(raw, 0.99));
+  std::printf("%-6s %12s %12s %12s %10s | %12s %12s %12s\n", "slots", "lat p50 ms", "lat p99 ms",
+              "p50/raw", "", "burst jobs/s", "burst p50 ms", "burst p99 ms");
+  for (unsigned slots : {1u, 2u}) {
+    auto f = measure(slots, latency_jobs, burst_jobs);
+    const double p50 = percentile(f.latencies, 0.5);
+    std::printf("%-6u %12.1f %12.1f %11.2fx %10s | %12.2f %12.1f %12.1f\n", slots, p50,
+                percentile(f.latencies, 0.99), p50 / raw_p50, "", f.burst_jobs_per_s,
+                percentile(f.burst_latencies, 0.5), percentile(f.burst_latencies, 0.99));
+    std::fflush(stdout);
+  }
+  std::printf(
+      "\n(latency: one job at a time, submit() start -> FINISHED at the broker; burst: %d jobs "
+      "submitted back to back, first submit -> last FINISHED)\n",
+      burst_jobs);
+  return 0;
+}
