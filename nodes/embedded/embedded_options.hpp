@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 
 namespace recodex::embedded {
@@ -32,8 +33,9 @@ struct embedded_options {
   std::string judges_dir;
   // Environment definitions; empty: the first of find_environments_dir()'s candidates.
   std::filesystem::path environments_dir;
-  // Slot k leases sandbox box first_box_id + k (its uid, cgroup and state directory).
-  int first_box_id = 500;
+  // Slot k leases sandbox box first_box_id + k (its uid, cgroup and state directory); unset:
+  // any free boxes, so a demo runs beside a `recodex serve` or a recodex-worker.
+  std::optional<int> first_box_id;
   // Heartbeats between the broker and the slots (in process, so they can be frequent).
   std::chrono::milliseconds ping_interval{1000};
   // How long stop() waits for running jobs before abandoning them.

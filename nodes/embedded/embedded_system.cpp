@@ -246,11 +246,16 @@ result<void> embedded_system::parts::start_slots() {
   const auto headers = slot_headers();
 
   for (unsigned k = 0; k < options.slots; ++k) {
-    const int box_id = options.first_box_id + static_cast<int>(k);
-    auto box = sandbox::acquire_box({}, box_id);
+    std::optional<int> wanted;
+    if (options.first_box_id)
+      wanted = *options.first_box_id + static_cast<int>(k);
+    auto box = sandbox::acquire_box({}, wanted);
     if (!box)
-      return error{box.error().code, "slot " + std::to_string(k) + ": sandbox box " +
-                                         std::to_string(box_id) + ": " + box.error().message};
+      return error{box.error().code,
+                   "slot " + std::to_string(k) + ": sandbox box " +
+                       (wanted ? std::to_string(*wanted) : std::string("(any free)")) + ": " +
+                       box.error().message};
+    const int box_id = box.value().id();
     worker::job_evaluator_config evaluation;
     evaluation.worker_id = static_cast<std::uint64_t>(box_id);
     evaluation.hwgroup = options.hwgroup;

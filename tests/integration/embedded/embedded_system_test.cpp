@@ -231,7 +231,6 @@ TEST_CASE(
   auto first = start(any_ports(dir, 1));
   auto options = any_ports(dir, 1);
   options.fileserver_port = first->endpoints().fileserver_port;
-  options.first_box_id += 10;
   auto second = embedded::embedded_system::start(options);
   REQUIRE_FALSE(second);
   CHECK(second.error().message.find("file server") != std::string::npos);
