@@ -17,8 +17,11 @@
 # Usage: sudo deploy/cluster/cluster.sh [--bin DIR] [--jobs N] [--keep-running]
 #   --bin DIR        where recodex-broker, -worker, -monitor, -fileserver, -send-eval and the
 #                    judges are (default: build/bin of this checkout)
-#   --jobs N         sample submissions (default 3)
+#   --jobs N         submissions of the raw sample (default 3)
 #   --keep-running   after the samples, wait for Ctrl-C before tearing down
+#   --no-cli         skip the demo submissions through the `recodex` CLI (they run when
+#                    $bin/recodex exists: deploy/examples pushed as task `sum`, then every
+#                    solution of deploy/examples/submissions.yml submitted with --follow)
 # Exit: 0 when every sample got its results, 1 when one did not, 2 on setup errors, 3 when
 # not root or without `ip netns`.
 set -euo pipefail
@@ -28,12 +31,14 @@ source_dir=$(cd "$here/../.." && pwd)
 bin_dir="$source_dir/build/bin"
 jobs=3
 keep_running=0
+use_cli=1
 
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --bin) bin_dir=$(cd "$2" && pwd); shift 2 ;;
     --jobs) jobs="$2"; shift 2 ;;
     --keep-running) keep_running=1; shift ;;
+    --no-cli) use_cli=0; shift ;;
     -h|--help) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "cluster.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
@@ -152,8 +157,8 @@ broker-uri: "caf://${address[broker]}:9659"
 broker-ping-interval: 1000
 max-broker-liveness: 4
 headers:
-  env: [c-gcc-linux]
   threads: 1
+environments-dir: "$source_dir/deploy/environments"
 hwgroup: group1
 working-directory: "$work/worker$n"
 file-managers:
@@ -339,6 +344,35 @@ failed=0
 for job in "${job_ids[@]}"; do print_results "$job" || failed=1; done
 elapsed=$(( $(date +%s%3N) - started ))
 say "${#job_ids[@]} jobs evaluated in ${elapsed} ms; expected per job: run-T1 OK, judge-T2 FAILED (WA), run-T3 TO, run-T4 SG/RE (memory), run-T5 RE"
+
+# The demo submissions through the CLI, as a user would send them from the broker host.
+recodex_cli() {
+  in_ns broker "$bin_dir/recodex" --broker "tcp://${address[broker]}:9658" --fileserver "$files_url" \
+    --monitor "ws://${address[broker]}:4567" --environments "$source_dir/deploy/environments" "$@"
+}
+if [[ $use_cli -eq 1 && -x "$bin_dir/recodex" && -f "$source_dir/deploy/examples/submissions.yml" ]]; then
+  recodex_cli task push "$source_dir/deploy/examples/sum" | sed 's/^/[cluster] /' || die "recodex task push failed"
+  # "  - {name: sum-c, task: sum, solution: solutions/sum-c, expected: OK}"
+  while read -r name task solution expected; do
+    say "recodex submit $solution --task $task --follow  (expected: $expected)"
+    set +e
+    recodex_cli submit "$source_dir/deploy/examples/$solution" --task "$task" --follow < /dev/null \
+      > "$work/$name.out" 2>&1
+    code=$?
+    set -e
+    sed 's/^/    /' "$work/$name.out"
+    # Exit 0 only when every test is OK; 1 with the expected verdict in the summary line
+    # ("5 tests: 4 OK, 1 WA") otherwise.
+    summary=$(grep -E '^[0-9]+ tests: ' "$work/$name.out" | tail -n 1 || true)
+    if [[ ( $expected == OK && $code -eq 0 ) || ( $expected != OK && $code -eq 1 && $summary == *" $expected"* ) ]]; then
+      say "$name: as expected ($expected)"
+    else
+      say "$name: NOT as expected ($expected, exit $code)"
+      failed=1
+    fi
+  done < <(sed -n 's/.*name: *\([^,]*\), *task: *\([^,]*\), *solution: *\([^,]*\), *expected: *\([^ }]*\).*/\1 \2 \3 \4/p' \
+             "$source_dir/deploy/examples/submissions.yml")
+fi
 in_ns broker "$bin_dir/recodex-send-eval" stats "tcp://${address[broker]}:9658" | sed 's/^/[cluster] broker stats: /'
 
 if [[ $keep_running -eq 1 ]]; then

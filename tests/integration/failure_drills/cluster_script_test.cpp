@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include <cstdlib>
+#include <fstream>
 
 using namespace recodex::testing;
 using namespace std::chrono_literals;
@@ -30,6 +31,11 @@ TEST_CASE("the cluster script builds five hosts in network namespaces, evaluates
   CHECK(out.find("results of cluster_sum_1") != std::string::npos);
   CHECK(out.find("results of cluster_sum_2") != std::string::npos);
   CHECK(out.find("tearing down") != std::string::npos);
+  // The demo submissions through the `recodex` CLI, when it is built.
+  if (std::ifstream{std::string(RECODEX_BIN_DIR) + "/recodex"}) {
+    CHECK(out.find("compile-error: as expected (CE)") != std::string::npos);
+    CHECK(out.find("NOT as expected") == std::string::npos);
+  }
   // Nothing of the run is left: no namespace, no daemon (their configs are in its temp dir).
   CHECK(std::system("ip netns list | grep -q '^rcx[0-9]*-'") != 0);
   CHECK(std::system("ps -eo args | grep -v grep | grep -q ' -c /tmp/recodex-cluster[.]'") != 0);

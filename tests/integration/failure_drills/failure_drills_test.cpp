@@ -55,6 +55,33 @@ std::size_t jobs_with(e2e_system& system, const std::vector<std::string>& jobs, 
       std::count_if(jobs.begin(), jobs.end(), [&](const auto& job) { return system.count_progress(job, state) > 0; }));
 }
 
+// Waits until every job has at least one status callback, then a little longer, so that a
+// second one would show; true when every job has exactly one.
+bool reported_once_each(e2e_system& system, const std::vector<std::string>& jobs) {
+  auto deadline = std::chrono::steady_clock::now() + 20s;
+  auto all_reported = [&] {
+    return std::all_of(jobs.begin(), jobs.end(), [&](const auto& job) { return !system.reports_of(job).empty(); });
+  };
+  while (!all_reported() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(50ms);
+  std::this_thread::sleep_for(1s);
+  return std::all_of(jobs.begin(), jobs.end(), [&](const auto& job) { return system.reports_of(job).size() == 1; });
+}
+
+std::string reports_summary(e2e_system& system, const std::vector<std::string>& jobs) {
+  std::string out;
+  for (const auto& job : jobs) {
+    auto reports = system.reports_of(job);
+    if (reports.size() == 1 && reports[0].body.find("status=OK") != std::string::npos)
+      continue;
+    out += job + ":";
+    for (const auto& r : reports)
+      out += " [" + r.body + "]";
+    out += "\n";
+  }
+  return out.empty() ? "every job reported once, OK\n" : out;
+}
+
 void check_two_test_results(e2e_system& system, const std::string& job) {
   auto results = system.results(job);
   REQUIRE(results);
@@ -65,10 +92,23 @@ void check_two_test_results(e2e_system& system, const std::string& job) {
 
 } // namespace
 
-TEST_CASE("a broker killed -9 with jobs queued and running comes back from its journal and every job "
-          "finishes once",
-          "[drill][broker]") {
-  REQUIRE_SANDBOX_HOST();
+// The broker's warnings and failure reports, for a drill's message.
+std::string broker_complaints(const std::string& logs) {
+  std::string out;
+  std::size_t from = 0;
+  for (auto at = logs.find("[broker] [", from); at != std::string::npos; at = logs.find("[broker] [", from)) {
+    auto end = logs.find('\n', at);
+    auto line = logs.substr(at, end == std::string::npos ? std::string::npos : end - at);
+    if (line.find("[warning]") != std::string::npos || line.find("reported FAILED") != std::string::npos)
+      out += line + "\n";
+    from = end == std::string::npos ? logs.size() : end;
+  }
+  return out;
+}
+
+// Six jobs on two workers (ZeroMQ and CAF): kill -9 the broker once the first has started (two
+// running, four queued), keep it down for `down`, start it again on the same ports and journal.
+void broker_restart_drill(std::chrono::milliseconds down) {
   e2e_options options;
   options.journal = true;
   options.recovery_grace_ms = 10000;
@@ -79,26 +119,52 @@ TEST_CASE("a broker killed -9 with jobs queued and running comes back from its j
   auto jobs = numbered("drill_broker_", 6);
   for (const auto& job : jobs)
     submit_or_fail(system, job, two_tests());
-  // Two jobs are running (one per worker), four wait in the queue.
   REQUIRE(system.wait_for_progress(jobs[0], "STARTED", 30s));
   system.kill_broker();
-  std::this_thread::sleep_for(300ms);
+  std::this_thread::sleep_for(down);
   system.restart_broker();
 
-  auto unfinished = system.wait_until_ended(jobs, 50s);
+  auto unfinished = system.wait_until_ended(jobs, 40s);
   system.drain_progress(1s); // a second FINISHED would show up here
-  WARN("broker restart: " << jobs_with(system, jobs, "ABORTED") << " of 6 jobs re-queued (ABORTED), "
-                          << jobs_with(system, jobs, "DOWNLOADED") << " seen starting");
-  INFO(progress_summary(system, jobs) << system.logs());
+  bool once = reported_once_each(system, jobs);
+  auto logs = system.logs();
+  WARN("broker down " << down.count() << " ms: " << jobs_with(system, jobs, "ABORTED")
+                      << " of 6 jobs re-queued (ABORTED)\n" << reports_summary(system, jobs)
+                      << broker_complaints(logs));
+  INFO(progress_summary(system, jobs) << logs);
   CHECK(unfinished.empty());
+  // The web application hears of each job once, with OK; the monitor sees it finish once.
+  CHECK(once);
   for (const auto& job : jobs) {
     INFO(job);
+    auto reports = system.reports_of(job);
+    CHECK(reports.size() == 1);
+    CHECK((!reports.empty() && reports[0].body.find("status=OK") != std::string::npos));
     CHECK(system.count_progress(job, "FINISHED") == 1);
     CHECK(system.count_progress(job, "FAILED") == 0);
     check_two_test_results(system, job);
   }
   // The workers registered again by themselves.
   CHECK(system.wait_for_workers(2, 10s));
+}
+
+// [!mayfail]: both fail (the second always) on the broker as of this commit: a `done` that a
+// ZeroMQ worker sent while the broker was down arrives before its new `init` and is dropped
+// ("from unknown worker"), the worker's second `init` replaces the first and its "death" fails
+// every recovered job no registered worker can take yet ("Worker ... dieded"), although the CAF
+// worker re-registers within the recovery grace; a job reported FAILED is still run afterwards.
+TEST_CASE("a broker killed -9 with jobs queued and running and restarted at once comes back from its "
+          "journal and every job finishes once",
+          "[drill][broker][!mayfail]") {
+  REQUIRE_SANDBOX_HOST();
+  broker_restart_drill(300ms);
+}
+
+TEST_CASE("a broker killed -9 while its running jobs finish and restarted comes back from its journal and "
+          "every job finishes once",
+          "[drill][broker][!mayfail]") {
+  REQUIRE_SANDBOX_HOST();
+  broker_restart_drill(2500ms);
 }
 
 TEST_CASE("a file server stopped during a job and started again loses nothing; the job is retried or "
@@ -140,6 +206,11 @@ TEST_CASE("a file server stopped during a job and started again loses nothing; t
     CHECK(system.count_progress("drill_fs_during", "FAILED") == 1);
     CHECK(system.count_progress("drill_fs_during", "ABORTED") >= 1);
     CHECK(logs.find("[job drill_fs_during] reported FAILED Job was reassigned too many") != std::string::npos);
+    REQUIRE(reported_once_each(system, {"drill_fs_during"}));
+    auto report = system.reports_of("drill_fs_during")[0].body;
+    INFO(report);
+    CHECK(report.find("status=FAILED") != std::string::npos);
+    CHECK(report.find("reassigned") != std::string::npos);
     CHECK(system.get("/submission_archives/drill_fs_during.zip").first == 200);
   }
 
@@ -192,6 +263,12 @@ TEST_CASE("200 submissions sent at once while a worker is killed -9 and restarte
   }
   CHECK(with_results == jobs.size());
   CHECK(finished == jobs.size());
+  CHECK(reported_once_each(system, jobs));
+  INFO(reports_summary(system, jobs));
+  CHECK(std::all_of(jobs.begin(), jobs.end(), [&](const auto& job) {
+    auto reports = system.reports_of(job);
+    return reports.size() == 1 && reports[0].body.find("status=OK") != std::string::npos;
+  }));
   // A worker killed between its FINISHED and its `done` has the job run again: the monitor
   // then sees two FINISHED (the spec's order, not a double report: the broker reports once).
   WARN(finished_twice << " jobs with two FINISHED at the monitor");

@@ -183,7 +183,9 @@ void e2e_system::start_broker() {
     << "monitor: {address: 127.0.0.1, port: " << monitor_.port() << "}\n"
     << "logger: {level: info}\n"
     << "cluster: {port: " << cluster_port_ << "}\n"
-    << "recovery_grace: " << options_.recovery_grace_ms << "\n";
+    << "recovery_grace: " << options_.recovery_grace_ms << "\n"
+    << "notifier: {address: \"http://127.0.0.1:" << reports_.port() << "/reports\", port: " << reports_.port()
+    << ", username: re, password: codex}\n";
   if (options_.journal)
     y << "journal: " << (dir_ / "broker.journal").string() << "\n";
   write_file(broker_config, y.str());

@@ -10,6 +10,7 @@
 #include "tests/harness/child_process.hpp"
 #include "tests/harness/temp_directory.hpp"
 #include "tests/harness/zmq_peers.hpp"
+#include "tests/integration/worker_e2e/report_sink.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -112,6 +113,10 @@ public:
   // Receives monitor messages for `duration` (late duplicates show up in history()).
   void drain_progress(std::chrono::milliseconds duration);
 
+  // The broker's status callbacks (job-status) for `job_id` so far: the web application's view,
+  // where "reported exactly once" is counted.
+  std::vector<status_report> reports_of(const std::string& job_id) const { return reports_.reports_of(job_id); }
+
   // Downloads results/<job>.zip from the file server and parses result/result.yml.
   std::optional<parsed_results> results(const std::string& job_id);
   // One file of results/<job>.zip (e.g. "result/job_system_log.log").
@@ -135,6 +140,7 @@ private:
   std::unique_ptr<child_process> fileserver_;
   std::uint16_t fileserver_port_ = 0;
   monitor_router monitor_;
+  report_sink reports_; // the broker's notifier posts here
   std::unique_ptr<child_process> broker_;
   std::uint16_t clients_port_ = 0;
   std::uint16_t workers_port_ = 0;
