@@ -124,7 +124,7 @@ int main(int argc, char** argv) {
   auto tests = passing_tests(n);
 
   e2e_system system;
-  system.start_worker(31, worker_transport::zeromq);
+  system.start_worker(931, worker_transport::zeromq);
   if (!system.wait_for_workers(1, 20s)) {
     std::cerr << "worker_bench: the worker did not register\n" << system.logs();
     return 1;
@@ -142,7 +142,7 @@ int main(int argc, char** argv) {
     auto start = clock_type::now();
     system.send_eval(job);
     if (system.collect_accepts(1, 10s) != 1) {
-      std::cerr << "worker_bench: the broker did not accept " << job << "\n";
+      std::cerr << "worker_bench: the broker did not accept " << job << "\n" << system.logs();
       return 1;
     }
     auto progress = system.follow_until(job, "FINISHED", 300s);
