@@ -18,6 +18,7 @@
 #include <optional>
 #include <spdlog/spdlog.h>
 #include <thread>
+#include <unistd.h>
 
 namespace recodex::embedded {
 
@@ -254,7 +255,7 @@ result<void> embedded_system::parts::start_slots() {
       return error{box.error().code,
                    "slot " + std::to_string(k) + ": sandbox box " +
                        (wanted ? std::to_string(*wanted) : std::string("(any free)")) + ": " +
-                       box.error().message};
+                       box.error().message + (::geteuid() != 0 ? " (the sandbox needs root)" : "")};
     const int box_id = box.value().id();
     worker::job_evaluator_config evaluation;
     evaluation.worker_id = static_cast<std::uint64_t>(box_id);
