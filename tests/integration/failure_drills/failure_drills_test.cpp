@@ -167,7 +167,7 @@ TEST_CASE("a broker killed -9 while its running jobs finish and restarted comes 
   broker_restart_drill(2500ms);
 }
 
-TEST_CASE("a file server stopped during a job and started again loses nothing; the job is retried or "
+TEST_CASE("a file server stopped during a job and started again loses nothing, and the job is retried or "
           "ends with a clear error",
           "[drill][fileserver]") {
   REQUIRE_SANDBOX_HOST();
