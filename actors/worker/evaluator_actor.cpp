@@ -36,8 +36,12 @@ job_done evaluate(evaluator_actor* self, const job_assignment& assignment, const
 caf::behavior evaluator_behavior(evaluator_actor* self, std::shared_ptr<evaluator_parts> parts) {
   auto& st = self->state;
   st.parts = std::move(parts);
+  std::vector<const sandbox::box*> task_boxes;
+  for (const auto& box : st.parts->task_boxes)
+    task_boxes.push_back(&box);
   st.evaluator = std::make_unique<job_evaluator>(st.parts->config, st.parts->box, *st.parts->transfer,
-                                                 *st.parts->cache, st.parts->pack);
+                                                 *st.parts->cache, st.parts->pack,
+                                                 std::move(task_boxes));
   return {
     // From the listener: one job for this slot.
     [=](const job_assignment& assignment) {
@@ -50,6 +54,37 @@ caf::behavior evaluator_behavior(evaluator_actor* self, std::shared_ptr<evaluato
 }
 
 } // namespace
+
+unsigned task_boxes_per_slot(bool parallel_tasks, unsigned slots, unsigned cores) {
+  if (!parallel_tasks || slots == 0)
+    return 0;
+  const unsigned lanes = cores / slots;
+  return lanes > 1 ? lanes - 1 : 0;
+}
+
+result<std::vector<sandbox::box>> lease_task_boxes(const sandbox::box_config& config,
+                                                   const sandbox::box& slot_box,
+                                                   unsigned count) {
+  std::vector<sandbox::box> boxes;
+  for (int id = config.box_count - 1; id >= 0 && boxes.size() < count; --id) {
+    if (id == slot_box.id())
+      continue;
+    // Box N runs as first_uid + N: this first_uid makes box `id` run as the slot's uid.
+    sandbox::box_config shared_uid = config;
+    shared_uid.first_uid = static_cast<int>(slot_box.uid()) - id;
+    if (shared_uid.first_uid <= 0)
+      continue;
+    auto leased = sandbox::acquire_box(shared_uid, id);
+    if (leased)
+      boxes.push_back(std::move(leased).value());
+    else if (leased.error().code != errc::conflict)
+      return leased.error();
+  }
+  if (boxes.size() < count)
+    return make_error(errc::conflict, "only " + std::to_string(boxes.size()) + " of " +
+                                          std::to_string(count) + " task boxes are free");
+  return boxes;
+}
 
 caf::actor spawn_evaluator(caf::actor_system& sys, evaluator_parts parts) {
   auto shared = std::make_shared<evaluator_parts>(std::move(parts));

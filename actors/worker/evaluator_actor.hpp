@@ -7,6 +7,7 @@
 
 #include "actors/worker/evaluation/file_transfer.hpp"
 #include "actors/worker/evaluation/job_evaluator.hpp"
+#include "messages/result.hpp"
 #include "sandbox/sandbox.hpp"
 #include "storage/worker_cache.hpp"
 
@@ -14,6 +15,7 @@
 #include <caf/fwd.hpp>
 
 #include <memory>
+#include <vector>
 
 namespace recodex::worker {
 
@@ -24,7 +26,23 @@ struct evaluator_parts {
   std::shared_ptr<file_transfer> transfer;
   std::shared_ptr<const storage::worker_cache> cache;
   results_packer pack;
+  // parallel-tasks: more boxes for the independent tasks of a job (lease_task_boxes); empty =
+  // the job's tasks run one at a time in `box`.
+  std::vector<sandbox::box> task_boxes{};
 };
+
+// parallel-tasks: how many task boxes each slot gets besides its own box, so that all slots'
+// lanes together use the host's `cores` at most: 0 when `parallel_tasks` is off, else
+// cores / slots - 1.
+unsigned task_boxes_per_slot(bool parallel_tasks, unsigned slots, unsigned cores);
+
+// Leases `count` task boxes for the slot whose box is `slot_box`: ids from the top of the range
+// down (worker ids lease theirs from the bottom), skipping busy ones, each running as
+// `slot_box`'s uid because all of a job's tasks work in one directory. Fails with `conflict`
+// when fewer than `count` are free.
+result<std::vector<sandbox::box>> lease_task_boxes(const sandbox::box_config& config,
+                                                   const sandbox::box& slot_box,
+                                                   unsigned count);
 
 caf::actor spawn_evaluator(caf::actor_system& sys, evaluator_parts parts);
 

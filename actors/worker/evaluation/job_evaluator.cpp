@@ -7,15 +7,20 @@
 #include "actors/worker/evaluation/job_plan.hpp"
 #include "actors/worker/evaluation/job_results.hpp"
 #include "actors/worker/evaluation/job_runner.hpp"
+#include "actors/worker/evaluation/parallel_job_runner.hpp"
 #include "actors/worker/evaluation/task_executors.hpp"
 #include "storage/atomic_file.hpp"
 
+#include <cerrno>
 #include <fstream>
 #include <iterator>
+#include <mutex>
 #include <optional>
 #include <sstream>
 #include <utility>
 #include <vector>
+
+#include <unistd.h>
 
 namespace recodex::worker {
 
@@ -120,10 +125,11 @@ step<void> write_file(const fs::path& file, const std::string& text) {
 class job_run_steps {
 public:
   job_run_steps(const job_evaluator_config& config, const sandbox::box& box,
-                file_transfer& transfer, const storage::worker_cache& cache,
-                const results_packer& pack, const job_order& order, const progress_sink& sink)
-      : config_(config), box_(box), transfer_(transfer), cache_(cache), pack_(pack),
-        order_(order), sink_(sink), dirs_(directories_of(config, order.job_id)) {}
+                const std::vector<const sandbox::box*>& task_boxes, file_transfer& transfer,
+                const storage::worker_cache& cache, const results_packer& pack,
+                const job_order& order, const progress_sink& sink)
+      : config_(config), box_(box), task_boxes_(task_boxes), transfer_(transfer), cache_(cache),
+        pack_(pack), order_(order), sink_(sink), dirs_(directories_of(config, order.job_id)) {}
 
   step<void> run() {
     if (!is_safe_job_id(order_.job_id))
@@ -155,7 +161,34 @@ private:
       sink_(p);
   }
 
-  void log(const std::string& line) { log_ << line << '\n'; }
+  // Lanes of a parallel run log their fetches at once.
+  void log(const std::string& line) {
+    std::lock_guard lock{log_mutex_};
+    log_ << line << '\n';
+  }
+
+  // The slot's box, then each task box that runs as its uid (one lane each).
+  std::vector<const sandbox::box*> lane_boxes() {
+    std::vector<const sandbox::box*> boxes{&box_};
+    for (const auto* extra : task_boxes_) {
+      if (extra->uid() == box_.uid() && extra->gid() == box_.gid())
+        boxes.push_back(extra);
+      else
+        log("task box " + std::to_string(extra->id()) + " not used: it runs as uid " +
+            std::to_string(extra->uid()) + ", the slot's box as " + std::to_string(box_.uid()));
+    }
+    return boxes;
+  }
+
+  // A run gives the box directory back to whoever owned it when the run started, while other
+  // lanes still work in it; when it already belongs to the boxes' shared uid, every give-back
+  // leaves it with that uid.
+  step<void> share_box_dir() {
+    if (::chown(dirs_.source.c_str(), box_.uid(), box_.gid()) != 0)
+      return internal_error("cannot give " + dirs_.source.string() + " to the task boxes: " +
+                            std::error_code{errno, std::generic_category()}.message());
+    return outcome::success();
+  }
 
   step<fs::path> download_archive() {
     BOOST_OUTCOME_TRYV(make_tree(dirs_.downloads));
@@ -216,7 +249,6 @@ private:
       log("fetch " + name + (downloaded ? ": downloaded" : ": from the cache") + (fetched ? "" : " (failed)"));
       return fetched;
     };
-    internal_executor internal{std::move(context)};
 
     sandbox_executor_config box_config;
     box_config.box_dir = dirs_.source.string();
@@ -224,9 +256,22 @@ private:
     box_config.max_read_bytes = config_.max_carboncopy_length;
     box_config.judges_dir = config_.judges_dir;
     box_config.carboncopy_roots = {dirs_.source, dirs_.results, dirs_.temp};
-    sandbox_executor external{box_, std::move(box_config)};
 
-    auto ran = run_job(plan, config_.hwgroup, internal, external, [this](const progress_state& s) {
+    const auto boxes = lane_boxes();
+    if (boxes.size() > 1) {
+      BOOST_OUTCOME_TRYV(share_box_dir());
+    }
+    // One pair of executors per lane: a lane runs one task at a time, each box in one lane.
+    std::vector<internal_executor> internals(boxes.size(), internal_executor{context});
+    std::vector<sandbox_executor> externals;
+    std::vector<task_lane> lanes;
+    externals.reserve(boxes.size());
+    for (std::size_t i = 0; i < boxes.size(); ++i) {
+      externals.emplace_back(*boxes[i], box_config);
+      lanes.push_back(task_lane{&internals[i], &externals[i]});
+    }
+
+    auto ran = run_job_parallel(plan, config_.hwgroup, lanes, [this](const progress_state& s) {
       log(std::string(to_string(s.kind)) + (s.task_id.empty() ? "" : " " + s.task_id));
       sink(to_progress(order_.job_id, s));
     });
@@ -260,12 +305,14 @@ private:
 
   const job_evaluator_config& config_;
   const sandbox::box& box_;
+  const std::vector<const sandbox::box*>& task_boxes_;
   file_transfer& transfer_;
   const storage::worker_cache& cache_;
   const results_packer& pack_;
   const job_order& order_;
   const progress_sink& sink_;
   job_directories dirs_;
+  std::mutex log_mutex_;
   std::ostringstream log_;
   bool log_enabled_ = false;
 };
@@ -290,9 +337,9 @@ job_directories directories_of(const job_evaluator_config& config, const std::st
 
 job_evaluator::job_evaluator(job_evaluator_config config, const sandbox::box& box,
                              file_transfer& transfer, const storage::worker_cache& cache,
-                             results_packer pack)
-    : config_(std::move(config)), box_(box), transfer_(transfer), cache_(cache),
-      pack_(std::move(pack)) {}
+                             results_packer pack, std::vector<const sandbox::box*> task_boxes)
+    : config_(std::move(config)), box_(box), task_boxes_(std::move(task_boxes)),
+      transfer_(transfer), cache_(cache), pack_(std::move(pack)) {}
 
 void job_evaluator::evict_cache() const {
   if (config_.cache_max_size == 0 && config_.cache_max_age.count() == 0)
@@ -304,7 +351,7 @@ void job_evaluator::evict_cache() const {
 }
 
 job_done job_evaluator::evaluate(const job_order& order, const progress_sink& sink) {
-  job_run_steps steps{config_, box_, transfer_, cache_, pack_, order, sink};
+  job_run_steps steps{config_, box_, task_boxes_, transfer_, cache_, pack_, order, sink};
   job_done done{order.job_id, job_status::ok, {}};
   try {
     auto outcome = steps.run();

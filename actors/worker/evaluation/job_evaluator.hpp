@@ -20,6 +20,7 @@
 #include <filesystem>
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace recodex::worker {
 
@@ -70,9 +71,13 @@ job_directories directories_of(const job_evaluator_config& config, const std::st
 
 class job_evaluator {
 public:
-  // `box`, `transfer` and `cache` must outlive the evaluator.
+  // `box`, `transfer`, `cache` and the `task_boxes` must outlive the evaluator. `task_boxes`
+  // (parallel-tasks, see lease_task_boxes) lets that many more tasks of a job run at once,
+  // each box one lane beside `box`'s; none = one task at a time. They must run as `box`'s
+  // uid, since every lane works in the same job directory; others are not used.
   job_evaluator(job_evaluator_config config, const sandbox::box& box, file_transfer& transfer,
-                const storage::worker_cache& cache, results_packer pack);
+                const storage::worker_cache& cache, results_packer pack,
+                std::vector<const sandbox::box*> task_boxes = {});
 
   // Evaluates one job and returns its `done`: OK, or FAILED after the progress states FAILED
   // and FINISHED, or INTERNAL_ERROR after ABORTED. Never throws.
@@ -85,6 +90,7 @@ private:
 
   job_evaluator_config config_;
   const sandbox::box& box_;
+  std::vector<const sandbox::box*> task_boxes_;
   file_transfer& transfer_;
   const storage::worker_cache& cache_;
   results_packer pack_;

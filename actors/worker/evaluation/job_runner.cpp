@@ -88,6 +88,36 @@ bool depends_on_any(const task_metadata& task, const std::set<std::string>& ids)
 
 } // namespace
 
+executed_task execute_task(const planned_task& planned, internal_task_executor& internal,
+                           external_task_executor& external) {
+  const auto& task = planned.task;
+  executed_task executed;
+  if (planned.kind) {
+    executed.result = internal_task_result(task, internal.run(planned));
+  } else {
+    auto ran = external.run(planned);
+    if (!ran) {
+      // The sandbox could not run the task at all: the original worker throws here and the
+      // job ends `done FAILED` with the exception text, without ENDED or results.
+      executed.done = done_status::failed;
+      executed.message = "task " + task.task_id + ": " + ran.error().message;
+      return executed;
+    }
+    executed.result = external_task_result(task, std::move(ran).value());
+  }
+  if (executed.result.status != task_status::ok && task.type == task_type::inner) {
+    // An inner task is the job's own plumbing; its failure is ours, not the submission's,
+    // so the broker should retry the job elsewhere (INTERNAL_ERROR).
+    executed.done = done_status::internal_error;
+    executed.message = "inner task " + task.task_id + " failed: " + executed.result.error_message;
+  }
+  return executed;
+}
+
+task_result skipped_task_result(const task_metadata& task) {
+  return task_result{task.task_id, task_status::skipped, {}, {}, {}};
+}
+
 job_run run_job(const job_plan& plan, const std::string& hw_group,
                 internal_task_executor& internal, external_task_executor& external,
                 const progress_listener& listener) {
@@ -108,39 +138,23 @@ job_run run_job(const job_plan& plan, const std::string& hw_group,
     const auto& task = planned.task;
     if (depends_on_any(task, not_executable)) {
       not_executable.insert(task.task_id);
-      run.results.results.push_back(task_result{task.task_id, task_status::skipped, {}, {}, {}});
+      run.results.results.push_back(skipped_task_result(task));
       emit(task_skipped(task.task_id));
       continue;
     }
 
-    task_result outcome;
-    if (planned.kind) {
-      outcome = internal_task_result(task, internal.run(planned));
-    } else {
-      auto ran = external.run(planned);
-      if (!ran) {
-        // The sandbox could not run the task at all: the original worker throws here and the
-        // job ends `done FAILED` with the exception text, without ENDED or results.
-        run.done = done_status::failed;
-        run.message = "task " + task.task_id + ": " + ran.error().message;
-        return run;
-      }
-      outcome = external_task_result(task, std::move(ran).value());
+    auto executed = execute_task(planned, internal, external);
+    if (executed.done != done_status::ok) {
+      run.done = executed.done;
+      run.message = std::move(executed.message);
+      return run;
     }
-
-    if (outcome.status == task_status::ok) {
-      run.results.results.push_back(std::move(outcome));
+    const bool ok = executed.result.status == task_status::ok;
+    run.results.results.push_back(std::move(executed.result));
+    if (ok) {
       emit(task_completed(task.task_id));
       continue;
     }
-    if (task.type == task_type::inner) {
-      // An inner task is the job's own plumbing; its failure is ours, not the submission's,
-      // so the broker should retry the job elsewhere (INTERNAL_ERROR).
-      run.done = done_status::internal_error;
-      run.message = "inner task " + task.task_id + " failed: " + outcome.error_message;
-      return run;
-    }
-    run.results.results.push_back(std::move(outcome));
     emit(task_failed(task.task_id));
     if (task.fatal_failure)
       break; // the tasks after it get no result entry at all (5.4)

@@ -92,6 +92,20 @@ using progress_listener = std::function<void(const progress_state&)>;
 // cleared); OK with an exit code outside the success set becomes RE. Returns the task's result.
 task_result external_task_result(const task_metadata& task, external_task_outcome outcome);
 
+// One task run by its executor: its result entry, or why the job ends without results:
+// FAILED when the sandbox could not run it, INTERNAL_ERROR when an inner task failed. A skipped
+// task is the loop's decision, never this one's.
+struct executed_task {
+  task_result result;
+  done_status done = done_status::ok;
+  std::string message; // empty when done is OK
+};
+executed_task execute_task(const planned_task& planned, internal_task_executor& internal,
+                           external_task_executor& external);
+
+// The result entry of a task that is not run because a dependency failed or was skipped.
+task_result skipped_task_result(const task_metadata& task);
+
 // The loop of 5.4, sequential, in plan order. `hw_group` is the worker's (result.yml's
 // hw-group). Never throws.
 job_run run_job(const job_plan& plan, const std::string& hw_group,

@@ -2,6 +2,7 @@
 // a fake internal executor; progress lists, result.yml text and `done` status compared whole.
 #include "actors/worker/evaluation/job_runner.hpp"
 #include "tests/unit/worker_evaluation/example_job.hpp"
+#include "tests/unit/worker_evaluation/job_runner_fixture.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -9,50 +10,9 @@
 
 using namespace recodex;
 using namespace recodex::worker;
+using namespace recodex::worker::test;
 
 namespace {
-
-job_context context(std::string job_id = "student_demo42") {
-  job_context c;
-  c.job_id = job_id;
-  c.hwgroup = "group1";
-  c.default_limits.time = 30;
-  c.default_limits.wall_time = 30;
-  c.default_limits.memory = 1048576;
-  c.variables = make_job_variables(7, job_id, "/wd", "/tmp", "/usr/bin");
-  return c;
-}
-
-job_plan plan_of(std::string_view yaml, std::string job_id = "student_demo42") {
-  auto plan = build_job_plan(yaml, context(job_id));
-  REQUIRE(plan);
-  return std::move(plan).value();
-}
-
-std::string job(const std::string& tasks) {
-  return "submission:\n  job-id: j\n  file-collector: http://fc\n  hw-groups: [group1]\n"
-         "tasks:\n" +
-         tasks;
-}
-
-std::string external(const std::string& id, const std::string& type, const std::string& extra) {
-  return "  - task-id: " + id + "\n    type: " + type + "\n" + extra +
-         "    cmd:\n      bin: ./x\n    sandbox:\n      name: isolate\n";
-}
-
-std::string internal(const std::string& id, const std::string& type, const std::string& extra) {
-  return "  - task-id: " + id + "\n    type: " + type + "\n" + extra +
-         "    cmd:\n      bin: mkdir\n      args: [\"${SOURCE_DIR}/d\"]\n";
-}
-
-sandbox_results clean_exit() {
-  sandbox_results s;
-  s.time = 0.25;
-  s.wall_time = 0.5;
-  s.memory = 2048;
-  s.max_rss = 1024;
-  return s;
-}
 
 // Internal tasks succeed unless told otherwise; every call is recorded.
 struct fake_internal : internal_task_executor {
@@ -79,13 +39,6 @@ struct fake_box : external_task_executor {
 };
 
 using progress = std::vector<progress_state>;
-
-std::vector<std::string> ids_of(const job_results& results) {
-  std::vector<std::string> ids;
-  for (const auto& r : results.results)
-    ids.push_back(r.task_id);
-  return ids;
-}
 
 } // namespace
 
