@@ -25,6 +25,7 @@
 #include <mutex>
 #include <spdlog/spdlog.h>
 #include <string>
+#include <sys/resource.h>
 #include <vector>
 
 namespace {
@@ -48,6 +49,19 @@ double percentile(std::vector<double> values, double p) {
   std::sort(values.begin(), values.end());
   auto index = static_cast<std::size_t>(p * static_cast<double>(values.size() - 1) + 0.5);
   return values[std::min(index, values.size() - 1)];
+}
+
+// CPU seconds used so far by this process and its reaped children (the sandboxed programs, the
+// compiler, the judges): unlike wall time, barely changed by other load on the machine.
+double cpu_seconds() {
+  auto seconds = [](const rusage& u) {
+    return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+           static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+  };
+  rusage self{}, children{};
+  ::getrusage(RUSAGE_SELF, &self);
+  ::getrusage(RUSAGE_CHILDREN, &children);
+  return seconds(self) + seconds(children);
 }
 
 // -- raw cost -------------------------------------------------------------------------------
@@ -102,7 +116,12 @@ double raw_job(const sandbox::box& box, const std::filesystem::path& dir) {
   return ms(clock_type::now() - start).count();
 }
 
-std::vector<double> raw_cost(int rounds) {
+struct raw_figures {
+  std::vector<double> wall_ms;
+  double cpu_ms_per_job = 0;
+};
+
+raw_figures raw_cost(int rounds) {
   auto box = sandbox::acquire_box({}, 900);
   if (!box)
     die("box 900: " + box.error().message);
@@ -119,10 +138,12 @@ std::vector<double> raw_cost(int rounds) {
   }
   // The box user writes a.out and the outputs.
   std::filesystem::permissions(dir, std::filesystem::perms::all);
-  std::vector<double> out;
+  raw_figures out;
   raw_job(box.value(), dir); // warm-up
+  const double cpu_before = cpu_seconds();
   for (int i = 0; i < rounds; ++i)
-    out.push_back(raw_job(box.value(), dir));
+    out.wall_ms.push_back(raw_job(box.value(), dir));
+  out.cpu_ms_per_job = (cpu_seconds() - cpu_before) * 1000 / rounds;
   std::filesystem::remove_all(dir);
   return out;
 }
@@ -157,6 +178,7 @@ struct system_figures {
   unsigned slots = 0;
   std::vector<double> latencies; // ms, one job at a time
   double burst_jobs_per_s = 0;
+  double burst_cpu_ms_per_job = 0;
   std::vector<double> burst_latencies;
 };
 
@@ -196,6 +218,7 @@ system_figures measure(unsigned slots, int latency_jobs, int burst_jobs) {
     f.latencies.push_back(ms(board.wait(id) - start).count());
   }
   std::vector<std::pair<std::string, clock_type::time_point>> burst;
+  const double cpu_before = cpu_seconds();
   auto first = clock_type::now();
   for (int i = 0; i < burst_jobs; ++i) {
     auto start = clock_type::now();
@@ -208,6 +231,7 @@ system_figures measure(unsigned slots, int latency_jobs, int burst_jobs) {
     f.burst_latencies.push_back(ms(end - start).count());
   }
   f.burst_jobs_per_s = burst_jobs / std::chrono::duration<double>(last - first).count();
+  f.burst_cpu_ms_per_job = (cpu_seconds() - cpu_before) * 1000 / burst_jobs;
   system.value()->stop();
   system.value().reset();
   std::filesystem::remove_all(name);
@@ -233,23 +257,28 @@ int main(int argc, char** argv) {
   spdlog::set_level(spdlog::level::warn);
 
   auto raw = raw_cost(raw_rounds);
-  const double raw_p50 = percentile(raw, 0.5);
+  const double raw_p50 = percentile(raw.wall_ms, 0.5);
   std::printf(
-      "raw cost of one job (compile + 5 x (run + judge), %d rounds): p50 %.1f ms, p99 %.1f ms\n\n",
-      raw_rounds, raw_p50, percentile(raw, 0.99));
-  std::printf("%-6s %12s %12s %12s %10s | %12s %12s %12s\n", "slots", "lat p50 ms", "lat p99 ms",
-              "p50/raw", "", "burst jobs/s", "burst p50 ms", "burst p99 ms");
+      "raw cost of one job (compile + 5 x (run + judge), %d rounds): p50 %.1f ms, p99 %.1f ms, "
+      "CPU %.1f ms\n\n",
+      raw_rounds, raw_p50, percentile(raw.wall_ms, 0.99), raw.cpu_ms_per_job);
+  std::printf("%-5s %10s %10s %8s | %12s %10s %10s %10s %12s\n", "slots", "lat p50", "lat p99",
+              "p50/raw", "burst jobs/s", "burst p50", "burst p99", "CPU/job", "CPU - raw");
   for (unsigned slots : {1u, 2u}) {
     auto f = measure(slots, latency_jobs, burst_jobs);
     const double p50 = percentile(f.latencies, 0.5);
-    std::printf("%-6u %12.1f %12.1f %11.2fx %10s | %12.2f %12.1f %12.1f\n", slots, p50,
-                percentile(f.latencies, 0.99), p50 / raw_p50, "", f.burst_jobs_per_s,
-                percentile(f.burst_latencies, 0.5), percentile(f.burst_latencies, 0.99));
+    std::printf("%-5u %8.1fms %8.1fms %7.2fx | %12.2f %8.1fms %8.1fms %8.1fms %10.1fms\n", slots,
+                p50, percentile(f.latencies, 0.99), p50 / raw_p50, f.burst_jobs_per_s,
+                percentile(f.burst_latencies, 0.5), percentile(f.burst_latencies, 0.99),
+                f.burst_cpu_ms_per_job, f.burst_cpu_ms_per_job - raw.cpu_ms_per_job);
     std::fflush(stdout);
   }
   std::printf(
       "\n(latency: one job at a time, submit() start -> FINISHED at the broker; burst: %d jobs "
-      "submitted back to back, first submit -> last FINISHED)\n",
+      "submitted\n"
+      " back to back, first submit -> last FINISHED; CPU: this process and its reaped children "
+      "per\n"
+      " burst job: client, file server, broker, monitor, worker, compiler, programs, judges)\n",
       burst_jobs);
   return 0;
 }
