@@ -18,6 +18,8 @@
 #include <string>
 #include <vector>
 
+#include <unistd.h>
+
 namespace recodex::worker::testing {
 
 namespace fs = std::filesystem;
@@ -113,6 +115,16 @@ inline sandbox::box lease_box(const fs::path& scratch) {
   return sandbox::acquire_box(config).value();
 }
 
+// Empty when this host can run boxes; otherwise why not.
+inline std::string sandbox_skip_reason() {
+  if (::geteuid() != 0)
+    return "needs root (namespaces, mounts, cgroups)";
+  for (const auto& item : sandbox::check_host())
+    if (!item.ok && item.name != "smoke run")
+      return item.name + ": " + item.detail;
+  return {};
+}
+
 inline const std::string archive_url = "http://files.test/submission-archive/student/job1";
 inline const std::string result_url = "http://files.test/result/student/job1";
 inline const std::string collector = "http://files.test/exercises";
@@ -122,6 +134,48 @@ inline std::string job_config_text(const std::string& tasks, const std::string& 
                               bool log = false) {
   return "submission:\n  job-id: " + job_id + "\n  file-collector: " + collector +
          "\n  log: " + (log ? "true" : "false") + "\n  hw-groups: [group1]\ntasks:" + (tasks.empty() ? std::string{" []\n"} : "\n" + tasks);
+}
+
+// A C program that prints the sum of two numbers, for jobs that compile and run it.
+inline const std::string sum_program = R"(#include <stdio.h>
+int main(void) {
+  long a, b;
+  if (scanf("%ld %ld", &a, &b) != 2)
+    return 3;
+  printf("%ld\n", a + b);
+  return 0;
+}
+)";
+
+// The fetch, run and judge tasks of one test of the 5.7 example (`in` and `ref` are the
+// SHA-1 names of its input and reference output).
+inline std::string test_tasks(const std::string& test, const std::string& in,
+                              const std::string& ref) {
+  return "  - task-id: fetch-in-" + test + "\n    priority: 42\n    dependencies: [build-check]\n"
+         "    cmd:\n      bin: fetch\n      args: [" + in + ", \"${SOURCE_DIR}/" + test + ".in\"]\n"
+         "  - task-id: fetch-ref-" + test + "\n    priority: 42\n    dependencies: [build-check]\n"
+         "    cmd:\n      bin: fetch\n      args: [" + ref + ", \"${SOURCE_DIR}/" + test + ".ref\"]\n"
+         "  - task-id: run-" + test + "\n    test-id: " + test + "\n    type: execution\n"
+         "    priority: 90\n    dependencies: [fetch-in-" + test + "]\n    cmd:\n      bin: ./prog\n"
+         "    sandbox:\n      name: isolate\n      stdin: ${EVAL_DIR}/" + test + ".in\n"
+         "      stdout: ${EVAL_DIR}/" + test + ".out\n      chdir: ${EVAL_DIR}\n"
+         "      limits:\n        - hw-group-id: group1\n          time: 1\n          wall-time: 2\n"
+         "          memory: 65536\n"
+         "  - task-id: judge-" + test + "\n    test-id: " + test + "\n    type: evaluation\n"
+         "    priority: 80\n    dependencies: [run-" + test + ", fetch-ref-" + test + "]\n"
+         "    cmd:\n      bin: ${JUDGES_DIR}/recodex-token-judge\n"
+         "      args: [--log-limit, 4k, --ignore-trailing-whitespace, \"${EVAL_DIR}/" + test +
+         ".ref\", \"${EVAL_DIR}/" + test + ".out\"]\n"
+         "    sandbox:\n      name: isolate\n      output: true\n      chdir: ${EVAL_DIR}\n";
+}
+
+// The result.yml entry of `task` (up to the next entry).
+inline std::string entry_of(const std::string& result_yml, const std::string& task) {
+  auto start = result_yml.find("  - task-id: " + task + "\n");
+  if (start == std::string::npos)
+    return {};
+  auto end = result_yml.find("  - task-id: ", start + 1);
+  return result_yml.substr(start, end == std::string::npos ? std::string::npos : end - start);
 }
 
 struct evaluator_fixture {
@@ -161,9 +215,10 @@ struct evaluator_fixture {
     return name;
   }
 
-  job_done evaluate(results_packer pack = fake_pack, const std::string& job_id = "job1") {
+  job_done evaluate(results_packer pack = fake_pack, const std::string& job_id = "job1",
+                    std::vector<const sandbox::box*> task_boxes = {}) {
     events.clear();
-    job_evaluator evaluator{config, box, transfer, cache, std::move(pack)};
+    job_evaluator evaluator{config, box, transfer, cache, std::move(pack), std::move(task_boxes)};
     return evaluator.evaluate(job_order{job_id, archive_url, result_url},
                               [this](const progress& p) { events.push_back(p); });
   }

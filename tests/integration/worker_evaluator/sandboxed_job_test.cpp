@@ -5,64 +5,10 @@
 #include "tests/integration/worker_evaluator/evaluator_fixture.hpp"
 #include "tests/unit/worker_evaluation/example_job.hpp"
 
-#include <unistd.h>
-
 using namespace recodex;
 using namespace recodex::worker;
 using namespace recodex::worker::testing;
 using strings = std::vector<std::string>;
-
-namespace {
-
-// Empty when this host can run boxes; otherwise why not.
-std::string sandbox_skip_reason() {
-  if (::geteuid() != 0)
-    return "needs root (namespaces, mounts, cgroups)";
-  for (const auto& item : sandbox::check_host())
-    if (!item.ok && item.name != "smoke run")
-      return item.name + ": " + item.detail;
-  return {};
-}
-
-const std::string sum_program = R"(#include <stdio.h>
-int main(void) {
-  long a, b;
-  if (scanf("%ld %ld", &a, &b) != 2)
-    return 3;
-  printf("%ld\n", a + b);
-  return 0;
-}
-)";
-
-std::string test_tasks(const std::string& test, const std::string& in, const std::string& ref) {
-  return "  - task-id: fetch-in-" + test + "\n    priority: 42\n    dependencies: [build-check]\n"
-         "    cmd:\n      bin: fetch\n      args: [" + in + ", \"${SOURCE_DIR}/" + test + ".in\"]\n"
-         "  - task-id: fetch-ref-" + test + "\n    priority: 42\n    dependencies: [build-check]\n"
-         "    cmd:\n      bin: fetch\n      args: [" + ref + ", \"${SOURCE_DIR}/" + test + ".ref\"]\n"
-         "  - task-id: run-" + test + "\n    test-id: " + test + "\n    type: execution\n"
-         "    priority: 90\n    dependencies: [fetch-in-" + test + "]\n    cmd:\n      bin: ./prog\n"
-         "    sandbox:\n      name: isolate\n      stdin: ${EVAL_DIR}/" + test + ".in\n"
-         "      stdout: ${EVAL_DIR}/" + test + ".out\n      chdir: ${EVAL_DIR}\n"
-         "      limits:\n        - hw-group-id: group1\n          time: 1\n          wall-time: 2\n"
-         "          memory: 65536\n"
-         "  - task-id: judge-" + test + "\n    test-id: " + test + "\n    type: evaluation\n"
-         "    priority: 80\n    dependencies: [run-" + test + ", fetch-ref-" + test + "]\n"
-         "    cmd:\n      bin: ${JUDGES_DIR}/recodex-token-judge\n"
-         "      args: [--log-limit, 4k, --ignore-trailing-whitespace, \"${EVAL_DIR}/" + test +
-         ".ref\", \"${EVAL_DIR}/" + test + ".out\"]\n"
-         "    sandbox:\n      name: isolate\n      output: true\n      chdir: ${EVAL_DIR}\n";
-}
-
-// The result.yml entry of `task` (up to the next entry).
-std::string entry_of(const std::string& result_yml, const std::string& task) {
-  auto start = result_yml.find("  - task-id: " + task + "\n");
-  if (start == std::string::npos)
-    return {};
-  auto end = result_yml.find("  - task-id: ", start + 1);
-  return result_yml.substr(start, end == std::string::npos ? std::string::npos : end - start);
-}
-
-} // namespace
 
 TEST_CASE("a C submission is compiled, run on two tests and judged in the sandbox",
           "[worker][evaluator][root]") {
