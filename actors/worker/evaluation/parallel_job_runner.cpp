@@ -202,6 +202,15 @@ job_run run_job_parallel(const job_plan& plan, const std::string& hw_group,
 
   lane_pool pool{plan};
   std::vector<std::thread> threads;
+  // Should the listener throw, the lanes still finish their tasks before the pool goes.
+  struct joiner {
+    std::vector<std::thread>& threads;
+    ~joiner() {
+      for (auto& thread : threads)
+        if (thread.joinable())
+          thread.join();
+    }
+  } join_lanes{threads};
   for (const auto& lane : lanes) {
     try {
       threads.emplace_back([&pool, &lane] { pool.work(lane); });

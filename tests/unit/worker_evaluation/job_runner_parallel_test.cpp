@@ -429,3 +429,17 @@ TEST_CASE("the schedule starts ready tasks in plan order and waits for dependenc
   CHECK_FALSE(schedule.can_start());
   CHECK(states == progress{task_completed("build"), task_completed("build-check")});
 }
+
+TEST_CASE("a listener that throws gets its exception back after the lanes have stopped",
+          "[worker][runner][parallel]") {
+  const auto plan =
+      plan_of(job(external("a", "execution", "") + external("b", "execution", "")), "j");
+  task_board board;
+  board_lanes pool{board, 2};
+  auto throwing = [](const progress_state& s) {
+    if (!s.task_id.empty())
+      throw std::runtime_error("listener gone");
+  };
+  CHECK_THROWS_WITH(run_job_parallel(plan, "group1", pool.lanes, throwing), "listener gone");
+  CHECK(board.running == 0);
+}
