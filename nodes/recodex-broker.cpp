@@ -9,6 +9,7 @@
 #include "actors/notifier/notifier_actor.hpp"
 #include "actors/notifier/notifier_core.hpp"
 #include "messages/actor_system_setup.hpp"
+#include "nodes/common/cluster_tls.hpp"
 #include "nodes/common/command_line.hpp"
 #include "nodes/common/config_reader.hpp"
 #include "nodes/common/logging.hpp"
@@ -16,6 +17,9 @@
 
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
+#ifdef RECODEX_HAVE_CAF_OPENSSL
+#include <caf/openssl/all.hpp>
+#endif
 #include <spdlog/spdlog.h>
 
 #include <csignal>
@@ -55,8 +59,9 @@ Configuration keys (default in brackets), those of the ReCodEx broker plus ours:
   journal                                      file for durability [off]
   recovery_grace                               ms recovered jobs wait for workers [30000]
   cluster:   port                              CAF port for native workers [off]
+             certificate, key, ca-file         TLS on it (PEM; all three; workers need theirs)
 Port 0 binds any free port. On start one line per endpoint is printed:
-  clients tcp://...:<port>  /  workers tcp://...:<port>  /  cluster <port>
+  clients tcp://...:<port>  /  workers tcp://...:<port>  /  cluster <port> [tls]
 SIGINT or SIGTERM stop the broker (exit 0) after callbacks waiting for a retry
 had notifier.drain_timeout to get out.
 )";
@@ -74,6 +79,7 @@ struct node_config {
   std::string monitor_address = "127.0.0.1";
   std::uint16_t monitor_port = 7894;
   std::optional<std::uint16_t> cluster_port;
+  recodex::nodes::cluster_tls cluster_tls;
   recodex::broker::broker_actor_config broker;
   recodex::notifier::notifier_config notifier;
   recodex::nodes::logging_config logging;
@@ -149,6 +155,12 @@ void read_config(config_reader& r, node_config& c) {
     c.broker.core.recovery_grace = std::chrono::milliseconds{*v};
   if (auto v = r.integer("cluster.port", 0, 65535))
     c.cluster_port = static_cast<std::uint16_t>(*v);
+  if (auto v = r.string("cluster.certificate"))
+    c.cluster_tls.certificate = *v;
+  if (auto v = r.string("cluster.key"))
+    c.cluster_tls.key = *v;
+  if (auto v = r.string("cluster.ca-file"))
+    c.cluster_tls.ca_file = *v;
   if (!c.notifier.address.empty())
     if (auto url = recodex::notifier::parse_url(c.notifier.address); !url)
       r.problem("notifier.address", url.error().message);
@@ -192,7 +204,13 @@ int run(caf::actor_system& sys, node_config config, sigset_t stop_signals) {
   std::optional<std::uint16_t> cluster;
   if (config.cluster_port) {
     // The public typed handle: remote workers and clients see only the registered messages.
+#ifdef RECODEX_HAVE_CAF_OPENSSL
+    auto published = config.cluster_tls.enabled()
+                         ? caf::openssl::publish(broker.value().handle, *config.cluster_port, nullptr, true)
+                         : sys.middleman().publish(broker.value().handle, *config.cluster_port, nullptr, true);
+#else // enable_cluster_tls() refused TLS at start-up
     auto published = sys.middleman().publish(broker.value().handle, *config.cluster_port, nullptr, true);
+#endif
     if (!published) {
       std::cerr << program << ": cluster: " << sys.render(published.error()) << "\n";
       stop_all();
@@ -212,12 +230,13 @@ int run(caf::actor_system& sys, node_config config, sigset_t stop_signals) {
   std::cout << "clients tcp://" << config.clients_address << ":" << broker.value().client_port << "\n"
             << "workers tcp://" << config.workers_address << ":" << broker.value().worker_port << "\n";
   if (cluster)
-    std::cout << "cluster " << *cluster << "\n";
+    std::cout << "cluster " << *cluster << (config.cluster_tls.enabled() ? " tls" : "") << "\n";
   std::cout << std::flush;
 
   int signal_number = recodex::nodes::wait_for_stop_signal(stop_signals);
   spdlog::info("broker stopping on {}", recodex::nodes::stop_signal_name(signal_number));
-  if (cluster)
+  // A TLS publication (CAF 0.17 has no openssl::unpublish) closes with the actor system.
+  if (cluster && !config.cluster_tls.enabled())
     sys.middleman().unpublish(broker.value().handle, *cluster);
   // Reports first: the broker's last ones reach the notifier, whose waiting retries then get
   // a bounded time to go out instead of being dropped with the process.
@@ -270,6 +289,9 @@ int main(int argc, char** argv) {
   // The face, the monitor bridge and the notifier pass messages along a pipeline: on one
   // scheduler thread those are queue pushes instead of cross-thread wake-ups.
   cfg.set("scheduler.max-threads", 1);
+  if (config.cluster_tls.enabled())
+    if (auto tls = recodex::nodes::enable_cluster_tls(cfg, config.cluster_tls); !tls)
+      fail(tls.error().message);
   int exit_code = 0;
   {
     caf::actor_system sys{cfg};

@@ -11,6 +11,7 @@
 #include "actors/worker/listener/listener_config.hpp"
 #include "actors/worker/transfer/http_file_transfer.hpp"
 #include "actors/worker/transfer/results_archive.hpp"
+#include "nodes/common/cluster_tls.hpp"
 #include "actors/worker/worker_config.hpp"
 #include "messages/actor_system_setup.hpp"
 #include "nodes/common/command_line.hpp"
@@ -78,6 +79,8 @@ Ours:
                         env=<id> [""]
   sandbox: state-dir [/run/recodex-sandbox], box-count [1000],
            first-uid [60000], cgroup-parent [recodex-sandbox]
+  cluster-tls: certificate, key, ca-file   TLS to the broker's cluster port
+           (caf://; PEM; all three, as the broker's cluster: keys) [off]
 On start one line per slot is printed:
   worker <id> slot <k> -> <broker-uri>
 SIGINT or SIGTERM stop the worker (exit 0); a running job is abandoned and the
@@ -199,6 +202,9 @@ int main(int argc, char** argv) {
 
   caf::actor_system_config cfg;
   recodex::configure_actor_system(cfg);
+  if (config.cluster_tls.enabled())
+    if (auto tls = recodex::nodes::enable_cluster_tls(cfg, config.cluster_tls); !tls)
+      fail(tls.error().message);
   int exit_code = 0;
   {
     caf::actor_system sys{cfg};

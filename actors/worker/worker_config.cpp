@@ -195,6 +195,12 @@ void read_our_scalars(config_reader& r, worker_config& c) {
     c.ca_file = *v;
   if (auto v = r.string("environments-dir"))
     c.environments_dir = *v;
+  if (auto v = r.string("cluster-tls.certificate"))
+    c.cluster_tls.certificate = *v;
+  if (auto v = r.string("cluster-tls.key"))
+    c.cluster_tls.key = *v;
+  if (auto v = r.string("cluster-tls.ca-file"))
+    c.cluster_tls.ca_file = *v;
   if (auto v = r.string("sandbox.state-dir")) {
     if (v->empty() || v->front() != '/')
       r.problem("sandbox.state-dir", "must be an absolute path, got '" + *v + "'");

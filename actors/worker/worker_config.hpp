@@ -15,6 +15,7 @@
 #include "actors/worker/evaluation/sandbox_limits.hpp"
 #include "messages/job_messages.hpp"
 #include "messages/result.hpp"
+#include "nodes/common/cluster_tls.hpp"
 #include "nodes/common/config_reader.hpp"
 #include "nodes/common/logging.hpp"
 #include "sandbox/sandbox.hpp"
@@ -61,6 +62,8 @@ struct worker_config {
   // env=<id> headers beside `headers`. Empty: only `headers`.
   std::string environments_dir;
   sandbox::box_config sandbox;
+  // cluster-tls: TLS to the broker's cluster port (caf://), as the broker's cluster: keys.
+  nodes::cluster_tls cluster_tls;
 };
 
 // A read configuration and what was wrong with it. The configuration is usable only when

@@ -19,6 +19,8 @@
 #                    judges are (default: build/bin of this checkout)
 #   --jobs N         submissions of the raw sample (default 3)
 #   --keep-running   after the samples, wait for Ctrl-C before tearing down
+#   --tls            TLS on the cluster port (CAF's OpenSSL module): a throw-away cluster
+#                    certificate, presented and verified by the broker and every worker
 #   --no-cli         skip the demo submissions through the `recodex` CLI (they run when
 #                    $bin/recodex exists: deploy/examples pushed as task `sum`, then every
 #                    solution of deploy/examples/submissions.yml submitted with --follow)
@@ -32,6 +34,7 @@ bin_dir="$source_dir/build/bin"
 jobs=3
 keep_running=0
 use_cli=1
+use_tls=0
 
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -39,6 +42,7 @@ while [[ $# -gt 0 ]]; do
     --jobs) jobs="$2"; shift 2 ;;
     --keep-running) keep_running=1; shift ;;
     --no-cli) use_cli=0; shift ;;
+    --tls) use_tls=1; shift ;;
     -h|--help) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "cluster.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
@@ -126,8 +130,19 @@ build_network() {
 }
 
 # -- configs --
+# One self-signed certificate for the whole cluster: each node presents it and trusts it as
+# its CA (a real cluster gives each node its own certificate signed by a cluster CA).
+make_certificate() {
+  command -v openssl >/dev/null || die "--tls needs the openssl command"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=recodex-cluster \
+    -keyout "$work/cluster.key" -out "$work/cluster.pem" 2>/dev/null || die "openssl could not make a certificate"
+  tls_keys="certificate: \"$work/cluster.pem\", key: \"$work/cluster.key\", ca-file: \"$work/cluster.pem\""
+}
+
 write_configs() {
   mkdir -p "$work/logs" "$work/store"
+  tls_keys=""
+  [[ $use_tls -eq 1 ]] && make_certificate
   cat > "$work/monitor.yml" <<EOF
 websocket_uri: ["${address[broker]}", 4567]
 zeromq_uri: ["127.0.0.1", 7894]
@@ -140,7 +155,7 @@ monitor: {address: "127.0.0.1", port: 7894}
 logger: {level: info}
 journal: "$work/broker.journal"
 recovery_grace: 10000
-cluster: {port: 9659}
+cluster: {port: 9659${tls_keys:+, $tls_keys}}
 EOF
   cat > "$work/fileserver.yml" <<EOF
 listen: {address: "${address[files]}", port: 9999}
@@ -180,6 +195,7 @@ max-output-length: 4096
 max-carboncopy-length: 1048576
 cleanup-submission: true
 judges-dir: "$bin_dir"
+${tls_keys:+cluster-tls: {$tls_keys\}}
 EOF
   done
 }

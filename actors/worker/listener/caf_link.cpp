@@ -9,6 +9,10 @@
 
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
+#if __has_include(<caf/openssl/manager.hpp>)
+#include <caf/openssl/manager.hpp>
+#define RECODEX_CAF_OPENSSL_HEADERS 1
+#endif
 #include <cstdint>
 #include <spdlog/spdlog.h>
 #include <vector>
@@ -28,7 +32,13 @@ public:
   void open() override {
     close();
     auto attempt = ++attempt_;
-    auto mm = self_->system().middleman().actor_handle();
+    // The OpenSSL module, when the node loaded it (cluster TLS), connects with the same protocol.
+    auto& sys = self_->system();
+#ifdef RECODEX_CAF_OPENSSL_HEADERS
+    auto mm = sys.has_openssl_manager() ? sys.openssl_manager().actor_handle() : sys.middleman().actor_handle();
+#else
+    auto mm = sys.middleman().actor_handle();
+#endif
     self_->request(mm, connect_timeout, caf::connect_atom::value, endpoint_.host, endpoint_.port)
         .then(
             [this, attempt](const caf::node_id&, caf::strong_actor_ptr& broker,

@@ -25,8 +25,9 @@ std::uint16_t port_after_last_colon(const std::string& line) {
   return static_cast<std::uint16_t>(std::stoul(line.substr(line.rfind(':') + 1)));
 }
 
-std::uint16_t port_after_last_space(const std::string& line) {
-  return static_cast<std::uint16_t>(std::stoul(line.substr(line.rfind(' ') + 1)));
+// "cluster <port>" or "cluster <port> tls".
+std::uint16_t port_after_first_space(const std::string& line) {
+  return static_cast<std::uint16_t>(std::stoul(line.substr(line.find(' ') + 1)));
 }
 
 std::string expect_line(child_process& node, const std::string& needle, const std::string& what) {
@@ -156,6 +157,8 @@ std::vector<sum_test> five_verdict_tests() {
 }
 
 e2e_system::e2e_system(e2e_options options) : options_(options) {
+  if (options_.cluster_tls)
+    certificate_.emplace();
   start_fileserver();
   start_broker();
   client_ = std::make_unique<dealer>(clients_port_);
@@ -182,7 +185,7 @@ void e2e_system::start_broker() {
     << options_.max_request_failures << ", ping_interval: 100}\n"
     << "monitor: {address: 127.0.0.1, port: " << monitor_.port() << "}\n"
     << "logger: {level: info}\n"
-    << "cluster: {port: " << cluster_port_ << "}\n"
+    << "cluster: {port: " << cluster_port_ << (certificate_ ? ", " + tls_yaml("") : "") << "}\n"
     << "recovery_grace: " << options_.recovery_grace_ms << "\n"
     << "notifier: {address: \"http://127.0.0.1:" << reports_.port() << "/reports\", port: " << reports_.port()
     << ", username: re, password: codex}\n";
@@ -193,7 +196,7 @@ void e2e_system::start_broker() {
       std::vector<std::string>{bin_dir + "/recodex-broker", "-c", broker_config.string()});
   clients_port_ = port_after_last_colon(expect_line(*broker_, "clients tcp://", "recodex-broker"));
   workers_port_ = port_after_last_colon(expect_line(*broker_, "workers tcp://", "recodex-broker"));
-  cluster_port_ = port_after_last_space(expect_line(*broker_, "cluster ", "recodex-broker"));
+  cluster_port_ = port_after_first_space(expect_line(*broker_, "cluster ", "recodex-broker"));
 }
 
 void e2e_system::kill_broker() { broker_->kill9(); }
@@ -202,7 +205,22 @@ void e2e_system::restart_broker() { start_broker(); }
 
 e2e_system::~e2e_system() = default;
 
+std::string e2e_system::tls_yaml(const std::string& section) const {
+  auto keys = "certificate: " + certificate_->certificate_file().string() + ", key: " +
+              certificate_->private_key_file().string() + ", ca-file: " + certificate_->certificate_file().string();
+  return section.empty() ? keys : section + ": {" + keys + "}\n";
+}
+
 std::size_t e2e_system::start_worker(unsigned worker_id, worker_transport transport, const std::string& extra_yaml) {
+  return launch_worker(worker_id, transport, extra_yaml, certificate_.has_value());
+}
+
+std::size_t e2e_system::start_plain_caf_worker(unsigned worker_id) {
+  return launch_worker(worker_id, worker_transport::caf, {}, false);
+}
+
+std::size_t e2e_system::launch_worker(unsigned worker_id, worker_transport transport, const std::string& extra_yaml,
+                                      bool with_tls) {
   auto id = std::to_string(worker_id);
   auto config = dir_ / ("worker-" + id + ".yml");
   std::string uri = transport == worker_transport::zeromq
@@ -238,7 +256,8 @@ std::size_t e2e_system::start_worker(unsigned worker_id, worker_transport transp
                      "    PATH: /usr/bin:/bin\n"
                      "max-output-length: 4096\n"
                      "max-carboncopy-length: 1048576\n"
-                     "cleanup-submission: true\n" + extra_yaml);
+                     "cleanup-submission: true\n" +
+                     (with_tls && transport == worker_transport::caf ? tls_yaml("cluster-tls") : "") + extra_yaml);
   workers_.push_back(std::make_unique<child_process>(
       std::vector<std::string>{bin_dir + "/recodex-worker", "-c", config.string()}));
   return workers_.size() - 1;

@@ -8,6 +8,7 @@
 #pragma once
 
 #include "tests/harness/child_process.hpp"
+#include "tests/harness/self_signed_certificate.hpp"
 #include "tests/harness/temp_directory.hpp"
 #include "tests/harness/zmq_peers.hpp"
 #include "tests/integration/worker_e2e/report_sink.hpp"
@@ -55,6 +56,7 @@ struct e2e_options {
   bool journal = false;                // the broker journals jobs in the temp dir (restarts keep them)
   int max_request_failures = 3;        // INTERNAL_ERRORs / worker deaths a job survives
   int recovery_grace_ms = 3000;        // how long recovered running jobs wait for their worker
+  bool cluster_tls = false;            // TLS on the cluster port; caf:// workers get the certificate
 };
 
 class e2e_system {
@@ -73,6 +75,8 @@ public:
   // Starts a worker with this worker-id (also its box id); extra YAML is appended to its config.
   // Returns its index for kill_worker().
   std::size_t start_worker(unsigned worker_id, worker_transport transport, const std::string& extra_yaml = {});
+  // With cluster_tls: the worker joins over caf:// without TLS (it must not get in).
+  std::size_t start_plain_caf_worker(unsigned worker_id);
   void kill_worker(std::size_t index);
   // Waits until the broker counts `count` registered workers.
   bool wait_for_workers(std::uint64_t count, std::chrono::milliseconds timeout);
@@ -135,8 +139,14 @@ private:
   void start_broker();
   void send_eval_expecting_accept(const std::string& job_id);
 
+  std::size_t launch_worker(unsigned worker_id, worker_transport transport, const std::string& extra_yaml,
+                            bool with_tls);
+  // The YAML of the cluster certificate for `section` ("cluster" or "cluster-tls").
+  std::string tls_yaml(const std::string& section) const;
+
   e2e_options options_;
   temp_directory dir_{"recodex-e2e"};
+  std::optional<self_signed_certificate> certificate_;
   std::unique_ptr<child_process> fileserver_;
   std::uint16_t fileserver_port_ = 0;
   monitor_router monitor_;
