@@ -10,7 +10,7 @@
 using namespace recodex::testing;
 using namespace std::chrono_literals;
 
-TEST_CASE("workers join the broker over caf:// with TLS; a worker without it stays out", "[drill][tls]") {
+TEST_CASE("workers join the broker over caf:// with TLS, and a worker without it stays out", "[drill][tls]") {
   REQUIRE_SANDBOX_HOST();
   e2e_options options;
   options.cluster_tls = true;
