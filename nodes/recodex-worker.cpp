@@ -26,6 +26,7 @@
 #include <csignal>
 #include <iostream>
 #include <string>
+#include <thread>
 #include <unistd.h>
 #include <vector>
 
@@ -71,7 +72,8 @@ Configuration keys (the ReCodEx worker's; * = required, default in brackets):
   cleanup-submission*   delete a job's directories after it ends
 Ours:
   slots                 jobs evaluated at once, each its own registration [1]
-  parallel-tasks        run independent tasks of a job at once [false]
+  parallel-tasks        run independent tasks of a job at once, on extra boxes
+                        when the machine has more cores than slots [false]
   judges-dir            ${JUDGES_DIR} [the directory of this executable]
   ca-file               extra CA certificates (PEM) for https:// [""]
   environments-dir      runtime environment definitions (relative to this
@@ -216,6 +218,8 @@ int main(int argc, char** argv) {
         caf::anon_send_exit(s.evaluator, caf::exit_reason::user_shutdown);
       }
     };
+    const unsigned task_boxes_per_slot = worker::task_boxes_per_slot(
+        config.parallel_tasks, config.slots, std::max(1u, std::thread::hardware_concurrency()));
     for (unsigned k = 0; k < config.slots && exit_code == 0; ++k) {
       auto id = config.worker_id + k;
       auto box = recodex::sandbox::acquire_box(config.sandbox, static_cast<int>(id));
@@ -226,8 +230,15 @@ int main(int argc, char** argv) {
       }
       auto evaluator_config = worker::evaluator_config(config);
       evaluator_config.worker_id = id;
+      // parallel-tasks: more boxes for the independent tasks of this slot's jobs.
+      auto task_boxes = worker::lease_task_boxes(config.sandbox, box.value(), task_boxes_per_slot);
+      if (!task_boxes) {
+        std::cerr << program << ": slot " << k << ": task boxes: " << task_boxes.error().message << "\n";
+        exit_code = 1;
+        break;
+      }
       worker::evaluator_parts parts{std::move(evaluator_config), std::move(box.value()), shared_transfer,
-                                    shared_cache, worker::pack_results};
+                                    shared_cache, worker::pack_results, std::move(task_boxes.value())};
       slot_actors slot{worker::spawn_evaluator(sys, std::move(parts)), {}};
       auto listener = worker::spawn_listener(sys, listener_config_of(config, k), slot.evaluator);
       if (!listener) {
@@ -242,9 +253,9 @@ int main(int argc, char** argv) {
     }
     std::cout << std::flush;
     if (exit_code == 0) {
-      spdlog::info("worker {} started: {} slot(s), hwgroup {}, broker {}, working directory {}, cache {}, "
-                   "judges {}",
-                   config.worker_id, config.slots, config.hwgroup, config.broker_uri,
+      spdlog::info("worker {} started: {} slot(s) with {} extra task box(es) each, hwgroup {}, broker {}, "
+                   "working directory {}, cache {}, judges {}",
+                   config.worker_id, config.slots, task_boxes_per_slot, config.hwgroup, config.broker_uri,
                    config.working_directory.string(), cache_dir.string(), config.judges_dir);
       int signal_number = recodex::nodes::wait_for_stop_signal(stop_signals);
       spdlog::info("worker stopping on {}", recodex::nodes::stop_signal_name(signal_number));
