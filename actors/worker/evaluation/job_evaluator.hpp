@@ -1,9 +1,10 @@
 // One job from assignment to `done` (spec 6.3), blocking, on one worker slot: download the
 // submission archive, extract it, build the plan from job-config.yml, run the tasks (internal
 // ones on the host, `fetch` through the shared file cache; external ones in the slot's leased
-// box), write result.yml, pack RESULT_DIR, upload it, and report each progress state (3.1) as
-// it happens. The network, the zip writer and the progress sink are collaborators passed in, so
-// tests drive the lifecycle with fakes. No CAF and no clock.
+// box, and with parallel-tasks independent ones at once in its task boxes), write result.yml,
+// pack RESULT_DIR, upload it, and report each progress state (3.1) as it happens. The network,
+// the zip writer and the progress sink are collaborators passed in, so tests drive the
+// lifecycle with fakes. No CAF and no clock.
 #pragma once
 
 #include "actors/worker/evaluation/archive_extractor.hpp"

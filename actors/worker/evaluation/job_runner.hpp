@@ -107,7 +107,7 @@ executed_task execute_task(const planned_task& planned, internal_task_executor& 
 task_result skipped_task_result(const task_metadata& task);
 
 // The loop of 5.4, sequential, in plan order. `hw_group` is the worker's (result.yml's
-// hw-group). Never throws.
+// hw-group). Never throws. parallel_job_runner.hpp runs the same loop on several lanes.
 job_run run_job(const job_plan& plan, const std::string& hw_group,
                 internal_task_executor& internal, external_task_executor& external,
                 const progress_listener& listener = {});
