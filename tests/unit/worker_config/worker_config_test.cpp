@@ -130,6 +130,7 @@ TEST_CASE("optional keys take their documented defaults", "[worker][config]") {
   CHECK(c.cache_max_size == 0);
   CHECK(c.cache_max_age == std::chrono::seconds{0});
   CHECK(c.ca_file.empty());
+  CHECK_FALSE(c.cluster_tls.enabled());
   CHECK(c.sandbox.state_dir == sandbox::box_config{}.state_dir);
   CHECK(c.sandbox.box_count == sandbox::box_config{}.box_count);
   CHECK(c.sandbox.first_uid == sandbox::box_config{}.first_uid);
@@ -173,6 +174,10 @@ sandbox:
   box-count: 16
   first-uid: 70000
   cgroup-parent: workers
+cluster-tls:
+  certificate: /etc/recodex/tls/worker.pem
+  key: /etc/recodex/tls/worker.key
+  ca-file: /etc/recodex/tls/ca.pem
 )");
   CHECK(c.description == "peers_worker_1");
   CHECK(c.broker_ping_interval == std::chrono::milliseconds{250});
@@ -193,6 +198,10 @@ sandbox:
   CHECK(c.sandbox.box_count == 16);
   CHECK(c.sandbox.first_uid == 70000);
   CHECK(c.sandbox.cgroup_parent == "workers");
+  CHECK(c.cluster_tls.certificate == "/etc/recodex/tls/worker.pem");
+  CHECK(c.cluster_tls.key == "/etc/recodex/tls/worker.key");
+  CHECK(c.cluster_tls.ca_file == "/etc/recodex/tls/ca.pem");
+  CHECK(c.cluster_tls.enabled());
 }
 
 TEST_CASE("each missing required key is reported by name", "[worker][config]") {
