@@ -121,3 +121,21 @@ TEST_CASE("a worker killed mid-job loses the job to a second worker, which finis
   REQUIRE(results);
   check_five_verdicts(*results, job);
 }
+
+TEST_CASE("a worker with two slots and parallel tasks evaluates two jobs at once with the same verdicts",
+          "[e2e][worker]") {
+  REQUIRE_SANDBOX_HOST();
+  e2e_system system;
+  system.start_worker(41, worker_transport::zeromq, "slots: 2\nparallel-tasks: true\n");
+  REQUIRE(system.wait_for_workers(2, 20s)); // one registration per slot
+  system.submit_sum_job("student_slot_a", sum_source(), five_verdict_tests());
+  system.submit_sum_job("student_slot_b", sum_source(), five_verdict_tests());
+  for (const std::string job : {"student_slot_a", "student_slot_b"}) {
+    auto progress = system.follow_until(job, "FINISHED", 120s);
+    INFO(job << " progress: " << Catch::Detail::stringify(progress) << "\n" << system.logs());
+    check_progress_shape(progress);
+    auto results = system.results(job);
+    REQUIRE(results);
+    check_five_verdicts(*results, job);
+  }
+}
