@@ -1,8 +1,8 @@
 // `recodex demo`: flags -> demo_options, progress lines while it runs, the table at the end.
 #include "nodes/embedded/demo_command.hpp"
 
-#include "nodes/common/logging.hpp"
 #include "nodes/embedded/demo.hpp"
+#include "nodes/embedded/embedded_system.hpp"
 
 #include <csignal>
 #include <iostream>
@@ -71,11 +71,7 @@ int demo_command(const std::vector<std::string>& args) {
     std::cerr << "recodex demo: " << p.message << "\nTry 'recodex demo --help'.\n";
     return 2;
   }
-  nodes::logging_config logging;
-  logging.level = "warn";
-  if (auto r =
-          nodes::setup_logging(logging, {"embedded", "broker", "worker", "monitor", "filestore"});
-      !r) {
+  if (auto r = setup_embedded_logging("warn"); !r) {
     std::cerr << "recodex demo: " << r.error().message << "\n";
     return 1;
   }

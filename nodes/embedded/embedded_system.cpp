@@ -11,6 +11,7 @@
 #include "actors/worker/transfer/http_file_transfer.hpp"
 #include "actors/worker/transfer/results_archive.hpp"
 #include "messages/actor_system_setup.hpp"
+#include "nodes/common/logging.hpp"
 #include "storage/data_store.hpp"
 
 #include <caf/all.hpp>
@@ -79,6 +80,12 @@ result<embedded_options> with_port_offset(embedded_options options, int offset) 
     *port = static_cast<std::uint16_t>(moved);
   }
   return options;
+}
+
+result<void> setup_embedded_logging(const std::string& level) {
+  nodes::logging_config logging;
+  logging.level = level;
+  return nodes::setup_logging(logging, {"embedded", "broker", "worker", "monitor", "filestore"});
 }
 
 std::filesystem::path executable_dir() {

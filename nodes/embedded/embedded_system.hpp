@@ -54,6 +54,9 @@ std::vector<std::string> describe(const embedded_system& system);
 // deploy/environments. Empty when none exists.
 std::filesystem::path find_environments_dir();
 
+// Logs of every component to stderr at `level` (trace ... off), one logger per room.
+result<void> setup_embedded_logging(const std::string& level);
+
 // The directory of the running executable (the judges sit beside it in a build tree).
 std::filesystem::path executable_dir();
 

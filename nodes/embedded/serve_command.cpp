@@ -97,11 +97,7 @@ int serve_command(const std::vector<std::string>& args) {
     std::cerr << "recodex serve: " << p.message << "\nTry 'recodex serve --help'.\n";
     return 2;
   }
-  nodes::logging_config logging;
-  logging.level = flags.log_level;
-  if (auto r =
-          nodes::setup_logging(logging, {"embedded", "broker", "worker", "monitor", "filestore"});
-      !r) {
+  if (auto r = setup_embedded_logging(flags.log_level); !r) {
     std::cerr << "recodex serve: " << r.error().message << "\n";
     return 1;
   }
