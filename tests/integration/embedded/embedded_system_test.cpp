@@ -235,3 +235,28 @@ TEST_CASE(
   REQUIRE_FALSE(second);
   CHECK(second.error().message.find("file server") != std::string::npos);
 }
+
+TEST_CASE("a port offset moves every fixed port and refuses to leave 1..65535", "[embedded]") {
+  embedded::embedded_options o;
+  o.cluster_port = 0; // 0 stays 0: any free port
+  auto moved = embedded::with_port_offset(o, 100);
+  REQUIRE(moved);
+  CHECK(moved.value().client_port == 9758);
+  CHECK(moved.value().worker_port == 9757);
+  CHECK(moved.value().cluster_port == 0);
+  CHECK(moved.value().monitor_port == 4667);
+  CHECK(moved.value().fileserver_port == 10099);
+  auto too_far = embedded::with_port_offset(o, 60000);
+  REQUIRE_FALSE(too_far);
+  CHECK(too_far.error().message.find("out of 1..65535") != std::string::npos);
+}
+
+TEST_CASE("the endpoints read as URIs of their transports", "[embedded]") {
+  embedded::embedded_endpoints e{"127.0.0.1", 1, 2, 3, 4, 5};
+  CHECK(e.client_uri() == "tcp://127.0.0.1:1");
+  CHECK(e.worker_uri() == "tcp://127.0.0.1:2");
+  CHECK(e.cluster_uri() == "caf://127.0.0.1:3");
+  CHECK(e.monitor_uri() == "ws://127.0.0.1:4");
+  CHECK(e.fileserver_url() == "http://127.0.0.1:5");
+  CHECK_FALSE(embedded::find_environments_dir().empty()); // the source tree's, at least
+}
