@@ -139,6 +139,7 @@ struct embedded_system::parts {
   bool published = false;
   std::vector<slot_actors> slots;
   bool stopped = false;
+  bool abandoned = false;
 
   ~parts() { stop(); }
 
@@ -309,6 +310,7 @@ void embedded_system::parts::stop_slots() {
   while (down < slots.size() && !timed_out)
     self->receive([&](const caf::down_msg&) { ++down; },
                   caf::after(options.stop_grace) >> [&] { timed_out = true; });
+  abandoned = timed_out;
   if (timed_out)
     spdlog::warn("{} slot(s) still running a job after {} ms; abandoning them", slots.size() - down,
                  options.stop_grace.count());
@@ -386,6 +388,9 @@ caf::actor_system& embedded_system::system() {
 }
 void embedded_system::stop() {
   parts_->stop();
+}
+bool embedded_system::abandoned_jobs() const {
+  return parts_->abandoned;
 }
 
 std::vector<std::string> describe(const embedded_system& system) {

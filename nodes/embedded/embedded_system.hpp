@@ -39,6 +39,10 @@ public:
   // Stops the slots (a running job gets options().stop_grace, then is abandoned), the broker
   // (journal committed), the monitor and the file server. Idempotent.
   void stop();
+  // After stop(): a slot was still in a job at the end of the grace. Destroying the system then
+  // waits for that job to end (its evaluator is an actor of the system); a process that must
+  // end now exits without destroying it.
+  bool abandoned_jobs() const;
 
 private:
   struct parts;

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <csignal>
+#include <cstdlib>
 #include <iostream>
 #include <optional>
 #include <spdlog/spdlog.h>
@@ -119,6 +120,11 @@ int serve_command(const std::vector<std::string>& args) {
   const int signal_number = nodes::wait_for_stop_signal(stop_signals);
   std::cerr << "recodex serve: stopping on " << nodes::stop_signal_name(signal_number) << "\n";
   system.value()->stop();
+  if (system.value()->abandoned_jobs()) {
+    // The broker's journal is committed; the abandoned job is re-run after a restart.
+    spdlog::shutdown();
+    std::_Exit(0);
+  }
   system.value().reset();
   spdlog::shutdown();
   return 0;
