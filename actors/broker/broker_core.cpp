@@ -288,8 +288,19 @@ bool broker_core::enqueue(job_entry job, time_point, commands& out) {
 void broker_core::finish(const std::string& job_id, job_status status, std::string message,
                          commands& out) {
   active_jobs_.erase(job_id);
+  remember_reported(job_id);
   out.emplace_back(journal_finish{job_id});
   out.emplace_back(notify_job_status{{job_id, status, std::move(message)}});
+}
+
+void broker_core::remember_reported(const std::string& job_id) {
+  if (!reported_.insert(job_id).second)
+    return;
+  reported_order_.push_back(job_id);
+  if (reported_order_.size() > reported_memory) {
+    reported_.erase(reported_order_.front());
+    reported_order_.pop_front();
+  }
 }
 
 void broker_core::fail_with_monitor(const std::string& job_id, std::string message, commands& out) {
@@ -368,7 +379,11 @@ commands broker_core::on_worker_init(worker_info info, time_point now) {
         }
       }
     }
-    if (!current) {
+    if (!current && reported_.count(job_id)) {
+      // Reported already (e.g. failed while the worker was away): let the worker finish it
+      // without a second report.
+      current = job_entry{job_request{job_id, {}, {}}, 0, true, true};
+    } else if (!current) {
       current = job_entry{job_request{job_id, {}, {}}, 0, true};
       active_jobs_.insert(job_id);
     }
@@ -418,8 +433,7 @@ commands broker_core::on_worker_progress(const std::string& worker_id, progress 
 commands broker_core::on_worker_done(const std::string& worker_id, job_done done, time_point now) {
   auto it = workers_.find(worker_id);
   if (it == workers_.end())
-    return {log_warning{"done for job " + done.job_id + " from unknown worker "
-                        + worker_label(worker_id, "")}};
+    return on_done_from_unknown_worker(worker_id, std::move(done), now);
   auto& w = it->second;
   touch(w, now);
   if (!w.current || w.current->request.job_id != done.job_id)
@@ -428,6 +442,35 @@ commands broker_core::on_worker_done(const std::string& worker_id, job_done done
   auto job = std::move(*w.current);
   w.current.reset();
   commands out;
+  if (job.reported) {
+    out.emplace_back(log_warning{"done for job " + done.job_id + " ignored: it was reported already"});
+    take_next(w, now, out);
+    return out;
+  }
+  finish_done(std::move(job), std::move(done), &w, now, out);
+  if (!w.current)
+    take_next(w, now, out);
+  return out;
+}
+
+// A `done` that a worker sent while the broker was down arrives before the worker's new `init`:
+// for a recovered job still waiting for its worker, it is the job's result.
+commands broker_core::on_done_from_unknown_worker(const std::string& worker_id, job_done done,
+                                                  time_point now) {
+  auto waiting = awaiting_adoption_.find(done.job_id);
+  if (waiting == awaiting_adoption_.end())
+    return {log_warning{"done for job " + done.job_id + " from unknown worker "
+                        + worker_label(worker_id, "")}};
+  auto job = std::move(waiting->second);
+  awaiting_adoption_.erase(waiting);
+  commands out;
+  finish_done(std::move(job), std::move(done), nullptr, now, out);
+  return out;
+}
+
+// The outcome of a job's `done` (2.4); `w` is the worker that ran it, when it is registered.
+void broker_core::finish_done(job_entry job, job_done done, worker_entry* w, time_point now,
+                              commands& out) {
   switch (done.status) {
     case job_status::ok:
       ++evaluated_;
@@ -447,17 +490,16 @@ commands broker_core::on_worker_done(const std::string& worker_id, job_done done
         fail_with_monitor(done.job_id, too_many_text(job.failures, done.message), out);
       } else {
         // Retry: the job may land on this very worker, which is idle again.
-        w.idle_since = now;
+        if (w)
+          w->idle_since = now;
         auto headers = job.request.headers;
-        if (!enqueue(std::move(job), now, out))
+        if (recovery_deadline_ && !anyone_matches(headers))
+          held_.push_back(std::move(job)); // after a restart: workers may still be coming back
+        else if (!enqueue(std::move(job), now, out))
           fail_with_monitor(done.job_id, no_worker_text(headers), out);
-        if (w.current)
-          return out;
       }
       break;
   }
-  take_next(w, now, out);
-  return out;
 }
 
 void broker_core::lose_worker(const std::string& worker_id, time_point now, commands& out) {
@@ -491,6 +533,8 @@ void broker_core::lose_worker(const std::string& worker_id, time_point now, comm
   }
   for (auto& job : rehandle) {
     const auto job_id = job.request.job_id;
+    if (job.reported)
+      continue; // its result was reported already
     if (job.orphan) {
       fail_with_monitor(job_id, timed_out_text, out);
     } else if (job.failures >= config_.max_request_failures) {
@@ -498,6 +542,11 @@ void broker_core::lose_worker(const std::string& worker_id, time_point now, comm
     } else if (anyone_matches(job.request.headers)) {
       out.emplace_back(send_progress{{job_id, "ABORTED", "", ""}});
       enqueue(std::move(job), now, out);
+    } else if (recovery_deadline_) {
+      // After a restart the capable workers may not have re-registered yet: wait for them
+      // until the recovery grace ends (on_tick fails what is still held then).
+      out.emplace_back(send_progress{{job_id, "ABORTED", "", ""}});
+      held_.push_back(std::move(job));
     } else {
       fail_with_monitor(job_id, "Worker " + worker_label(worker_id, dead.info.description) + " dieded",
                         out);

@@ -151,6 +151,9 @@ private:
     job_request request;
     std::uint32_t failures = 0;
     bool orphan = false; // known only from `current_job=`: no payload, cannot be reassigned
+    // Already reported to the web application (a worker re-registered with it after the broker
+    // had given up on it): the worker is busy with it, but its `done` is not reported again.
+    bool reported = false;
   };
 
   struct worker_entry {
@@ -176,6 +179,9 @@ private:
   void fail_with_monitor(const std::string& job_id, std::string message, commands& out);
   void lose_worker(const std::string& worker_id, time_point now, commands& out);
   void place_held(time_point now, commands& out);
+  void remember_reported(const std::string& job_id);
+  commands on_done_from_unknown_worker(const std::string& worker_id, job_done done, time_point now);
+  void finish_done(job_entry job, job_done done, worker_entry* w, time_point now, commands& out);
 
   broker_config config_;
   bool frozen_ = false;
@@ -190,6 +196,11 @@ private:
   std::deque<job_entry> held_;
   std::unordered_map<std::string, job_entry> awaiting_adoption_;
   std::optional<time_point> recovery_deadline_;
+  // Jobs reported to the web application, the most recent ones, so that none is reported twice
+  // when a worker comes back with one (bounded: oldest forgotten first).
+  std::unordered_set<std::string> reported_;
+  std::deque<std::string> reported_order_;
+  static constexpr std::size_t reported_memory = 100000;
 };
 
 } // namespace recodex::broker

@@ -5,6 +5,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <variant>
+
 using namespace recodex;
 using namespace recodex::broker;
 using namespace std::chrono_literals;
@@ -485,6 +488,64 @@ TEST_CASE("after the grace period, unclaimed running jobs are re-queued and unse
         == commands{monitor("r1", "ABORTED"), assigned("r1", 1), dispatched("w1", "r1"), monitor("j", "FAILED"),
                     finished("j"), reported_failed("j", "No worker available for given headers: env=go; ")});
   CHECK(core.on_tick(t0 + 11s).empty());
+}
+
+TEST_CASE("a done sent while the broker was down counts for the recovered job it names",
+          "[broker][core][recovery]") {
+  broker_core core{test_config()};
+  core.recover({{job("r1"), 0, true}}, t0);
+  // The worker's queued `done` arrives before its new `init`.
+  CHECK(core.on_worker_done("w1", {"r1", job_status::ok, ""}, t0 + 1s)
+        == commands{finished("r1"), reported_ok("r1")});
+  CHECK(core.stats().jobs_in_progress == 0);
+  // Its init still names the job (it had not heard back): busy with it, nothing reported again.
+  CHECK(core.on_worker_init(worker("w1", {{"env", "c"}}, "group1", "r1"), t0 + 2s).empty());
+  CHECK(core.on_worker_done("w1", {"r1", job_status::ok, ""}, t0 + 3s).size() == 1); // a warning only
+  for (const auto& c : core.on_tick(t0 + 10s)) // the grace ends: nothing left to report
+    CHECK_FALSE(std::holds_alternative<notify_job_status>(c));
+}
+
+TEST_CASE("a done from an unknown worker for a job nobody waits for is only logged", "[broker][core][recovery]") {
+  broker_core core{test_config()};
+  auto out = core.on_worker_done("w9", {"x", job_status::ok, ""}, t0);
+  REQUIRE(out.size() == 1);
+  CHECK(std::holds_alternative<log_warning>(out[0]));
+}
+
+TEST_CASE("within the recovery grace a job whose worker died waits for a capable worker instead of failing",
+          "[broker][core][recovery][death]") {
+  broker_core core{test_config()};
+  core.recover({{job("r1"), 0, true}}, t0);
+  core.on_worker_init(worker("w1", {{"env", "c"}}, "group1", "r1"), t0 + 1s);
+  // w1 re-registers idle (a second init): the record is replaced, r1 counts as its death.
+  CHECK(core.on_worker_init(worker("w1"), t0 + 2s)
+        == commands{forget_worker{"w1"}, monitor("r1", "ABORTED"), assigned("r1", 1), dispatched("w1", "r1")});
+}
+
+TEST_CASE("a recovered job held after its worker's death fails only when the grace ends",
+          "[broker][core][recovery][death]") {
+  broker_core core{test_config()};
+  core.recover({{job("r1", {{"env", "go"}}), 0, true}}, t0);
+  core.on_worker_init(worker("w1", {{"env", "c"}}, "group1", "r1"), t0 + 1s);
+  CHECK(core.on_worker_down("w1", t0 + 2s) == commands{forget_worker{"w1"}, monitor("r1", "ABORTED")});
+  CHECK(core.stats().queued_jobs == 1);
+  auto out = core.on_tick(t0 + 10s);
+  CHECK(std::find(out.begin(), out.end(), monitor("r1", "FAILED")) != out.end());
+}
+
+TEST_CASE("a job reported already is not reported again when its worker comes back with it",
+          "[broker][core][orphan]") {
+  auto core = with_workers(1);
+  core.on_job(job("1"), t0);
+  core.on_tick(t0 + 5s); // w1 dead, nobody else: job 1 FAILED and reported
+  CHECK(core.stats().jobs_in_progress == 0);
+  // w1 comes back still running it, then finishes it.
+  CHECK(core.on_worker_init(worker("w1", {{"env", "c"}}, "group1", "1"), t0 + 6s).empty());
+  CHECK(core.stats().idle_worker_count == 0);
+  core.on_job(job("2"), t0 + 6s); // queued behind the old job
+  CHECK(core.on_worker_done("w1", {"1", job_status::ok, ""}, t0 + 7s)
+        == commands{log_warning{"done for job 1 ignored: it was reported already"}, assigned("2"),
+                    dispatched("w1", "2")});
 }
 
 TEST_CASE("recovered ids are live: a duplicate eval is refused", "[broker][core][recovery]") {
