@@ -16,6 +16,15 @@ template <class T>
 using result = outcome::result<T, error, outcome::policy::terminate>;
 
 inline auto ok() { return outcome::success(); }
+// Stores the value of `value` in `field`, or passes its error on (for RECODEX_TRY_VOID), so a
+// struct is filled field by field without a named temporary per field.
+template <class T, class U>
+result<void> store(T& field, result<U>&& value) {
+  if (!value)
+    return std::move(value).error();
+  field = std::move(value).value();
+  return ok();
+}
 
 } // namespace recodex
 

@@ -293,26 +293,16 @@ result<std::vector<bound_directory>> parse_bound_directories(const node& n,
 
 // The items of a limits mapping, shared by a job's entries (5.1) and the worker's defaults (7).
 result<void> parse_limit_items(const map_reader& entry, limits_entry& out) {
-  RECODEX_TRY(time, entry.optional_seconds("time"));
-  RECODEX_TRY(wall_time, entry.optional_seconds("wall-time"));
-  RECODEX_TRY(extra_time, entry.optional_seconds("extra-time"));
-  RECODEX_TRY(stack_size, entry.optional_uint("stack-size"));
-  RECODEX_TRY(memory, entry.optional_uint("memory"));
-  RECODEX_TRY(extra_memory, entry.optional_uint("extra-memory"));
-  RECODEX_TRY(parallel, entry.optional_uint("parallel"));
-  RECODEX_TRY(disk_quotas, entry.optional_bool("disk-quotas"));
-  RECODEX_TRY(disk_size, entry.optional_uint("disk-size"));
-  RECODEX_TRY(disk_files, entry.optional_uint("disk-files"));
-  out.time = time;
-  out.wall_time = wall_time;
-  out.extra_time = extra_time;
-  out.stack_size = stack_size;
-  out.memory = memory;
-  out.extra_memory = extra_memory;
-  out.parallel = parallel;
-  out.disk_quotas = disk_quotas;
-  out.disk_size = disk_size;
-  out.disk_files = disk_files;
+  RECODEX_TRY_VOID(store(out.time, entry.optional_seconds("time")));
+  RECODEX_TRY_VOID(store(out.wall_time, entry.optional_seconds("wall-time")));
+  RECODEX_TRY_VOID(store(out.extra_time, entry.optional_seconds("extra-time")));
+  RECODEX_TRY_VOID(store(out.stack_size, entry.optional_uint("stack-size")));
+  RECODEX_TRY_VOID(store(out.memory, entry.optional_uint("memory")));
+  RECODEX_TRY_VOID(store(out.extra_memory, entry.optional_uint("extra-memory")));
+  RECODEX_TRY_VOID(store(out.parallel, entry.optional_uint("parallel")));
+  RECODEX_TRY_VOID(store(out.disk_quotas, entry.optional_bool("disk-quotas")));
+  RECODEX_TRY_VOID(store(out.disk_size, entry.optional_uint("disk-size")));
+  RECODEX_TRY_VOID(store(out.disk_files, entry.optional_uint("disk-files")));
   if (auto env = entry.optional("environ-variable")) {
     RECODEX_TRY(vars, parse_environ(*env, entry.path_of("environ-variable")));
     out.environ_variables = std::move(vars);

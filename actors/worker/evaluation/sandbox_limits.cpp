@@ -74,25 +74,16 @@ result<sandbox_limits> resolve_limits(const std::vector<limits_entry>& job_entri
     return defaults;
 
   sandbox_limits out;
-  RECODEX_TRY(time, pick(entry->time, defaults.time, "time"));
-  RECODEX_TRY(wall_time, pick(entry->wall_time, defaults.wall_time, "wall-time"));
-  RECODEX_TRY(extra_time, pick(entry->extra_time, defaults.extra_time, "extra-time"));
-  RECODEX_TRY(stack_size, pick(entry->stack_size, defaults.stack_size, "stack-size"));
-  RECODEX_TRY(memory, pick(entry->memory, defaults.memory, "memory"));
-  RECODEX_TRY(extra_memory, pick(entry->extra_memory, defaults.extra_memory, "extra-memory"));
-  RECODEX_TRY(parallel, pick(entry->parallel, defaults.parallel, "parallel"));
-  RECODEX_TRY(disk_size, pick(entry->disk_size, defaults.disk_size, "disk-size"));
-  RECODEX_TRY(disk_files, pick(entry->disk_files, defaults.disk_files, "disk-files"));
-  out.time = time;
-  out.wall_time = wall_time;
-  out.extra_time = extra_time;
-  out.stack_size = stack_size;
-  out.memory = memory;
-  out.extra_memory = extra_memory;
-  out.parallel = parallel;
+  RECODEX_TRY_VOID(store(out.time, pick(entry->time, defaults.time, "time")));
+  RECODEX_TRY_VOID(store(out.wall_time, pick(entry->wall_time, defaults.wall_time, "wall-time")));
+  RECODEX_TRY_VOID(store(out.extra_time, pick(entry->extra_time, defaults.extra_time, "extra-time")));
+  RECODEX_TRY_VOID(store(out.stack_size, pick(entry->stack_size, defaults.stack_size, "stack-size")));
+  RECODEX_TRY_VOID(store(out.memory, pick(entry->memory, defaults.memory, "memory")));
+  RECODEX_TRY_VOID(store(out.extra_memory, pick(entry->extra_memory, defaults.extra_memory, "extra-memory")));
+  RECODEX_TRY_VOID(store(out.parallel, pick(entry->parallel, defaults.parallel, "parallel")));
   out.disk_quotas = entry->disk_quotas.value_or(defaults.disk_quotas);
-  out.disk_size = disk_size;
-  out.disk_files = disk_files;
+  RECODEX_TRY_VOID(store(out.disk_size, pick(entry->disk_size, defaults.disk_size, "disk-size")));
+  RECODEX_TRY_VOID(store(out.disk_files, pick(entry->disk_files, defaults.disk_files, "disk-files")));
 
   // The job's variables and directories first, then the worker's that the job did not name
   // (a variable by its name, a directory by its mount point inside the sandbox).
