@@ -4,10 +4,9 @@
 #include "actors/worker/environments/environment_definition.hpp"
 #include "nodes/client/file_server_client.hpp"
 #include "storage/sha1.hpp"
+#include "storage/zip_reader.hpp"
 
 #include <algorithm>
-#include <archive.h>
-#include <archive_entry.h>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -53,30 +52,6 @@ result<task_version> version_from_json(const json& j) {
     return make_error(errc::internal,
                       std::string("unexpected task version from the file server: ") + e.what());
   }
-}
-
-// The bytes of `entry` in a zip held in memory; nullopt when it has no such entry.
-result<std::optional<std::string>> zip_entry(const std::string& zip, const std::string& entry) {
-  std::unique_ptr<archive, decltype(&archive_read_free)> reader{archive_read_new(),
-                                                                archive_read_free};
-  archive_read_support_format_zip(reader.get());
-  if (archive_read_open_memory(reader.get(), zip.data(), zip.size()) != ARCHIVE_OK)
-    return make_error(errc::invalid_argument, std::string("the results are not a zip: ") +
-                                                  archive_error_string(reader.get()));
-  archive_entry* e = nullptr;
-  while (archive_read_next_header(reader.get(), &e) == ARCHIVE_OK) {
-    if (archive_entry_pathname(e) != entry)
-      continue;
-    std::string out;
-    char buffer[65536];
-    la_ssize_t n;
-    while ((n = archive_read_data(reader.get(), buffer, sizeof buffer)) > 0)
-      out.append(buffer, static_cast<std::size_t>(n));
-    if (n < 0)
-      return make_error(errc::invalid_argument, "cannot read " + entry + " of the results zip");
-    return std::optional<std::string>(std::move(out));
-  }
-  return std::optional<std::string>();
 }
 
 // The solution's files: a directory's regular, non-hidden files (sorted), or one file.
@@ -290,11 +265,11 @@ result<job_results> client::results(const std::string& job_id) const {
     return make_error(errc::not_found, "file server at " + config_.fileserver + ": job " + job_id +
                                            " has no results (yet: is it still running?)");
   RECODEX_TRY(zip, server.call("GET", target)); // any other failure, with its message
-  RECODEX_TRY(result_yml, zip_entry(zip, "result/result.yml"));
+  RECODEX_TRY(result_yml, storage::read_zip_member(zip, "result/result.yml"));
   if (!result_yml)
     return make_error(errc::invalid_argument,
                       "results of job " + job_id + " have no result/result.yml");
-  RECODEX_TRY(job_config, zip_entry(zip, "result/job-config.yml"));
+  RECODEX_TRY(job_config, storage::read_zip_member(zip, "result/job-config.yml"));
   return parse_job_results(*result_yml, job_config ? *job_config : std::string{});
 }
 

@@ -1,10 +1,9 @@
 #include "tests/integration/worker_e2e/e2e_system.hpp"
 
 #include "storage/sha1.hpp"
+#include "storage/zip_reader.hpp"
 #include "tests/harness/http_client.hpp"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -120,26 +119,6 @@ std::string job_config(const std::string& job_id, std::uint16_t fileserver_port,
       << "      chdir: ${EVAL_DIR}\n";
   }
   return y.str();
-}
-
-// The bytes of `entry` in a zip held in memory.
-std::optional<std::string> zip_entry(const std::string& zip, const std::string& entry) {
-  std::unique_ptr<archive, decltype(&archive_read_free)> reader{archive_read_new(), archive_read_free};
-  archive_read_support_format_zip(reader.get());
-  if (archive_read_open_memory(reader.get(), zip.data(), zip.size()) != ARCHIVE_OK)
-    return std::nullopt;
-  archive_entry* e = nullptr;
-  while (archive_read_next_header(reader.get(), &e) == ARCHIVE_OK) {
-    if (archive_entry_pathname(e) != entry)
-      continue;
-    std::string out;
-    char buffer[65536];
-    la_ssize_t n;
-    while ((n = archive_read_data(reader.get(), buffer, sizeof buffer)) > 0)
-      out.append(buffer, static_cast<std::size_t>(n));
-    return out;
-  }
-  return std::nullopt;
 }
 
 std::string scalar(const YAML::Node& node, const char* key) {
@@ -493,7 +472,8 @@ std::optional<std::string> e2e_system::result_file(const std::string& job_id, co
   auto reply = http_request(fileserver_port_, "GET", "/results/" + job_id + ".zip", {}, auth());
   if (reply.status != 200)
     return std::nullopt;
-  return zip_entry(reply.body, entry);
+  auto member = storage::read_zip_member(reply.body, entry);
+  return member ? std::move(member).value() : std::nullopt;
 }
 
 std::optional<parsed_results> e2e_system::results(const std::string& job_id) {
