@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <cstdio>
 #include <fcntl.h>
 #include <fstream>
@@ -106,6 +107,13 @@ std::size_t count_lines_with(const std::string& text, const std::string& needle)
   return n;
 }
 
+// A number from 1 to `max`, or 0 when `text` is anything else.
+int positive_argument(const char* text, int max) {
+  char* end = nullptr;
+  long value = std::strtol(text, &end, 10);
+  return *text != '\0' && *end == '\0' && value >= 1 && value <= max ? static_cast<int>(value) : 0;
+}
+
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   return v[v.size() / 2];
@@ -118,8 +126,12 @@ int main(int argc, char** argv) {
     std::cerr << "worker_bench: needs root (the worker's sandbox)\n";
     return 2;
   }
-  int n = argc > 1 ? std::stoi(argv[1]) : 20;
-  int rounds = argc > 2 ? std::stoi(argv[2]) : 3;
+  int n = argc > 1 ? positive_argument(argv[1], 1000) : 20;
+  int rounds = argc > 2 ? positive_argument(argv[2], 100) : 3;
+  if (n == 0 || rounds == 0) {
+    std::cerr << "usage: worker_bench [tests 1..1000 (20)] [rounds 1..100 (3)]\n";
+    return 2;
+  }
   auto source = read_text(std::string(RECODEX_SOURCE_DIR) + "/tests/integration/worker_e2e/sum.c");
   auto tests = passing_tests(n);
 
