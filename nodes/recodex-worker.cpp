@@ -4,15 +4,13 @@
 // ReCodEx ZeroMQ protocol, caf:// for our broker over CAF), all sharing one HTTP client and one
 // file cache. Prints one line per slot on stdout and runs until SIGINT/SIGTERM.
 // Exit codes: 0 after a signal, 1 for configuration or start-up errors, 2 for usage errors.
-#include "actors/worker/environments/environment_definition.hpp"
-#include "actors/worker/environments/environment_detector.hpp"
 #include "actors/worker/evaluator_actor.hpp"
-#include "actors/worker/listener/listener_actor.hpp"
 #include "actors/worker/listener/listener_config.hpp"
 #include "actors/worker/transfer/http_file_transfer.hpp"
 #include "actors/worker/transfer/results_archive.hpp"
 #include "nodes/common/cluster_tls.hpp"
 #include "actors/worker/worker_config.hpp"
+#include "actors/worker/worker_slots.hpp"
 #include "messages/actor_system_setup.hpp"
 #include "nodes/common/command_line.hpp"
 #include "nodes/common/logging.hpp"
@@ -115,23 +113,19 @@ worker::worker_config read_config(const std::string& path) {
 }
 
 // Adds env=<id> for every installed environment of `environments-dir` (relative to the config
-// file) that `headers` does not list yet; says which ones are missing and why.
+// file) that `headers` does not list yet.
 void advertise_environments(worker::worker_config& config, const std::filesystem::path& config_file) {
   if (config.environments_dir.empty())
     return;
   std::filesystem::path dir = config.environments_dir;
   if (dir.is_relative())
     dir = config_file.parent_path() / dir;
-  auto definitions = worker::load_environments(dir);
-  if (!definitions)
-    fail("environments-dir: " + definitions.error().message);
-  for (const auto& d : definitions.value())
-    if (auto why = worker::why_not_installed(d); !why.empty())
-      spdlog::info("environment {} not advertised: {}", d.id, why);
-  for (auto& [key, value] : worker::environment_headers(worker::installed_environments(definitions.value()))) {
-    recodex::header h{key, value};
+  auto installed = worker::installed_environment_headers(dir);
+  if (!installed)
+    fail("environments-dir: " + installed.error().message);
+  for (auto& h : installed.value()) {
     if (std::find(config.headers.begin(), config.headers.end(), h) == config.headers.end()) {
-      spdlog::info("environment {} advertised", value);
+      spdlog::info("environment {} advertised", h.value);
       config.headers.push_back(std::move(h));
     }
   }
@@ -156,28 +150,8 @@ worker::transfer_config transfer_config_of(const worker::worker_config& c) {
   return out;
 }
 
-// Everything one slot runs: its evaluator (with its box) and its listener.
-struct slot_actors {
-  caf::actor evaluator;
-  caf::actor listener;
-};
-
 // How long a stop waits for running jobs before abandoning them.
 constexpr std::chrono::seconds shutdown_grace{5};
-
-// True when every evaluator ended within the grace period. An evaluator blocked in a job only
-// sees its exit message once the job ends, and the actor system waits for it.
-bool await_evaluators(caf::actor_system& sys, const std::vector<slot_actors>& slots) {
-  caf::scoped_actor self{sys};
-  for (const auto& s : slots)
-    self->monitor(s.evaluator);
-  std::size_t down = 0;
-  bool timed_out = false;
-  while (down < slots.size() && !timed_out)
-    self->receive([&](const caf::down_msg&) { ++down; },
-                  caf::after(shutdown_grace) >> [&] { timed_out = true; });
-  return !timed_out;
-}
 
 } // namespace
 
@@ -210,14 +184,7 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   {
     caf::actor_system sys{cfg};
-    std::vector<slot_actors> slots;
-    auto stop_all = [&] {
-      for (auto& s : slots) {
-        if (s.listener)
-          caf::anon_send_exit(s.listener, caf::exit_reason::user_shutdown);
-        caf::anon_send_exit(s.evaluator, caf::exit_reason::user_shutdown);
-      }
-    };
+    std::vector<worker::worker_slot> slots;
     const unsigned task_boxes_per_slot = worker::task_boxes_per_slot(
         config.parallel_tasks, config.slots, std::max(1u, std::thread::hardware_concurrency()));
     for (unsigned k = 0; k < config.slots && exit_code == 0; ++k) {
@@ -239,16 +206,13 @@ int main(int argc, char** argv) {
       }
       worker::evaluator_parts parts{std::move(evaluator_config), std::move(box.value()), shared_transfer,
                                     shared_cache, worker::pack_results, std::move(task_boxes.value())};
-      slot_actors slot{worker::spawn_evaluator(sys, std::move(parts)), {}};
-      auto listener = worker::spawn_listener(sys, listener_config_of(config, k), slot.evaluator);
-      if (!listener) {
-        std::cerr << program << ": " << listener.error().message << "\n";
-        caf::anon_send_exit(slot.evaluator, caf::exit_reason::user_shutdown);
+      auto slot = worker::start_worker_slot(sys, std::move(parts), listener_config_of(config, k));
+      if (!slot) {
+        std::cerr << program << ": " << slot.error().message << "\n";
         exit_code = 1;
         break;
       }
-      slot.listener = listener.value();
-      slots.push_back(std::move(slot));
+      slots.push_back(slot.value());
       std::cout << "worker " << id << " slot " << k << " -> " << config.broker_uri << "\n";
     }
     std::cout << std::flush;
@@ -260,10 +224,8 @@ int main(int argc, char** argv) {
       int signal_number = recodex::nodes::wait_for_stop_signal(stop_signals);
       spdlog::info("worker stopping on {}", recodex::nodes::stop_signal_name(signal_number));
     }
-    stop_all();
-    if (!await_evaluators(sys, slots)) {
+    if (!worker::stop_worker_slots(sys, slots, shutdown_grace)) {
       // A job still runs in the sandbox; the broker re-queues it when the link drops.
-      spdlog::warn("a job is still running after {} s; abandoning it", shutdown_grace.count());
       spdlog::shutdown();
       std::_Exit(exit_code);
     }

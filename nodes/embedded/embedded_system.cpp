@@ -4,12 +4,9 @@
 #include "actors/broker/broker_actor.hpp"
 #include "actors/filestore/http_server.hpp"
 #include "actors/monitor/monitor_actor.hpp"
-#include "actors/worker/environments/environment_definition.hpp"
-#include "actors/worker/environments/environment_detector.hpp"
-#include "actors/worker/evaluator_actor.hpp"
-#include "actors/worker/listener/listener_actor.hpp"
 #include "actors/worker/transfer/http_file_transfer.hpp"
 #include "actors/worker/transfer/results_archive.hpp"
+#include "actors/worker/worker_slots.hpp"
 #include "messages/actor_system_setup.hpp"
 #include "nodes/common/logging.hpp"
 #include "storage/data_store.hpp"
@@ -37,11 +34,6 @@ worker::sandbox_limits default_limits() {
   l.environ_variables = {{"HOME", "/box"}, {"PATH", "/usr/bin:/bin"}};
   return l;
 }
-
-struct slot_actors {
-  caf::actor evaluator;
-  caf::actor listener;
-};
 
 std::string uri(const char* scheme, const std::string& address, std::uint16_t port) {
   return std::string(scheme) + "://" + address + ":" + std::to_string(port);
@@ -137,7 +129,7 @@ struct embedded_system::parts {
   caf::actor observer; // options.progress_observer as an actor, or null
   std::optional<broker::spawned_broker> broker;
   bool published = false;
-  std::vector<slot_actors> slots;
+  std::vector<worker::worker_slot> slots;
   bool stopped = false;
   bool abandoned = false;
 
@@ -222,19 +214,14 @@ header_list embedded_system::parts::slot_headers() {
     spdlog::warn("no environment definitions found: the slots advertise no env=<id>");
     return headers;
   }
-  auto definitions = worker::load_environments(options.environments_dir);
-  if (!definitions) {
-    spdlog::warn("environments: {}", definitions.error().message);
+  auto installed = worker::installed_environment_headers(options.environments_dir);
+  if (!installed) {
+    spdlog::warn("environments: {}", installed.error().message);
     return headers;
   }
-  for (const auto& d : definitions.value())
-    if (auto why = worker::why_not_installed(d); !why.empty())
-      spdlog::info("environment {} not advertised: {}", d.id, why);
-  for (const auto& h :
-       worker::environment_headers(worker::installed_environments(definitions.value()))) {
-    const auto& [key, value] = h;
-    headers.push_back({key, value});
-    environments.push_back(value);
+  for (auto& h : installed.value()) {
+    environments.push_back(h.value);
+    headers.push_back(std::move(h));
   }
   return headers;
 }
@@ -274,22 +261,16 @@ result<void> embedded_system::parts::start_slots() {
     evaluation.cleanup_submission = true;
     worker::evaluator_parts evaluator{std::move(evaluation), std::move(box).value(),
                                       shared_transfer, shared_cache, worker::pack_results};
-    slot_actors slot{worker::spawn_evaluator(system, std::move(evaluator)), {}};
-
     worker::listener_config listening;
     listening.broker_uri = endpoints.cluster_uri();
     listening.hwgroup = options.hwgroup;
     listening.headers = headers;
     listening.description = "embedded slot " + std::to_string(k);
     listening.ping_interval = options.ping_interval;
-    auto listener = worker::spawn_listener(system, listening, slot.evaluator);
-    if (!listener) {
-      caf::anon_send_exit(slot.evaluator, caf::exit_reason::user_shutdown);
-      return error{listener.error().code,
-                   "slot " + std::to_string(k) + ": " + listener.error().message};
-    }
-    slot.listener = listener.value();
-    slots.push_back(std::move(slot));
+    auto slot = worker::start_worker_slot(system, std::move(evaluator), std::move(listening));
+    if (!slot)
+      return error{slot.error().code, "slot " + std::to_string(k) + ": " + slot.error().message};
+    slots.push_back(slot.value());
   }
   return ok();
 }
@@ -299,21 +280,7 @@ result<void> embedded_system::parts::start_slots() {
 void embedded_system::parts::stop_slots() {
   if (slots.empty())
     return;
-  caf::scoped_actor self{system};
-  for (auto& s : slots) {
-    self->monitor(s.evaluator);
-    caf::anon_send_exit(s.listener, caf::exit_reason::user_shutdown);
-    caf::anon_send_exit(s.evaluator, caf::exit_reason::user_shutdown);
-  }
-  std::size_t down = 0;
-  bool timed_out = false;
-  while (down < slots.size() && !timed_out)
-    self->receive([&](const caf::down_msg&) { ++down; },
-                  caf::after(options.stop_grace) >> [&] { timed_out = true; });
-  abandoned = timed_out;
-  if (timed_out)
-    spdlog::warn("{} slot(s) still running a job after {} ms; abandoning them", slots.size() - down,
-                 options.stop_grace.count());
+  abandoned = !worker::stop_worker_slots(system, slots, options.stop_grace);
   slots.clear();
 }
 
