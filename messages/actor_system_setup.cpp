@@ -25,4 +25,9 @@ void configure_actor_system(caf::actor_system_config& cfg) {
                          });
 }
 
+void sleep_when_idle(caf::actor_system_config& cfg) {
+  cfg.set("work-stealing.aggressive-poll-attempts", 500);
+  cfg.set("work-stealing.moderate-poll-attempts", 0);
+}
+
 } // namespace recodex

@@ -281,11 +281,8 @@ int main(int argc, char** argv) {
   caf::actor_system_config cfg;
   recodex::configure_actor_system(cfg);
   // ZeroMQ clients and workers never touch CAF (the reactor thread serves them); CAF carries
-  // native workers, CAF clients, progress and reports. Its default idle policy polls for 25 ms
-  // after every message (500 x 50 us); spin a few microseconds, then sleep on the scheduler's
-  // condition variable, which every external enqueue signals.
-  cfg.set("work-stealing.aggressive-poll-attempts", 500);
-  cfg.set("work-stealing.moderate-poll-attempts", 0);
+  // native workers, CAF clients, progress and reports.
+  recodex::sleep_when_idle(cfg);
   // The face, the monitor bridge and the notifier pass messages along a pipeline: on one
   // scheduler thread those are queue pushes instead of cross-thread wake-ups.
   cfg.set("scheduler.max-threads", 1);

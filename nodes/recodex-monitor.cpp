@@ -137,6 +137,7 @@ int main(int argc, char** argv) {
 
   caf::actor_system_config cfg;
   recodex::configure_actor_system(cfg);
+  recodex::sleep_when_idle(cfg);
   cfg.set("scheduler.max-threads", 1); // one actor; the sockets have threads of their own
   int exit_code = 0;
   {

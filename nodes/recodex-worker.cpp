@@ -178,6 +178,7 @@ int main(int argc, char** argv) {
 
   caf::actor_system_config cfg;
   recodex::configure_actor_system(cfg);
+  recodex::sleep_when_idle(cfg);
   if (config.cluster_tls.enabled())
     if (auto tls = recodex::nodes::enable_cluster_tls(cfg, config.cluster_tls); !tls)
       fail(tls.error().message);

@@ -106,10 +106,8 @@ namespace {
 struct embedded_config : caf::actor_system_config {
   embedded_config() {
     configure_actor_system(*this);
-    // The broker's pipeline prefers short polls, as in recodex-broker; evaluators are detached
-    // and do not count here.
-    set("work-stealing.aggressive-poll-attempts", 500);
-    set("work-stealing.moderate-poll-attempts", 0);
+    // Evaluators are detached and do not count here.
+    sleep_when_idle(*this);
     set("scheduler.max-threads", 2);
     set("logger.verbosity", caf::atom("quiet"));
   }
