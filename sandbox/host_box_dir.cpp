@@ -33,7 +33,13 @@ result<void> chown_below(int dir_fd, const std::string& path, uid_t uid, gid_t g
     std::string name = entry->d_name;
     if (name == "." || name == "..")
       continue;
-    if (::fchownat(dir_fd, entry->d_name, uid, gid, AT_SYMLINK_NOFOLLOW) != 0 && errno != ENOENT) {
+    // A stat is much cheaper than a chown (which dirties the inode in the journal), and runs
+    // that keep the directory handed over find most entries already owned.
+    struct stat entry_st {};
+    const bool owned = ::fstatat(dir_fd, entry->d_name, &entry_st, AT_SYMLINK_NOFOLLOW) == 0 &&
+                       entry_st.st_uid == uid && entry_st.st_gid == gid;
+    if (!owned && ::fchownat(dir_fd, entry->d_name, uid, gid, AT_SYMLINK_NOFOLLOW) != 0 &&
+        errno != ENOENT) {
       outcome = errno_error(errno, "cannot chown", path + "/" + name);
       break;
     }
@@ -107,7 +113,7 @@ result<void> chown_tree(const std::string& dir, uid_t uid, gid_t gid) {
     return errno_error(errno, "cannot open box directory", dir);
   struct stat st {};
   result<void> outcome = ok();
-  if (::fstat(fd, &st) != 0 || ::fchown(fd, uid, gid) != 0)
+  if (::fstat(fd, &st) != 0 || ((st.st_uid != uid || st.st_gid != gid) && ::fchown(fd, uid, gid) != 0))
     outcome = errno_error(errno, "cannot chown", dir);
   else
     outcome = chown_below(fd, dir, uid, gid, st.st_dev, 0);

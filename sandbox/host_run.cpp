@@ -22,7 +22,8 @@
 // returns without waiting for the init's own exit (its namespace teardown); the box retires that init and its
 // cgroup at the next prepare(), after releasing the next init (runs alternate between two group
 // names for this), or when it is destroyed. Without "ended" (killed, failed) run()
-// waits for the init as before. The box directory goes back to its owner on every path.
+// waits for the init as before. The box directory goes back to its owner on every path (unless
+// the caller keeps it handed over, give_back_box_dir).
 // The cold run(box, options) prepares eagerly: the directory is handed over and the start byte
 // written right after the release, so the program execs as soon as it is parked; the set-up is
 // then inside the accounting, and the init's and the program's set-up CPU (sent with "ready" and
@@ -410,7 +411,7 @@ result<prepared_run> prepare_run(const box& b, const run_options& options, bool 
     ::stat(options.box_dir.c_str(), &box_st);
     ps.dir_uid = box_st.st_uid;
     ps.dir_gid = box_st.st_gid;
-    ps.dir_given = true; // run() gives it back, even after a partial hand-over
+    ps.dir_given = options.give_back_box_dir; // run() gives it back, even after a partial hand-over
     if (auto given = chown_tree(options.box_dir, ps.uid, ps.gid); !given)
       return give_up(given.error().message);
   }
@@ -523,7 +524,7 @@ result<run_result> run(prepared_run&& prepared) {
     ::stat(options.box_dir.c_str(), &box_st);
     owner.uid = box_st.st_uid;
     owner.gid = box_st.st_gid;
-    owner.armed = true;
+    owner.armed = options.give_back_box_dir;
     if (auto given = chown_tree(options.box_dir, ps.uid, ps.gid); !given)
       host_failure = given.error().message;
     else if (auto reset = ps.group->start_accounting(); !reset)

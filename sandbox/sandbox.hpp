@@ -98,6 +98,11 @@ struct run_options {
   std::vector<std::pair<std::string, std::string>> env;
   std::vector<dir_rule> dirs; // applied after the default root, replacing rules with the same inside path
   bool share_net = false;
+  // The box directory is handed to the box user for the run and, by default, given back to its
+  // owner afterwards. A caller that runs many programs over one directory (the worker, for the
+  // tasks of a job) may keep it handed over: the next run then only hands over what appeared
+  // meanwhile. Nothing of the box runs between runs, so its user can do nothing with it then.
+  bool give_back_box_dir = true;
 };
 
 struct run_result {

@@ -119,6 +119,8 @@ result<sandbox_run_plan> make_sandbox_run_plan(const planned_task& task, const s
     o.processes = static_cast<unsigned>(limits.parallel);
   o.fsize_kib = limits.disk_quotas ? limits.disk_size : 0;
 
+  // The job's tasks all run over this directory: hand over only what each task adds.
+  o.give_back_box_dir = false;
   o.env = limits.environ_variables;
   for (const auto& dir : limits.bound_directories)
     o.dirs.push_back(to_dir_rule(dir));

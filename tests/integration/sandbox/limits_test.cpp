@@ -132,6 +132,39 @@ TEST_CASE("an OK run reports every figure and hands the box back", "[sandbox][li
   CHECK(box_owned_processes() == 0);
 }
 
+TEST_CASE("a box directory kept handed over stays with the box user, and the next run hands over "
+          "only what appeared meanwhile",
+          "[sandbox][limits][root]") {
+  REQUIRE_SANDBOX_HOST();
+  temp_box box;
+  auto leased = acquire_box();
+  REQUIRE(leased);
+  auto options = program({"/bin/sh", "-c", "cat in.txt > out.txt"});
+  options.processes = 4;
+  options.box_dir = box.dir;
+  options.give_back_box_dir = false;
+  box.write("in.txt", "first\n");
+  auto first = run(leased.value(), options);
+  REQUIRE(first);
+  CHECK(first.value().result == status::ok);
+  struct stat st;
+  REQUIRE(::stat(box.path("out.txt").c_str(), &st) == 0);
+  CHECK(st.st_uid == leased.value().uid());
+  REQUIRE(::stat(box.dir.c_str(), &st) == 0);
+  CHECK(st.st_uid == leased.value().uid());
+
+  // Written by the caller (root) between runs: handed over by the next run, which may replace it.
+  box.write("in.txt", "second\n");
+  box.write("out.txt", "stale\n");
+  REQUIRE(::chown(box.path("out.txt").c_str(), 0, 0) == 0);
+  REQUIRE(::chmod(box.path("out.txt").c_str(), 0600) == 0);
+  auto second = run(leased.value(), options);
+  REQUIRE(second);
+  CHECK(second.value().result == status::ok);
+  CHECK(box.read("out.txt") == "second\n");
+  CHECK(box_owned_processes() == 0);
+}
+
 TEST_CASE("a missing program or stdin is XX naming what failed", "[sandbox][limits][root]") {
   REQUIRE_SANDBOX_HOST();
   temp_box box;
