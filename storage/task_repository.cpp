@@ -9,9 +9,16 @@
 //      b. per attempt: read the ref and write a commit whose only parent is what it read
 //         (no parent for the first version);
 //      c. run the test hook, with no lock held;
-//      d. move the ref only if it still holds what (b) read: git_reference_create_matching, or
-//         git_reference_create with force=0 for the first version. When another process moved
-//         it first, go back to (b) after a short randomized pause, at most max_write_attempts.
+//      d. move the ref only if it still holds what (b) read, with git_reference_create_matching:
+//         libgit2 takes <ref>.lock (O_EXCL, so across processes) and compares the ref on disk
+//         with the expected id under that lock. For the first version the expected id is the
+//         zero id, meaning "no ref yet", so creating a task is the same compare-and-swap. When
+//         another writer moved the ref first, go back to (b) after a short randomized pause, at
+//         most max_write_attempts times.
+//   git_reference_create with force=0 is NOT a safe way to create the first version: libgit2
+//   checks that the ref is missing before it takes the lock and then writes without comparing,
+//   so a writer that saw no ref, stalled, and locked after another writer's version landed
+//   would replace that version (and any built on it) with its own parentless commit.
 //   Every libgit2 call runs under git_mutex_ because a git_repository handle must not be used
 //   by two threads at once; the lock is dropped between steps so readers and writers of other
 //   tasks interleave. Objects always precede the ref that names them, and objects and refs are
@@ -351,16 +358,17 @@ struct task_repository::impl {
   // Step (d): true when the ref moved, false when another writer got there first.
   result<bool> move_ref(const std::string& ref_name, const staged_commit& staged) {
     const std::lock_guard git_lock{git_mutex_};
+    // The zero id asks libgit2 to check, under the ref's lock, that the ref does not exist.
+    git_oid expected{};
+    if (staged.parent)
+      expected = *staged.parent;
     git_reference* raw_ref = nullptr;
-    const int rc =
-        staged.parent
-            ? git_reference_create_matching(&raw_ref, repo_.get(), ref_name.c_str(), &staged.id, 1,
-                                            &*staged.parent, nullptr)
-            : git_reference_create(&raw_ref, repo_.get(), ref_name.c_str(), &staged.id, 0, nullptr);
+    const int rc = git_reference_create_matching(&raw_ref, repo_.get(), ref_name.c_str(),
+                                                 &staged.id, 1, &expected, nullptr);
     const reference_ptr ref{raw_ref};
-    // EMODIFIED: the ref moved; EEXISTS: someone created the first version; ELOCKED: another
-    // process is moving it right now. All three mean "read again and retry".
-    if (rc == GIT_EMODIFIED || rc == GIT_EEXISTS || rc == GIT_ELOCKED)
+    // EMODIFIED: the ref moved, or was created, since (b) read it; ELOCKED: another writer holds
+    // <ref>.lock right now. Both mean "read again and retry".
+    if (rc == GIT_EMODIFIED || rc == GIT_ELOCKED)
       return false;
     if (rc < 0)
       return libgit2_error(errc::io_error, "cannot move " + ref_name);

@@ -7,7 +7,8 @@
 // equals an older version's: history is never rewritten.
 //
 // Writers to one task are serialized in process (a mutex per task) and across processes (the ref
-// is moved only if it still points where the writer started; otherwise the write is retried).
+// is moved only if it still points where the writer started, and a task's first version only if
+// the ref still does not exist; otherwise the write is retried on top of the winner).
 // Objects are written before the ref moves, so a crash mid-write leaves the previous version.
 // A task id must also be a valid git ref component (so "a..b", ".x" or "x.lock" are refused).
 #pragma once

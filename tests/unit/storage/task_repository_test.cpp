@@ -1,6 +1,7 @@
 // Task versions in the git repository: numbering, dedup through the blob store, listing,
-// resolve, revert and diff, input validation, concurrent writers (threads and two instances
-// standing in for two processes), a writer killed before its ref moves, and reopening.
+// resolve, revert and diff, input validation, concurrent writers (threads, and instances standing
+// in for processes, also racing to create a task), a writer killed before its ref moves, and
+// reopening.
 #include "storage/blob_store.hpp"
 #include "storage/sha1.hpp"
 #include "storage/task_repository.hpp"
@@ -8,6 +9,8 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cctype>
+#include <chrono>
+#include <condition_variable>
 #include <csignal>
 #include <cstdlib>
 #include <ctime>
@@ -39,8 +42,8 @@ namespace {
 struct temp_dir {
   fs::path path;
 
-  temp_dir() {
-    std::string pattern = (fs::temp_directory_path() / "recodex-task-repo-XXXXXX").string();
+  explicit temp_dir(const fs::path& base = fs::temp_directory_path()) {
+    std::string pattern = (base / "recodex-task-repo-XXXXXX").string();
     REQUIRE(mkdtemp(pattern.data()) != nullptr);
     path = pattern;
   }
@@ -67,7 +70,7 @@ struct fixture {
   std::optional<blob_store> blobs;
   std::unique_ptr<task_repository> repo;
 
-  fixture() {
+  explicit fixture(const fs::path& base = fs::temp_directory_path()) : dir(base) {
     blobs.emplace(value_of(blob_store::open(dir.path / "tasks")));
     repo = open_another();
   }
@@ -395,6 +398,134 @@ TEST_CASE("two repository instances on one git directory, like two processes, lo
   CHECK(write_concurrently({f.repo.get(), second.get()}, 8, 10).empty());
   check_nothing_lost(*f.repo, 8, 10);
   check_nothing_lost(*second, 8, 10);
+}
+
+namespace {
+
+// Lets `parties` threads through together, round after round. A wait that lasts 10 s (a party
+// failed before it arrived) breaks the line: that wait and every later one return false at once.
+class start_line {
+public:
+  explicit start_line(int parties) : parties_(parties) {}
+
+  bool arrive_and_wait() {
+    std::unique_lock lock{mutex_};
+    if (broken_)
+      return false;
+    const unsigned round = round_;
+    if (++waiting_ == parties_) {
+      waiting_ = 0;
+      ++round_;
+      all_here_.notify_all();
+      return true;
+    }
+    if (all_here_.wait_for(lock, std::chrono::seconds{10}, [&] { return round_ != round; }))
+      return true;
+    broken_ = true;
+    all_here_.notify_all();
+    return false;
+  }
+
+private:
+  std::mutex mutex_;
+  std::condition_variable all_here_;
+  const int parties_;
+  int waiting_ = 0;
+  unsigned round_ = 0;
+  bool broken_ = false;
+};
+
+// tmpfs when there is one: fsync costs nothing there, so the 800 racing writes below take under
+// a second instead of several on a busy disk.
+fs::path fast_temp_base() {
+  std::error_code ignored;
+  return fs::is_directory("/dev/shm", ignored) ? fs::path{"/dev/shm"} : fs::temp_directory_path();
+}
+
+// A packed-refs file with `count` refs outside refs/tasks/, as `git gc` leaves behind in a
+// repository with many refs. libgit2 scans every packed ref on each ref update (a new name must
+// not collide with an existing path) between its "does the ref exist" check and taking the
+// ref's lock, so these widen exactly the gap in which an unguarded first version loses the race.
+// The refs name the empty tree; nothing here reads their objects.
+void pack_many_refs(const fs::path& git_dir, int count) {
+  std::ofstream out{git_dir / "packed-refs", std::ios::binary | std::ios::trunc};
+  out << "# pack-refs with: peeled fully-peeled sorted \n";
+  const std::string empty_tree = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
+  for (int i = 0; i < count; ++i) {
+    std::string number = std::to_string(i);
+    number.insert(0, 7 - number.size(), '0'); // sorted as text
+    out << empty_tree << " refs/archive/" << number << '\n';
+  }
+  out.flush();
+  REQUIRE(out.good());
+}
+
+} // namespace
+
+// Creating a task's first version is a race of its own: every writer finds no ref and builds a
+// parentless commit, and only one of them may create the ref; the others must find out under
+// the ref's lock and retry on top of it. When the first version was created with a plain
+// "create if missing", a writer that saw no ref and took the lock after another writer's
+// version had landed overwrote that version and any built on it: here, with the packed refs,
+// every run lost versions of dozens of the 200 tasks. The hook holds each round's writers until
+// all of them have staged their parentless commit, then lets them move the ref together.
+TEST_CASE("four instances racing to create each task's first version lose nothing",
+          "[storage][tasks][concurrency]") {
+  constexpr int instances = 4;
+  constexpr int rounds = 200;
+  fixture f{fast_temp_base()};
+  pack_many_refs(f.git_dir(), 10000);
+  std::vector<std::unique_ptr<task_repository>> repos;
+  repos.push_back(std::move(f.repo));
+  for (int i = 1; i < instances; ++i)
+    repos.push_back(f.open_another());
+
+  std::mutex failures_mutex;
+  std::vector<std::string> failures;
+  const auto fail = [&](std::string what) {
+    const std::lock_guard lock{failures_mutex};
+    failures.push_back(std::move(what));
+  };
+  start_line staged{instances};
+  for (auto& repo : repos)
+    repo->set_before_ref_update_hook([&](const std::string& task, unsigned attempt) {
+      if (attempt == 1 && !staged.arrive_and_wait())
+        fail(task + ": a writer never reached the ref");
+    });
+
+  std::vector<std::thread> threads;
+  for (int w = 0; w < instances; ++w) {
+    threads.emplace_back([&, w] {
+      task_repository& repo = *repos[static_cast<std::size_t>(w)];
+      const std::string text = "w" + std::to_string(w);
+      for (int round = 0; round < rounds; ++round) {
+        const std::string task = "first-" + std::to_string(round);
+        auto r = repo.create_version(task, {task_file::with_content("f", text)}, text);
+        if (!r)
+          fail(task + " " + text + ": " + recodex::to_string(r.error()));
+      }
+    });
+  }
+  for (auto& thread : threads)
+    thread.join();
+  CHECK(failures.empty());
+
+  REQUIRE(value_of(repos[1]->list_tasks()).size() == rounds);
+  std::vector<std::string> damaged;
+  for (int round = 0; round < rounds; ++round) {
+    const std::string task = "first-" + std::to_string(round);
+    const auto versions = value_of(repos[round % instances]->list_versions(task));
+    std::set<std::string> writers;
+    bool intact = versions.size() == instances;
+    for (std::size_t i = 0; i < versions.size(); ++i) {
+      writers.insert(versions[i].message);
+      intact = intact && versions[i].number == i + 1 && versions[i].files.size() == 1 &&
+               versions[i].files[0].sha1 == sha1_hex(versions[i].message);
+    }
+    if (!intact || writers.size() != instances)
+      damaged.push_back(task + " has " + std::to_string(versions.size()) + " versions");
+  }
+  CHECK(damaged == std::vector<std::string>{});
 }
 
 TEST_CASE("a write that loses the race for the ref retries on top of the winner",
