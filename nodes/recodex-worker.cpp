@@ -186,7 +186,7 @@ int main(int argc, char** argv) {
   {
     caf::actor_system sys{cfg};
     std::vector<worker::worker_slot> slots;
-    const unsigned task_boxes_per_slot = worker::task_boxes_per_slot(
+    const auto task_boxes_per_slot = worker::task_boxes_per_slot(
         config.parallel_tasks, config.slots, std::max(1u, std::thread::hardware_concurrency()));
     for (unsigned k = 0; k < config.slots && exit_code == 0; ++k) {
       auto id = config.worker_id + k;
@@ -198,8 +198,9 @@ int main(int argc, char** argv) {
       }
       auto evaluator_config = worker::evaluator_config(config);
       evaluator_config.worker_id = id;
-      // parallel-tasks: more boxes for the independent tasks of this slot's jobs.
-      auto task_boxes = worker::lease_task_boxes(config.sandbox, box.value(), task_boxes_per_slot);
+      evaluator_config.parallel_tasks = task_boxes_per_slot.parallel;
+      // Lanes for the independent tasks of this slot's jobs, or a box to prepare the next task in.
+      auto task_boxes = worker::lease_task_boxes(config.sandbox, box.value(), task_boxes_per_slot.count);
       if (!task_boxes) {
         std::cerr << program << ": slot " << k << ": task boxes: " << task_boxes.error().message << "\n";
         exit_code = 1;
@@ -218,9 +219,11 @@ int main(int argc, char** argv) {
     }
     std::cout << std::flush;
     if (exit_code == 0) {
-      spdlog::info("worker {} started: {} slot(s) with {} extra task box(es) each, hwgroup {}, broker {}, "
+      spdlog::info("worker {} started: {} slot(s) with {} extra task box(es) each ({}), hwgroup {}, broker {}, "
                    "working directory {}, cache {}, judges {}",
-                   config.worker_id, config.slots, task_boxes_per_slot, config.hwgroup, config.broker_uri,
+                   config.worker_id, config.slots, task_boxes_per_slot.count,
+                   task_boxes_per_slot.parallel ? "parallel lanes" : "preparing the next task",
+                   config.hwgroup, config.broker_uri,
                    config.working_directory.string(), cache_dir.string(), config.judges_dir);
       int signal_number = recodex::nodes::wait_for_stop_signal(stop_signals);
       spdlog::info("worker stopping on {}", recodex::nodes::stop_signal_name(signal_number));

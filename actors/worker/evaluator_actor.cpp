@@ -55,11 +55,11 @@ caf::behavior evaluator_behavior(evaluator_actor* self, std::shared_ptr<evaluato
 
 } // namespace
 
-unsigned task_boxes_per_slot(bool parallel_tasks, unsigned slots, unsigned cores) {
-  if (!parallel_tasks || slots == 0)
-    return 0;
-  const unsigned lanes = cores / slots;
-  return lanes > 1 ? lanes - 1 : 0;
+slot_task_boxes task_boxes_per_slot(bool parallel_tasks, unsigned slots, unsigned cores) {
+  const unsigned lanes = slots == 0 ? 0 : cores / slots;
+  if (parallel_tasks && lanes > 1)
+    return {lanes - 1, true};
+  return {1, false};
 }
 
 result<std::vector<sandbox::box>> lease_task_boxes(const sandbox::box_config& config,

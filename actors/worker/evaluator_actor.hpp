@@ -31,10 +31,15 @@ struct evaluator_parts {
   std::vector<sandbox::box> task_boxes{};
 };
 
-// parallel-tasks: how many task boxes each slot gets besides its own box, so that all slots'
-// lanes together use the host's `cores` at most: 0 when `parallel_tasks` is off, else
-// cores / slots - 1.
-unsigned task_boxes_per_slot(bool parallel_tasks, unsigned slots, unsigned cores);
+// How many task boxes each slot gets besides its own box, and what for. With parallel-tasks and
+// more than one core per slot they are lanes, so that all slots' lanes together use the host's
+// `cores` at most (cores / slots - 1); otherwise one box prepares the next task while the
+// current one runs (job_evaluator_config::parallel_tasks false).
+struct slot_task_boxes {
+  unsigned count = 0;
+  bool parallel = false;
+};
+slot_task_boxes task_boxes_per_slot(bool parallel_tasks, unsigned slots, unsigned cores);
 
 // Leases `count` task boxes for the slot whose box is `slot_box`: ids from the top of the range
 // down (worker ids lease theirs from the bottom), skipping busy ones, each running as

@@ -291,6 +291,7 @@ job_evaluator_config evaluator_config(const worker_config& config, std::string t
   out.max_output_length = static_cast<std::size_t>(config.max_output_length);
   out.max_carboncopy_length = static_cast<std::size_t>(config.max_carboncopy_length);
   out.cleanup_submission = config.cleanup_submission;
+  out.parallel_tasks = config.parallel_tasks;
   out.cache_max_size = config.cache_max_size;
   out.cache_max_age = config.cache_max_age;
   return out;

@@ -257,8 +257,14 @@ result<void> embedded_system::parts::start_slots() {
     evaluation.judges_dir = options.judges_dir;
     evaluation.default_limits = default_limits();
     evaluation.cleanup_submission = true;
+    // One task box per slot prepares the next task while the current one runs.
+    evaluation.parallel_tasks = false;
+    auto ahead = worker::lease_task_boxes(box.value().config(), box.value(), 1);
+    if (!ahead)
+      return error{ahead.error().code, "slot " + std::to_string(k) + ": task box: " + ahead.error().message};
     worker::evaluator_parts evaluator{std::move(evaluation), std::move(box).value(),
-                                      shared_transfer, shared_cache, worker::pack_results};
+                                      shared_transfer, shared_cache, worker::pack_results,
+                                      std::move(ahead).value()};
     worker::listener_config listening;
     listening.broker_uri = endpoints.cluster_uri();
     listening.hwgroup = options.hwgroup;

@@ -257,7 +257,13 @@ private:
     box_config.judges_dir = config_.judges_dir;
     box_config.carboncopy_roots = {dirs_.source, dirs_.results, dirs_.temp};
 
-    const auto boxes = lane_boxes();
+    auto boxes = lane_boxes();
+    // One lane: a task box of the slot's uid, if any, prepares the next task ahead.
+    const sandbox::box* spare = nullptr;
+    if (!config_.parallel_tasks && boxes.size() > 1) {
+      spare = boxes[1];
+      boxes.resize(1);
+    }
     if (boxes.size() > 1) {
       BOOST_OUTCOME_TRYV(share_box_dir());
     }
@@ -267,7 +273,7 @@ private:
     std::vector<task_lane> lanes;
     externals.reserve(boxes.size());
     for (std::size_t i = 0; i < boxes.size(); ++i) {
-      externals.emplace_back(*boxes[i], box_config);
+      externals.emplace_back(*boxes[i], box_config, spare);
       lanes.push_back(task_lane{&internals[i], &externals[i]});
     }
 

@@ -36,6 +36,9 @@ struct job_evaluator_config {
   std::size_t max_output_length = 4096;
   std::size_t max_carboncopy_length = 1 << 20;
   bool cleanup_submission = false;
+  // true: the task boxes are lanes that run independent tasks at once (parallel-tasks); false:
+  // the first one prepares the next task while the current one runs (one task at a time).
+  bool parallel_tasks = true;
   extract_options extract; // limits of the submission archive and the `extract` task
   // Eviction of the fetch cache after each job; 0 = no bound of that kind, both 0 = none.
   std::uint64_t cache_max_size = 0;

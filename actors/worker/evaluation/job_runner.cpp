@@ -79,6 +79,14 @@ task_result internal_task_result(const task_metadata& task, internal_task_outcom
   return r;
 }
 
+// The first external task after position `i` in plan order, or nullptr.
+const planned_task* next_external(const job_plan& plan, std::size_t i) {
+  for (std::size_t j = i + 1; j < plan.tasks.size(); ++j)
+    if (!plan.tasks[j].kind)
+      return &plan.tasks[j];
+  return nullptr;
+}
+
 bool depends_on_any(const task_metadata& task, const std::set<std::string>& ids) {
   for (const auto& dependency : task.dependencies)
     if (ids.count(dependency))
@@ -134,7 +142,8 @@ job_run run_job(const job_plan& plan, const std::string& hw_group,
   // Tasks whose dependants must not run. The plan puts every dependency before its
   // dependants, so one forward pass sees each verdict before it is needed.
   std::set<std::string> not_executable;
-  for (const auto& planned : plan.tasks) {
+  for (std::size_t i = 0; i < plan.tasks.size(); ++i) {
+    const auto& planned = plan.tasks[i];
     const auto& task = planned.task;
     if (depends_on_any(task, not_executable)) {
       not_executable.insert(task.task_id);
@@ -143,6 +152,8 @@ job_run run_job(const job_plan& plan, const std::string& hw_group,
       continue;
     }
 
+    if (!planned.kind)
+      external.expect_next(next_external(plan, i));
     auto executed = execute_task(planned, internal, external);
     if (executed.done != done_status::ok) {
       run.done = executed.done;

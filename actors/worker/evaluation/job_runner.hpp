@@ -73,6 +73,10 @@ class external_task_executor {
 public:
   virtual ~external_task_executor() = default;
   virtual result<external_task_outcome> run(const planned_task& task) = 0;
+  // Called just before run(): the external task that will probably run after that one (the next
+  // in plan order; nullptr when none), so the executor may set it up while the current one
+  // runs. Only a hint: it may still be skipped, and run() must not rely on it.
+  virtual void expect_next(const planned_task* next) { (void) next; }
 };
 
 // What one run produced. When `done` is OK, `results` is what result.yml should say; otherwise

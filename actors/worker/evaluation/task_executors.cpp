@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <random>
+#include <utility>
 
 namespace recodex::worker {
 
@@ -191,16 +192,83 @@ sandbox_results to_sandbox_results(const sandbox::run_result& run) {
   return r;
 }
 
+bool can_prepare_ahead(const sandbox::run_options& options, const std::string& box_dir,
+                       const std::vector<std::filesystem::path>& job_dirs) {
+  if (options.box_dir != box_dir)
+    return false; // a working-directory an earlier task may still create
+  auto inside_job = [&](const std::string& path) {
+    const auto normal = std::filesystem::path(path).lexically_normal();
+    for (const auto& dir : job_dirs) {
+      auto relative = normal.lexically_relative(dir.lexically_normal());
+      if (!relative.empty() && *relative.begin() != "..")
+        return true;
+    }
+    return false;
+  };
+  for (const auto& rule : options.dirs)
+    if (!rule.tmp && !rule.filesystem && inside_job(rule.outside.empty() ? rule.inside : rule.outside))
+      return false;
+  return true;
+}
+
+sandbox_executor::sandbox_executor(const sandbox::box& box, sandbox_executor_config config,
+                                   const sandbox::box* spare)
+    : box_(box), spare_(spare), config_(std::move(config)) {
+}
+
+sandbox_executor::sandbox_executor(sandbox_executor&&) noexcept = default;
+
+sandbox_executor::~sandbox_executor() {
+  drop_ahead();
+}
+
+void sandbox_executor::drop_ahead() {
+  if (ahead_ && ahead_->run.valid())
+    (void) ahead_->run.get(); // waits for the preparation; the prepared run dies here
+  ahead_.reset();
+}
+
+void sandbox_executor::prepare_expected(const sandbox::box& busy) {
+  const planned_task* next = std::exchange(expected_, nullptr);
+  if (!spare_ || !next || next->kind || !next->limits || !next->task.sandbox)
+    return;
+  const sandbox::box& free_box = &busy == &box_ ? *spare_ : box_;
+  auto plan = make_sandbox_run_plan(*next, config_.box_dir, random_suffix(), config_.judges_dir);
+  if (!plan || !can_prepare_ahead(plan.value().options, config_.box_dir, config_.carboncopy_roots))
+    return;
+  if (!preparer_)
+    preparer_ = std::make_unique<box_preparer>();
+  auto prepared = preparer_->prepare(free_box, plan.value().options);
+  ahead_.emplace(prepared_task{next, &free_box, std::move(plan).value(), std::move(prepared)});
+}
+
 result<external_task_outcome> sandbox_executor::run(const planned_task& task) {
-  RECODEX_TRY(plan,
-              make_sandbox_run_plan(task, config_.box_dir, random_suffix(), config_.judges_dir));
+  std::optional<prepared_task> mine;
+  if (ahead_ && ahead_->task == &task) {
+    mine = std::move(ahead_);
+    ahead_.reset();
+  }
+  drop_ahead(); // a guess that missed
+  const sandbox::box& busy = mine ? *mine->box : box_;
+  prepare_expected(busy);
+
+  sandbox_run_plan plan;
+  if (mine) {
+    plan = std::move(mine->plan);
+  } else {
+    RECODEX_TRY(made,
+                make_sandbox_run_plan(task, config_.box_dir, random_suffix(), config_.judges_dir));
+    plan = std::move(made);
+  }
   const std::string& dir = plan.options.box_dir;
   // A program an earlier task built in the box may lack +x (5.6); a missing one is the run's
   // own error to report.
   const std::string program = box_relative(inside_program_path(task.task.bin, plan.options.chdir));
   if (!program.empty())
     (void) sandbox::make_box_file_executable(dir, program);
-  RECODEX_TRY(ran, sandbox::run(box_, plan.options));
+  // A preparation that failed before anything started leaves the box free: run cold there.
+  auto prepared = mine ? mine->run.get() : result<sandbox::prepared_run>{make_error(errc::unavailable, "cold")};
+  RECODEX_TRY(ran, prepared ? sandbox::run(std::move(prepared).value()) : sandbox::run(busy, plan.options));
 
   external_task_outcome outcome;
   outcome.sandbox = to_sandbox_results(ran);

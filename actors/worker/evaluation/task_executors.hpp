@@ -4,6 +4,7 @@
 // tested without root.
 #pragma once
 
+#include "actors/worker/evaluation/box_preparer.hpp"
 #include "actors/worker/evaluation/internal_task_runner.hpp"
 #include "actors/worker/evaluation/job_plan.hpp"
 #include "actors/worker/evaluation/job_runner.hpp"
@@ -13,6 +14,9 @@
 #include <cstddef>
 #include <filesystem>
 #include <functional>
+#include <future>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -72,16 +76,44 @@ struct sandbox_executor_config {
 // the task's chdir when it names a path ("./prog"); empty for a name looked up in PATH.
 std::string inside_program_path(const std::string& bin, const std::string& chdir);
 
-// Runs external tasks in one leased box (the box must outlive the executor).
+// Whether a run may be prepared before the tasks ahead of it have run: its box directory and
+// every bound directory must already be what they will be, so neither may be the job's own
+// working directory (`job_dirs`) or below it, apart from the box directory itself.
+bool can_prepare_ahead(const sandbox::run_options& options, const std::string& box_dir,
+                       const std::vector<std::filesystem::path>& job_dirs);
+
+// Runs external tasks in one leased box (the boxes must outlive the executor). With a spare box
+// of the same uid, the task announced by expect_next() is prepared in the box the current task
+// does not use (sandbox::prepare: cgroups, namespaces, root, the parked program) on a
+// box_preparer thread while the current one runs, so its set-up is off the job's critical
+// path; a guess that misses is dropped and the task runs cold.
 class sandbox_executor final : public external_task_executor {
 public:
-  sandbox_executor(const sandbox::box& box, sandbox_executor_config config)
-      : box_(box), config_(std::move(config)) {}
+  sandbox_executor(const sandbox::box& box, sandbox_executor_config config,
+                   const sandbox::box* spare = nullptr);
+  sandbox_executor(sandbox_executor&&) noexcept;
+  ~sandbox_executor() override;
   result<external_task_outcome> run(const planned_task& task) override;
+  void expect_next(const planned_task* next) override { expected_ = next; }
 
 private:
+  struct prepared_task {
+    const planned_task* task = nullptr;
+    const sandbox::box* box = nullptr;
+    sandbox_run_plan plan;
+    std::future<result<sandbox::prepared_run>> run;
+  };
+  // Prepares the expected task in the box other than `busy`, if it can.
+  void prepare_expected(const sandbox::box& busy);
+  // Drops the run prepared ahead, emptying its box on this thread before the box is reused.
+  void drop_ahead();
+
   const sandbox::box& box_;
+  const sandbox::box* spare_;
   sandbox_executor_config config_;
+  const planned_task* expected_ = nullptr;
+  std::unique_ptr<box_preparer> preparer_; // declared before ahead_: outlives it
+  std::optional<prepared_task> ahead_;
 };
 
 } // namespace recodex::worker

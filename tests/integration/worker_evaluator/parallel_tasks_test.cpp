@@ -179,13 +179,20 @@ TEST_CASE("task boxes are leased from the top of the range and run as the slot's
   CHECK(none.value().empty());
 }
 
-TEST_CASE("each slot gets task boxes for its share of the cores when parallel-tasks is on",
+TEST_CASE("each slot gets task boxes for its share of the cores when parallel-tasks is on, else one "
+          "that prepares the next task",
           "[worker][evaluator][parallel]") {
-  CHECK(task_boxes_per_slot(false, 1, 8) == 0);
-  CHECK(task_boxes_per_slot(true, 1, 8) == 7);
-  CHECK(task_boxes_per_slot(true, 2, 8) == 3);
-  CHECK(task_boxes_per_slot(true, 3, 8) == 1);
-  CHECK(task_boxes_per_slot(true, 4, 2) == 0);
-  CHECK(task_boxes_per_slot(true, 1, 1) == 0);
-  CHECK(task_boxes_per_slot(true, 0, 8) == 0);
+  auto lanes = [](unsigned count) { return std::make_pair(count, true); };
+  auto ahead = std::make_pair(1u, false);
+  auto boxes = [](bool parallel, unsigned slots, unsigned cores) {
+    auto got = task_boxes_per_slot(parallel, slots, cores);
+    return std::make_pair(got.count, got.parallel);
+  };
+  CHECK(boxes(false, 1, 8) == ahead);
+  CHECK(boxes(true, 1, 8) == lanes(7));
+  CHECK(boxes(true, 2, 8) == lanes(3));
+  CHECK(boxes(true, 3, 8) == lanes(1));
+  CHECK(boxes(true, 4, 2) == ahead);
+  CHECK(boxes(true, 1, 1) == ahead);
+  CHECK(boxes(true, 0, 8) == ahead);
 }

@@ -29,6 +29,10 @@ struct fake_internal : internal_task_executor {
 struct fake_box : external_task_executor {
   std::map<std::string, result<external_task_outcome>> outcomes;
   std::vector<std::string> calls;
+  std::vector<std::string> hints; // expect_next, "-" for none
+  void expect_next(const planned_task* next) override {
+    hints.push_back(next ? next->task.task_id : "-");
+  }
   result<external_task_outcome> run(const planned_task& task) override {
     calls.push_back(task.task.task_id);
     auto it = outcomes.find(task.task.task_id);
@@ -79,6 +83,8 @@ TEST_CASE("the 5.7 example runs end to end with every task completed", "[worker]
   CHECK(run.done == done_status::ok);
   CHECK(run.message.empty());
   CHECK(box.calls == std::vector<std::string>{"build", "run-T1", "judge-T1"});
+  // Before each external task the box hears which external task follows it in plan order.
+  CHECK(box.hints == std::vector<std::string>{"run-T1", "judge-T1", "-"});
   CHECK(host.calls == std::vector<std::string>{"build-check", "fetch-in-T1", "fetch-ref-T1"});
   CHECK(write_result_yml(run.results) == R"(job-id: student_demo42
 hw-group: group1

@@ -6,8 +6,11 @@
 #include <catch2/catch.hpp>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <functional>
+#include <iterator>
+#include <string>
 #include <unistd.h>
 
 using namespace recodex;
@@ -208,6 +211,44 @@ TEST_CASE("sandbox verdicts map to result.yml statuses", "[executors]") {
   CHECK(to_sandbox_results(r).status == sandbox_status::re);
 }
 
+TEST_CASE("a run is prepared ahead only when its directories cannot change before its turn",
+          "[executors]") {
+  const std::vector<std::filesystem::path> job = {"/w/eval/1/job", "/w/results/1/job", "/w/temp/1/job"};
+  sandbox::run_options o;
+  o.box_dir = "/w/eval/1/job";
+  CHECK(can_prepare_ahead(o, "/w/eval/1/job", job));
+  o.box_dir = "/w/eval/1/job/sub"; // a working-directory an earlier task may create
+  CHECK_FALSE(can_prepare_ahead(o, "/w/eval/1/job", job));
+  o.box_dir = "/w/eval/1/job";
+  auto with_rule = [&](sandbox::dir_rule rule) {
+    auto copy = o;
+    copy.dirs.push_back(std::move(rule));
+    return can_prepare_ahead(copy, "/w/eval/1/job", job);
+  };
+  sandbox::dir_rule usr;
+  usr.inside = "/usr";
+  CHECK(with_rule(usr));
+  sandbox::dir_rule outside_job;
+  outside_job.inside = "/data";
+  outside_job.outside = "/srv/data";
+  CHECK(with_rule(outside_job));
+  sandbox::dir_rule in_job = outside_job;
+  in_job.outside = "/w/temp/1/job/made-by-a-task";
+  CHECK_FALSE(with_rule(in_job));
+  in_job.outside = "/w/eval/1/job/../job/x";
+  CHECK_FALSE(with_rule(in_job));
+  sandbox::dir_rule same_inside; // outside defaults to inside
+  same_inside.inside = "/w/results/1/job";
+  CHECK_FALSE(with_rule(same_inside));
+  sandbox::dir_rule neighbour = outside_job;
+  neighbour.outside = "/w/eval/1/job2";
+  CHECK(with_rule(neighbour));
+  sandbox::dir_rule tmp;
+  tmp.inside = "/w/eval/1/job/t";
+  tmp.tmp = true;
+  CHECK(with_rule(tmp));
+}
+
 TEST_CASE("the internal executor refuses an external task", "[executors]") {
   internal_executor executor{internal_task_context{}};
   auto outcome = executor.run(external_task());
@@ -251,6 +292,87 @@ TEST_CASE("sandbox_executor runs /bin/echo hi and captures its output capped",
     REQUIRE(outcome.value().output);
     CHECK(outcome.value().output->stdout_text == "hi\n");
   }
+  std::string command = "rm -rf '" + dir + "'";
+  (void) !std::system(command.c_str());
+}
+
+TEST_CASE("sandbox_executor with a spare box prepares the expected task while one runs, sees files "
+          "written after that, and drops a guess that missed",
+          "[executors][root]") {
+  if (::geteuid() != 0) {
+    WARN("SKIPPED: needs root");
+    return;
+  }
+  for (const auto& item : sandbox::check_host())
+    if (!item.ok && item.name != "smoke run") {
+      WARN("SKIPPED: " << item.name << ": " << item.detail);
+      return;
+    }
+  char name[] = "/tmp/recodex-executor-test-XXXXXX";
+  REQUIRE(::mkdtemp(name));
+  const std::string dir = name;
+  auto leased = sandbox::acquire_box();
+  REQUIRE(leased);
+  // A spare that runs as the same uid (box N runs as first_uid + N), from the top of the range.
+  result<sandbox::box> spare = make_error(errc::conflict, "no free box");
+  for (int id = 990; id > 900 && !spare; --id) {
+    if (id == leased.value().id())
+      continue;
+    sandbox::box_config same_uid = leased.value().config();
+    same_uid.first_uid = static_cast<int>(leased.value().uid()) - id;
+    spare = sandbox::acquire_box(same_uid, id);
+  }
+  REQUIRE(spare);
+  REQUIRE(spare.value().uid() == leased.value().uid());
+  auto cat = [](const std::string& id, const std::string& in, const std::string& out) {
+    planned_task t = external_task();
+    t.task.task_id = id;
+    t.task.bin = "/bin/cat";
+    t.task.args = {};
+    t.task.sandbox->stdin_path = in;
+    t.task.sandbox->stdout_path = out;
+    t.limits->memory = 256 * 1024;
+    return t;
+  };
+  auto write = [&](const std::string& file, const std::string& text) { std::ofstream{dir + "/" + file} << text; };
+  auto read = [&](const std::string& file) {
+    std::ifstream in{dir + "/" + file};
+    return std::string{std::istreambuf_iterator<char>{in}, {}};
+  };
+  const auto one = cat("one", "in1", "out1"), two = cat("two", "in2", "out2"), three = cat("three", "in3", "out3");
+  {
+    sandbox_executor executor{leased.value(), {dir, 100}, &spare.value()};
+    write("in1", "first\n");
+    executor.expect_next(&two);
+    auto first = executor.run(one);
+    REQUIRE(first);
+    CHECK(first.value().sandbox.status == sandbox_status::ok);
+    CHECK(read("out1") == "first\n");
+    // Written after `two` was prepared: the program opens its stdin only when it starts.
+    write("in2", "second\n");
+    executor.expect_next(&three);
+    auto second = executor.run(two);
+    REQUIRE(second);
+    CHECK(second.value().sandbox.status == sandbox_status::ok);
+    CHECK(read("out2") == "second\n");
+    // `three` was expected, `one` comes instead: the prepared run is dropped, `one` runs cold.
+    write("in1", "again\n");
+    executor.expect_next(nullptr);
+    auto again = executor.run(one);
+    REQUIRE(again);
+    CHECK(again.value().sandbox.status == sandbox_status::ok);
+    CHECK(read("out1") == "again\n");
+    CHECK_FALSE(std::ifstream{dir + "/out3"}.good());
+    // Expected and then abandoned: the executor's end empties the prepared box.
+    executor.expect_next(&three);
+    write("in3", "never\n");
+    auto last = executor.run(two);
+    REQUIRE(last);
+  }
+  CHECK_FALSE(std::ifstream{dir + "/out3"}.good());
+  // Both boxes are free again: a prepared run left behind would make this a conflict.
+  auto reuse = sandbox::prepare(spare.value(), sandbox::run_options{});
+  CHECK((reuse || reuse.error().code != errc::conflict));
   std::string command = "rm -rf '" + dir + "'";
   (void) !std::system(command.c_str());
 }
