@@ -141,7 +141,7 @@ int main(int argc, char** argv) {
     std::cerr << "worker_bench: the worker did not register\n" << system.logs();
     return 1;
   }
-  std::vector<double> job_times, compile_times, run_times, judge_times;
+  std::vector<double> job_times, compile_times, run_times, judge_times, broker_cpu, fileserver_cpu;
   std::size_t cached_fetches = 0, fetches = 0;
   for (int round = 0; round < rounds; ++round) {
     auto cost = direct(source, tests);
@@ -151,6 +151,10 @@ int main(int argc, char** argv) {
 
     auto job = "bench_" + std::to_string(round);
     system.upload_sum_job(job, source, tests, true);
+    // The services' own CPU for the job, from eval to FINISHED (the upload above is the web
+    // application's work, not theirs).
+    const double broker_before = recodex::testing::cpu_seconds_of_threads(system.broker_pid());
+    const double fileserver_before = recodex::testing::cpu_seconds_of_threads(system.fileserver_pid());
     auto start = clock_type::now();
     system.send_eval(job);
     if (system.collect_accepts(1, 10s) != 1) {
@@ -164,6 +168,9 @@ int main(int argc, char** argv) {
       return 1;
     }
     job_times.push_back(took);
+    broker_cpu.push_back(recodex::testing::cpu_seconds_of_threads(system.broker_pid()) - broker_before);
+    fileserver_cpu.push_back(recodex::testing::cpu_seconds_of_threads(system.fileserver_pid()) -
+                             fileserver_before);
     if (round > 0) {
       auto log = system.result_file(job, "result/job_system_log.log").value_or("");
       cached_fetches += count_lines_with(log, ": from the cache");
@@ -182,6 +189,9 @@ int main(int argc, char** argv) {
               100.0 * (job / (compile + runs + judges) - 1));
   std::printf("  per sandboxed task (%d tasks):       %.1f ms above direct\n", 1 + 2 * n,
               1000.0 * (job - compile - runs - judges) / (1 + 2 * n));
+  std::printf("  service CPU per job (eval -> FINISHED): broker %.2f ms, file server %.2f ms "
+              "(median; the broker's includes forwarding progress to the monitor socket)\n",
+              1000.0 * median(broker_cpu), 1000.0 * median(fileserver_cpu));
   if (fetches > 0)
     std::printf("  file cache on rounds 2..%d: %zu of %zu fetches from the cache (%.0f %%)\n", rounds, cached_fetches,
                 fetches, 100.0 * static_cast<double>(cached_fetches) / static_cast<double>(fetches));

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <csignal>
 #include <fcntl.h>
+#include <filesystem>
 #include <fstream>
 #include <poll.h>
 #include <spawn.h>
@@ -148,6 +149,21 @@ int child_process::closed_fd(int fd) {
   if (fd >= 0)
     ::close(fd);
   return -1;
+}
+
+double cpu_seconds_of_threads(pid_t pid) {
+  std::error_code ec;
+  std::filesystem::directory_iterator tasks("/proc/" + std::to_string(pid) + "/task", ec);
+  if (ec)
+    return -1;
+  unsigned long long total_ns = 0;
+  for (const auto& task : tasks) {
+    std::ifstream schedstat(task.path() / "schedstat");
+    unsigned long long on_cpu_ns = 0;
+    if (schedstat >> on_cpu_ns)
+      total_ns += on_cpu_ns;
+  }
+  return static_cast<double>(total_ns) / 1e9;
 }
 
 long peak_rss_kib(pid_t pid) {

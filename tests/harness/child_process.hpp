@@ -52,4 +52,8 @@ private:
 // Peak resident set (VmHWM) of a process, in KiB; -1 when it cannot be read.
 long peak_rss_kib(pid_t pid);
 
+// CPU time its live threads have used so far, in seconds (the sum of each thread's
+// /proc/<pid>/task/<tid>/schedstat, nanosecond resolution); -1 when it cannot be read.
+double cpu_seconds_of_threads(pid_t pid);
+
 } // namespace recodex::testing

@@ -127,6 +127,9 @@ public:
   std::optional<std::string> result_file(const std::string& job_id, const std::string& entry);
 
   std::uint16_t fileserver_port() const { return fileserver_port_; }
+  // The service processes (for CPU and memory figures); -1 when not running.
+  pid_t fileserver_pid() const { return fileserver_ ? fileserver_->pid() : -1; }
+  pid_t broker_pid() const { return broker_ ? broker_->pid() : -1; }
   // GET of a file server path with the credentials: HTTP status and body.
   std::pair<int, std::string> get(const std::string& target);
   // The last lines each node wrote to stderr, for a failing test's message.
