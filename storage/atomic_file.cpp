@@ -165,10 +165,10 @@ result<void> atomic_file_writer::date_to_creation() {
   return ok();
 }
 
-result<fs::path> atomic_file_writer::commit() {
+result<fs::path> atomic_file_writer::commit(durability mode) {
   if (fd_ < 0)
     return make_error(errc::internal, "commit of a spent writer for " + target_.string());
-  if (::fsync(fd_) != 0) {
+  if (mode == durability::synced && ::fsync(fd_) != 0) {
     auto failure = make_errno_error(errno, "cannot fsync " + temp_.string());
     discard();
     return failure;
@@ -186,14 +186,17 @@ result<fs::path> atomic_file_writer::commit() {
     return failure;
   }
   temp_.clear(); // it is the target now
-  RECODEX_TRY_VOID(fsync_directory(directory_of(target_)));
+  if (mode == durability::synced) {
+    RECODEX_TRY_VOID(fsync_directory(directory_of(target_)));
+  }
   return target_;
 }
 
-result<void> write_file_atomically(const fs::path& target, std::string_view content) {
+result<void> write_file_atomically(const fs::path& target, std::string_view content,
+                                   durability mode) {
   RECODEX_TRY(writer, atomic_file_writer::create(target));
   RECODEX_TRY_VOID(writer.write(content));
-  RECODEX_TRY_VOID(writer.commit());
+  RECODEX_TRY_VOID(writer.commit(mode));
   return ok();
 }
 

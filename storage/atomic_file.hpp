@@ -13,6 +13,11 @@
 
 namespace recodex::storage {
 
+// Whether a commit waits until the file and its name are on disk (the store's files), or only
+// makes it appear whole under its name (working files of a worker that a crash discards anyway;
+// an fsync costs milliseconds here).
+enum class durability { synced, unsynced };
+
 class atomic_file_writer {
 public:
   static constexpr std::uint64_t unlimited = ~std::uint64_t{0};
@@ -35,8 +40,8 @@ public:
   // read, not when its writing ended, so an input changed meanwhile still looks newer.
   result<void> date_to_creation();
 
-  // fsync + rename over the target.
-  result<std::filesystem::path> commit();
+  // fsync + rename over the target (+ fsync of its directory); unsynced: only the rename.
+  result<std::filesystem::path> commit(durability mode = durability::synced);
 
 private:
   atomic_file_writer(std::filesystem::path target, std::filesystem::path temp, int fd,
@@ -52,7 +57,8 @@ private:
 };
 
 // Whole-content convenience.
-result<void> write_file_atomically(const std::filesystem::path& target, std::string_view content);
+result<void> write_file_atomically(const std::filesystem::path& target, std::string_view content,
+                                   durability mode = durability::synced);
 
 // -- steps shared with the blob store, which follows the same discipline --
 

@@ -114,9 +114,9 @@ step<std::string> read_job_config(const fs::path& file) {
 }
 
 // Written to a temporary name and renamed, so a link a task left at the name in RESULT_DIR is
-// replaced, never written through.
+// replaced, never written through. Not fsync'd: a crash loses the job anyway (it is re-queued).
 step<void> write_file(const fs::path& file, const std::string& text) {
-  if (auto written = storage::write_file_atomically(file, text); !written)
+  if (auto written = storage::write_file_atomically(file, text, storage::durability::unsynced); !written)
     return internal_error(written.error().message);
   return outcome::success();
 }

@@ -24,7 +24,8 @@ result<std::filesystem::path> pack_results(const std::filesystem::path& result_d
   auto target = result_dir / results_zip_name;
   RECODEX_TRY(writer, storage::atomic_file_writer::create(target));
   RECODEX_TRY_VOID(storage::write_zip(writer, files, target));
-  return writer.commit();
+  // Uploaded right away; a crash before that re-runs the job, so no fsync.
+  return writer.commit(storage::durability::unsynced);
 }
 
 } // namespace recodex::worker

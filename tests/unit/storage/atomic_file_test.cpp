@@ -67,6 +67,23 @@ TEST_CASE("commit replaces an existing file as a whole", "[storage][atomic_file]
   CHECK(testing::read_whole_file(dir / "f") == "new");
 }
 
+TEST_CASE("an unsynced commit (worker working files) still replaces the target whole and leaves no "
+          "temporary",
+          "[storage][atomic_file]") {
+  testing::temp_directory dir;
+  testing::write_whole_file(dir / "result.yml", "old");
+  auto writer = atomic_file_writer::create(dir / "result.yml");
+  REQUIRE(writer);
+  REQUIRE(writer.value().write("new results"));
+  auto committed = writer.value().commit(durability::unsynced);
+  REQUIRE(committed);
+  CHECK(testing::read_whole_file(dir / "result.yml") == "new results");
+  CHECK(temporaries_for(dir.path(), "result.yml").empty());
+  REQUIRE(write_file_atomically(dir / "log", "line\n", durability::unsynced));
+  CHECK(testing::read_whole_file(dir / "log") == "line\n");
+  CHECK(temporaries_for(dir.path(), "log").empty());
+}
+
 TEST_CASE("an uncommitted writer removes its temporary and leaves the old file",
           "[storage][atomic_file]") {
   testing::temp_directory dir;
