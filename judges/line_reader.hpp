@@ -2,6 +2,8 @@
 // applying comments, empty lines, line ends and trailing empty lines. Memory is bounded: input is
 // read in 64 KiB chunks and a line longer than the segment caps is handed out in several segments
 // (`ends_line == false` on all but the last), so a 1 GiB one-line output needs about 1 MiB.
+// Two readers can also skip, without tokenizing, the whole lines on which their inputs are
+// byte-identical (skip_identical_lines): the judges' byte lane after a difference.
 #pragma once
 
 #include "judges/byte_source.hpp"
@@ -23,6 +25,7 @@ struct reader_options {
   std::size_t max_segment_bytes = std::size_t{1} << 20; // token bytes per segment
   std::size_t max_raw_bytes = 4096;                      // raw text kept for the diff log
   std::uint64_t first_line_number = 1;                   // when reading starts mid-file
+  std::size_t buffer_bytes = 64 * 1024;                  // one read; tests make it tiny
 };
 
 // Up to max_segment_tokens tokens of one line; tokens are stored back to back in `text`.
@@ -46,6 +49,9 @@ struct segment {
   void clear();
 };
 
+// Newlines in p[0, n), counted a word at a time (the byte lanes count the lines they skip).
+std::uint64_t count_newlines(const char* p, std::size_t n);
+
 class line_reader {
 public:
   line_reader(byte_source& source, reader_options options);
@@ -54,6 +60,23 @@ public:
   result<bool> next(segment& out);
   std::uint64_t bytes_read() const { return bytes_read_; }
 
+  // -- byte lane --
+  // Skips, in both readers at once, the longest run of whole lines that is byte-identical in the
+  // two inputs and ends with a line that holds a token (and is not a comment); returns how many
+  // physical lines were skipped. Reading those lines instead would hand out the same segments on
+  // both sides, pairwise equal under every comparison option, and leave both readers in the
+  // state the skip leaves them in (line numbers included), so a judge streaming equal segments
+  // may call this between two pairs. It skips nothing (returns 0) unless both readers have the
+  // same options, do not ignore line ends (there segments are cut by token counts, not lines),
+  // have handed out every segment read and hold back no empty lines (ignore_trailing_whitespace),
+  // and sit at the start of a line. With `whole_lines` (the caller rejects a line cut into
+  // several segments) it also needs segment caps no smaller than the buffer: a skipped line
+  // fits the buffer, so it could not have been cut. Only bytes already in, or read into, the two
+  // buffers are compared: memory stays bounded.
+  static result<std::uint64_t> skip_identical_lines(line_reader& expected, line_reader& actual,
+                                                    bool whole_lines);
+  std::uint64_t lines_skipped() const { return lines_skipped_; } // by the byte lane, in total
+
 private:
   void scan();                 // consume buffered bytes until a segment is ready or bytes run out
   void finish_input();
@@ -61,6 +84,8 @@ private:
   void emit(bool ends_line);
   void flush_pending_empty();
   void append_raw(const char* from, std::size_t n);
+  bool at_clean_line_start() const;
+  result<bool> top_up();
 
   byte_source& source_;
   reader_options options_;
@@ -68,6 +93,7 @@ private:
   std::size_t pos_ = 0;
   std::size_t len_ = 0;
   bool input_done_ = false;
+  bool source_done_ = false;   // the source said end of input (a buffered tail may remain)
   std::uint64_t bytes_read_ = 0;
 
   // -- state of the line being scanned --
@@ -85,6 +111,7 @@ private:
 
   std::deque<segment> ready_;
   std::vector<segment> spare_;
+  std::uint64_t lines_skipped_ = 0;
 };
 
 } // namespace recodex::judges

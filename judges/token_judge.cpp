@@ -6,6 +6,11 @@
 // weighted line LCS (skipping a line costs its tokens + 1, pairing two lines costs their token
 // errors), logs every line not exactly matched, drops everything up to the last exact match and
 // repeats; when a window ends in an exact match the streaming fast path takes over again.
+// Between two pairs of segments the fast path lets both readers skip the whole lines that are
+// byte-identical in the two files (line_reader::skip_identical_lines): after a difference the
+// judge is back at memcmp speed from the next identical line on, and tokenizes only lines that
+// differ in bytes. Skipped lines are lines the fast path would have found equal, so the verdict
+// and the log are those of reading every line.
 #include "judges/token_judge.hpp"
 
 #include <algorithm>
@@ -117,6 +122,26 @@ std::vector<op> align(const std::deque<segment>& A, const std::deque<segment>& B
   return ops;
 }
 
+// When the fast path tries the byte lane: at once after a try that skipped lines; after tries
+// that skipped nothing (lines that differ in bytes but not in tokens, such as "\r\n" against
+// "\n" on every line) only after 1, 3, 7, ... 63 more pairs, so such files cost about what
+// tokenizing alone costs.
+struct lane_pacing {
+  unsigned misses = 0; // tries in a row that skipped nothing, at most 6
+  std::uint64_t wait = 0; // pairs to compare by tokens before the next try
+
+  bool due() {
+    if (wait == 0)
+      return true;
+    --wait;
+    return false;
+  }
+  void tried(std::uint64_t skipped) {
+    misses = skipped > 0 ? 0 : std::min(misses + 1, 6u);
+    wait = (std::uint64_t{1} << misses) - 1;
+  }
+};
+
 result<void> fill(std::deque<segment>& buffer, side& s, const judge_limits& limits) {
   std::size_t tokens = 0;
   for (const auto& seg : buffer)
@@ -142,10 +167,19 @@ result<verdict> judge_ordered(line_reader& expected, line_reader& actual,
   bool wrong = false;
   std::deque<segment> A, B;
   segment e, a;
+  lane_pacing lane;
   for (;;) {
     if (A.empty() && B.empty()) {
-      // Fast path: equal prefixes stream through one segment per side.
+      lane.wait = 0; // after a window the next lines are likely identical
+      // Fast path: equal prefixes stream through one segment per side, and whole lines that
+      // are byte-identical in both files are skipped without tokenizing (the byte lane; after
+      // a difference this is what brings the judge back to cmp speed).
       for (;;) {
+        if (limits.byte_lane && lane.due()) {
+          RECODEX_TRY(skipped,
+                      line_reader::skip_identical_lines(expected, actual, options.shuffled_tokens));
+          lane.tried(skipped);
+        }
         RECODEX_TRY(has_e, exp.next(e));
         RECODEX_TRY(has_a, act.next(a));
         if (!has_e && !has_a)
@@ -382,15 +416,14 @@ result<common_prefix> find_common_prefix(file_source& a, file_source& b, bool re
           token = !(x[k] == ' ' || x[k] == '\t' || x[k] == '\r' || x[k] == '\v' || x[k] == '\f');
         if (token && !comment) {
           out.restart_offset = offset + end;
-          out.restart_line = 1 + newlines + static_cast<std::uint64_t>(
-                                 std::count(x.data(), x.data() + end, '\n'));
+          out.restart_line = 1 + newlines + count_newlines(x.data(), end);
           return out;
         }
         end = start;
       }
       return out;
     }
-    newlines += static_cast<std::uint64_t>(std::count(x.data(), x.data() + n, '\n'));
+    newlines += count_newlines(x.data(), n);
     offset += n;
   }
 }

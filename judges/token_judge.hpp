@@ -18,6 +18,7 @@ struct judge_limits {
   std::size_t window_lines = 100;        // lines per side in one LCS window
   std::size_t window_tokens = 10000;     // tokens per side in one LCS window
   std::size_t max_held_bytes = std::size_t{256} << 20; // shuffled lines / shuffled tokens
+  bool byte_lane = true; // ordered: skip byte-identical lines untokenized (tests compare to off)
 };
 
 result<verdict> judge_ordered(line_reader& expected, line_reader& actual,

@@ -3,6 +3,7 @@
 
 #include "judges/token_judge.hpp"
 
+#include <ostream>
 #include <string>
 
 namespace recodex::judges::testing {
@@ -12,15 +13,32 @@ struct judged {
   std::string log;
   bool failed = false;
   std::string error;
+  std::uint64_t lines_skipped = 0; // by the byte lane (the expected reader's count)
+
+  bool operator==(const judged& o) const {
+    return outcome == o.outcome && log == o.log && failed == o.failed && error == o.error;
+  }
 };
 
+inline std::ostream& operator<<(std::ostream& os, const judged& j) {
+  os << "{" << to_string(j.outcome) << ", log \"" << j.log << "\"";
+  if (j.failed)
+    os << ", failed: " << j.error;
+  return os << ", " << j.lines_skipped << " lines skipped}";
+}
+
+// `buffer_bytes` is the readers' read buffer (0: the default), so tests can put line and
+// buffer boundaries anywhere.
 inline judged judge_strings(const std::string& expected, const std::string& actual,
                             const token_judge_options& options, std::size_t chunk,
-                            judge_limits limits = {}) {
+                            judge_limits limits = {}, std::size_t buffer_bytes = 0) {
   memory_source e{expected, chunk};
   memory_source a{actual, chunk};
-  line_reader re{e, reader_options_for(options, limits)};
-  line_reader ra{a, reader_options_for(options, limits)};
+  reader_options reading = reader_options_for(options, limits);
+  if (buffer_bytes)
+    reading.buffer_bytes = buffer_bytes;
+  line_reader re{e, reading};
+  line_reader ra{a, reading};
   judged out;
   {
     diff_log log{[&](std::string_view s) { out.log += s; },
@@ -35,6 +53,7 @@ inline judged judge_strings(const std::string& expected, const std::string& actu
       out.error = r.error().message;
     }
   }
+  out.lines_skipped = re.lines_skipped();
   return out;
 }
 

@@ -1,5 +1,7 @@
 // Tests judges/token_judge.hpp: verdicts and the exact diff log for one row per case, with
-// both files replayed in chunks of 1, 2, 5, 64 and 4096 bytes.
+// both files replayed in chunks of 1, 2, 5, 64 and 4096 bytes. The byte lane's cases compare
+// the judge with the lane to the same judge with it off (every line tokenized) under every option
+// set, small read buffers and edits at every byte offset.
 #include "judge_test_support.hpp"
 
 #include <catch2/catch.hpp>
@@ -174,4 +176,189 @@ TEST_CASE("shuffled comparison refuses lines beyond its memory bound", "[judges]
   auto lines = judge_strings(many, many, options_of({"--shuffled-lines"}), 4096, small);
   CHECK(lines.failed);
   CHECK_THAT(lines.error, Catch::Contains("--shuffled-lines"));
+}
+
+// -- the byte lane: after a difference, byte-identical lines are skipped untokenized --
+
+namespace {
+
+// Lines of every kind the options care about: words in mixed case, integers and reals, empty
+// and blank lines, comments and a Windows line end.
+std::string block_line(int i) {
+  if (i % 7 == 3)
+    return "";
+  if (i % 11 == 5)
+    return "  \t";
+  if (i % 13 == 6)
+    return "# note " + std::to_string(i);
+  if (i % 17 == 8)
+    return "crlf " + std::to_string(i) + "\r";
+  return std::to_string(i) + " Alpha beta " + std::to_string(i % 10) + ".5 gamma";
+}
+
+std::string block(int from, int to) {
+  std::string out;
+  for (int i = from; i < to; ++i)
+    out += block_line(i) + "\n";
+  return out;
+}
+
+// The same judge with the lane off is the reference: the path that tokenizes every line.
+judged reference(const std::string& e, const std::string& a, const token_judge_options& o,
+                 std::size_t chunk, std::size_t buffer, judge_limits off = {}) {
+  off.byte_lane = false;
+  return judge_strings(e, a, o, chunk, off, buffer);
+}
+
+} // namespace
+
+TEST_CASE("a difference on line 1 followed by identical lines is logged alone, lines skipped",
+          "[judges][judge][lane]") {
+  auto chunk = GENERATE(1, 64, 4096);
+  auto buffer = GENERATE(std::size_t{40}, std::size_t{100}, std::size_t{0});
+  INFO("chunk " << chunk << " buffer " << buffer);
+  const std::string same = block(1, 3000);
+  const std::string e = "first line\n" + same, a = "the first line differs\n" + same;
+  auto out = judge_strings(e, a, options_of({}), chunk, {}, buffer);
+  CHECK_FALSE(out.failed);
+  CHECK(out.outcome == verdict::wrong);
+  CHECK(out.log == "-1: first line\n+1: the first line differs\n");
+  CHECK(out == reference(e, a, options_of({}), chunk, buffer));
+  // The first window (100 lines per side) is tokenized; the rest goes by bytes, line by line
+  // where lines are longer than the buffer allows.
+  CHECK(out.lines_skipped > 2800);
+}
+
+TEST_CASE("differences on line 1 and much later are both found after the lane resumes",
+          "[judges][judge][lane]") {
+  auto chunk = GENERATE(1, 64, 4096);
+  auto buffer = GENERATE(std::size_t{33}, std::size_t{0});
+  INFO("chunk " << chunk << " buffer " << buffer);
+  const std::string e = "one\n" + block(1, 1500) + "1500 Alpha beta 0.5 gamma\n" + block(1501, 3000) +
+                        "last\n";
+  const std::string a = "uno\n" + block(1, 1500) + "1500 Alpha beta 0.5 delta\n" + block(1501, 3000) +
+                        "last\nextra\n";
+  auto out = judge_strings(e, a, options_of({}), chunk, {}, buffer);
+  CHECK(out.outcome == verdict::wrong);
+  CHECK(out.log == "-1: one\n+1: uno\n"
+                   "-1501: 1500 Alpha beta 0.5 gamma\n+1501: 1500 Alpha beta 0.5 delta\n"
+                   "+3002: extra\n");
+  CHECK(out == reference(e, a, options_of({}), chunk, buffer));
+  CHECK(out.lines_skipped > 2500);
+  // Under the log limit the judge still stops at the first window that fills the log.
+  auto limited = judge_strings(e, a, options_of({"--log-limit", "20"}), chunk, {}, buffer);
+  CHECK(limited.log == "-1: one\n+1: uno\n");
+  CHECK(limited == reference(e, a, options_of({"--log-limit", "20"}), chunk, buffer));
+}
+
+TEST_CASE("a difference anywhere relative to buffer boundaries gives the reference outcome",
+          "[judges][judge][lane]") {
+  // One edit at every byte offset of the second half of the input, each judged with small
+  // buffers (the lane stops and resumes at every boundary) and compared with the reference.
+  // Windows of 8 lines let the lane start well before the edits.
+  judge_limits limits;
+  limits.window_lines = 8;
+  const std::string head = "start here\n" + block(1, 30);
+  const std::string tail = block(30, 60);
+  std::size_t checked = 0;
+  for (std::size_t buffer : {std::size_t{16}, std::size_t{29}, std::size_t{64}}) {
+    for (std::size_t at = 0; at < tail.size(); ++at) {
+      for (int edit = 0; edit < 3; ++edit) {
+        std::string changed = tail;
+        if (edit == 0)
+          changed[at] = changed[at] == 'Z' ? 'Y' : 'Z';
+        else if (edit == 1)
+          changed.insert(at, "\n");
+        else
+          changed.erase(at, 1);
+        const std::string e = head + tail, a = "start there\n" + block(1, 30) + changed;
+        INFO("buffer " << buffer << " offset " << at << " edit " << edit);
+        auto out = judge_strings(e, a, options_of({}), 4096, limits, buffer);
+        REQUIRE(out == reference(e, a, options_of({}), 4096, buffer, limits));
+        CHECK(out.lines_skipped > 0);
+        ++checked;
+      }
+    }
+  }
+  CHECK(checked > 2000);
+}
+
+TEST_CASE("every option set gives the reference outcome with the lane", "[judges][judge][lane]") {
+  const std::vector<std::string> flags = {
+    "--ignore-empty-lines", "--allow-comments", "--ignore-line-ends",
+    "--ignore-trailing-whitespace", "--case-insensitive", "--numeric", "--shuffled-tokens",
+    "--shuffled-lines"};
+  const std::vector<std::vector<std::string>> extras = {
+    {}, {"--float-tolerance", "0"}, {"--log-limit", "100"}, {"--token-lcs-approx-max-window", "0"}};
+  // Windows of 8 lines keep the thousands of runs below fast; blocks are longer than that.
+  judge_limits limits;
+  limits.window_lines = 8;
+  const std::string same = block(1, 40);
+  struct input {
+    std::string name, expected, actual;
+  };
+  const std::vector<input> inputs = {
+    {"line 1 differs", "first\n" + same, "second\n" + same},
+    // Differences that some options forgive: case, number format, spacing, token order,
+    // a Windows line end; then a real one, and empty lines at the end of one file only.
+    {"forgivable differences",
+     "first\n" + same + "Mixed Case\n" + same + "1.5 2\n" + same + "a  b\n" + same + "x y z\n" +
+         same + "dos\n" + same + "real\n" + same,
+     "second\n" + same + "mixed CASE\n" + same + "1.500001 2\n" + same + "a b \n" + same +
+         "z y x\n" + same + "dos\r\n" + same + "REAL!\n" + same + "\n\n  \n"},
+    // Lines inserted and deleted next to identical blocks.
+    {"insertions and deletions",
+     "first\n" + same + "gone 1\ngone 2\n" + same + "tail",
+     "second\nnew 1\nnew 2\nnew 3\n" + same + same + "tail\n"},
+    // Empty lines and comments right before differences and at the ends.
+    {"empty lines before differences",
+     "first\n" + same + "\n\n# c\n\nX\n" + same + "end\n\n\n",
+     "second\n" + same + "\n\n# c\n\nY\n" + same + "end\n\n\nmore\n"},
+  };
+  std::size_t sets = 0;
+  for (std::size_t mask = 0; mask < (1u << flags.size()); ++mask) {
+    // Each flag set once plain and once with one of the valued options, in turn.
+    for (const auto& extra : {extras[0], extras[1 + mask % (extras.size() - 1)]}) {
+      std::vector<std::string> args = extra;
+      for (std::size_t f = 0; f < flags.size(); ++f)
+        if (mask & (1u << f))
+          args.push_back(flags[f]);
+      auto with_files = args;
+      with_files.push_back("e");
+      with_files.push_back("a");
+      if (!parse_token_judge_args(with_files))
+        continue; // a conflicting pair
+      ++sets;
+      const auto options = options_of(args);
+      for (const auto& in : inputs) {
+        for (auto [chunk, buffer] : {std::pair<std::size_t, std::size_t>{4096, 0},
+                                     {1, 7},
+                                     {64, 50}}) {
+          INFO(Catch::Detail::stringify(args) << "\n" << in.name << ", chunk " << chunk
+                                              << " buffer " << buffer);
+          auto out = judge_strings(in.expected, in.actual, options, chunk, limits, buffer);
+          REQUIRE(out == reference(in.expected, in.actual, options, chunk, buffer, limits));
+          // Ordered line modes must actually have used the lane.
+          if (!options.shuffled_lines && !options.ignore_line_ends && buffer == 0 &&
+              !out.failed && !(options.has_log_limit))
+            CHECK(out.lines_skipped > 0);
+        }
+      }
+    }
+  }
+  CHECK(sets > 100);
+}
+
+TEST_CASE("shuffled tokens still reject an overlong line after the lane", "[judges][judge][lane]") {
+  // With segment caps below the buffer size the lane stays off for shuffled tokens: the line
+  // too long to compare whole is still read, and still an error, as without the lane.
+  judge_limits small;
+  small.max_held_bytes = 1024;
+  const std::string big(4000, 'a');
+  const std::string e = "x\n" + block(1, 300) + big + "\n", a = "y\n" + block(1, 300) + big + "\n";
+  auto out = judge_strings(e, a, options_of({"--shuffled-tokens"}), 4096, small);
+  CHECK(out.failed);
+  CHECK_THAT(out.error, Catch::Contains("too long"));
+  small.byte_lane = false;
+  CHECK(out == judge_strings(e, a, options_of({"--shuffled-tokens"}), 4096, small));
 }
