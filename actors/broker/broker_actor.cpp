@@ -1,4 +1,15 @@
 // The broker's CAF face: state, the reactor's outputs, handlers for CAF peers, spawn.
+//
+// Reports and their delivery: a report goes to the notifier as a request. The notifier's
+// handler answers once its (first) attempt is over, whether the web application took the
+// report or the notifier keeps it for a retry: CAF answers a request to a handler without a
+// result with an empty message. The face then tells the reactor, which journals the delivery;
+// a report without that record is sent again after a restart (at-least-once). So a broker
+// killed between the journal's record of a completion and the notifier's attempt sends the
+// report after its restart instead of losing it, and one killed in the short window between
+// the web application's answer and the journal's record of it sends it twice. Reports the
+// notifier still holds for a retry when the process dies are lost (the notifier does not say
+// when a retry succeeds).
 #include "actors/broker/broker_actor.hpp"
 
 #include "actors/broker/broker_reactor.hpp"
@@ -21,6 +32,8 @@ namespace {
 // stop_broker's request, and the face's note to itself that the reactor's last outputs are done.
 using stop_atom = caf::atom_constant<caf::atom("brstop")>;
 using stopped_atom = caf::atom_constant<caf::atom("brstopped")>;
+// The face's deadline for the notifier's last answers at a stop.
+using drained_atom = caf::atom_constant<caf::atom("brdrained")>;
 
 struct face_state {
   std::shared_ptr<broker_reactor> reactor;
@@ -36,6 +49,9 @@ struct face_state {
   std::unordered_map<std::uint64_t, caf::typed_response_promise<runtime_stats>> stats;
   std::unordered_map<std::uint64_t, caf::typed_response_promise<set_frozen>> freezes;
   caf::response_promise stopping; // stop_broker's, answered once the last outputs left
+  bool finishing = false;         // stopping: waiting for the notifier's last answers
+  std::uint64_t reports_unanswered = 0;
+  std::chrono::milliseconds report_wait{2000};
   static inline const char* name = "broker";
 };
 
@@ -102,8 +118,26 @@ struct output_performer {
       self->send(m, x);
   }
   void operator()(job_status_report& x) {
-    if (st().notifier)
-      self->send(st().notifier, std::move(x));
+    if (!st().notifier)
+      return;
+    auto job_id = x.job_id;
+    ++st().reports_unanswered;
+    auto answered = [s = self, job_id](bool attempted) {
+      auto& state = s->state;
+      if (attempted)
+        state.reactor->post(report_delivered{job_id});
+      --state.reports_unanswered;
+      if (state.finishing && state.reports_unanswered == 0)
+        s->send(s, drained_atom::value);
+    };
+    self->request(st().notifier, caf::infinite, std::move(x))
+        .then([=]() { answered(true); },
+              [=](caf::error& e) {
+                spdlog::warn("[job {}] the notifier did not take the report ({}): it is sent again "
+                             "after a restart",
+                             job_id, self->system().render(e));
+                answered(false);
+              });
   }
   void operator()(error_report& x) {
     if (st().notifier)
@@ -123,11 +157,13 @@ caf::typed_response_promise<T> wait_for(face_self self, Map& waiting, std::uint6
 }
 
 caf::behavior face_behavior(face_self self, std::shared_ptr<broker_reactor> reactor,
-                            std::vector<caf::actor> monitors, caf::actor notifier) {
+                            std::vector<caf::actor> monitors, caf::actor notifier,
+                            std::chrono::milliseconds report_wait) {
   auto& st = self->state;
   st.reactor = std::move(reactor);
   st.monitors = std::move(monitors);
   st.notifier = std::move(notifier);
+  st.report_wait = report_wait;
   self->set_down_handler([=](caf::down_msg& msg) {
     auto& s = self->state;
     auto i = s.native_ids.find(msg.source);
@@ -141,51 +177,70 @@ caf::behavior face_behavior(face_self self, std::shared_ptr<broker_reactor> reac
   });
   self->attach_functor([reactor = st.reactor] { reactor->stop(); });
   return {
-    // -- CAF clients --
-    [=](job_request& request) {
-      std::uint64_t ticket = 0;
-      auto promise = wait_for<eval_reply>(self, self->state.evals, ticket);
-      self->state.reactor->post(caf_eval{ticket, std::move(request)});
-      return promise;
-    },
-    [=](const get_runtime_stats&) {
-      std::uint64_t ticket = 0;
-      auto promise = wait_for<runtime_stats>(self, self->state.stats, ticket);
-      self->state.reactor->post(caf_stats{ticket});
-      return promise;
-    },
-    [=](const set_frozen& x) {
-      std::uint64_t ticket = 0;
-      auto promise = wait_for<set_frozen>(self, self->state.freezes, ticket);
-      self->state.reactor->post(caf_freeze{ticket, x.frozen});
-      return promise;
-    },
-    // -- native workers (the face names them) --
-    [=](worker_info& x) { post_from_native(self, x, &worker_info::id); },
-    [=](worker_ping& x) { post_from_native(self, x, &worker_ping::worker_id); },
-    [=](worker_progress& x) { post_from_native(self, x, &worker_progress::worker_id); },
-    [=](worker_done& x) { post_from_native(self, x, &worker_done::worker_id); },
-    // -- the reactor --
-    [=](face_outputs& batch) {
-      output_performer perform{self};
-      for (auto& item : batch.items)
-        std::visit(perform, item);
-    },
-    // -- shutdown (local only: a remote peer must not stop the broker) --
-    [=](stop_atom) {
-      auto sender = self->current_sender();
-      if (sender && sender->node() != self->node())
-        return;
-      // stop() joins the reactor after its last commit; the outputs it handed over are in the
-      // mailbox before the note below, so they reach workers, monitors and the notifier first.
-      self->state.reactor->stop();
-      self->state.stopping = self->make_response_promise();
-      self->send(self, stopped_atom::value);
-    },
-    [=](stopped_atom) {
-      self->state.stopping.deliver(true);
-      self->quit(caf::exit_reason::user_shutdown);
-    },
+      // -- CAF clients --
+      [=](job_request& request) {
+        std::uint64_t ticket = 0;
+        auto promise = wait_for<eval_reply>(self, self->state.evals, ticket);
+        self->state.reactor->post(caf_eval{ticket, std::move(request)});
+        return promise;
+      },
+      [=](const get_runtime_stats&) {
+        std::uint64_t ticket = 0;
+        auto promise = wait_for<runtime_stats>(self, self->state.stats, ticket);
+        self->state.reactor->post(caf_stats{ticket});
+        return promise;
+      },
+      [=](const set_frozen& x) {
+        std::uint64_t ticket = 0;
+        auto promise = wait_for<set_frozen>(self, self->state.freezes, ticket);
+        self->state.reactor->post(caf_freeze{ticket, x.frozen});
+        return promise;
+      },
+      // -- native workers (the face names them) --
+      [=](worker_info& x) { post_from_native(self, x, &worker_info::id); },
+      [=](worker_ping& x) { post_from_native(self, x, &worker_ping::worker_id); },
+      [=](worker_progress& x) { post_from_native(self, x, &worker_progress::worker_id); },
+      [=](worker_done& x) { post_from_native(self, x, &worker_done::worker_id); },
+      // -- the reactor --
+      [=](face_outputs& batch) {
+        output_performer perform{self};
+        for (auto& item : batch.items)
+          std::visit(perform, item);
+      },
+      // -- shutdown (local only: a remote peer must not stop the broker) --
+      [=](stop_atom) {
+        auto sender = self->current_sender();
+        if (sender && sender->node() != self->node())
+          return;
+        // close_intake() returns after the reactor's last commit; the outputs it handed over are
+        // in the mailbox before the note below, so they reach workers, monitors and the notifier
+        // first.
+        self->state.reactor->close_intake();
+        self->state.stopping = self->make_response_promise();
+        self->send(self, stopped_atom::value);
+      },
+      [=](stopped_atom) {
+        // The last reports are with the notifier: its answers are journaled (else those reports
+        // would be sent again at the next start), for a bounded time.
+        auto& s = self->state;
+        s.finishing = true;
+        if (s.reports_unanswered == 0)
+          self->send(self, drained_atom::value);
+        else
+          self->delayed_send(self, s.report_wait, drained_atom::value);
+      },
+      [=](drained_atom) {
+        auto& s = self->state;
+        if (!s.finishing || !s.stopping.pending())
+          return;
+        if (s.reports_unanswered > 0)
+          spdlog::warn("{} reports not answered by the notifier at the stop: they are sent again "
+                       "at the next start",
+                       s.reports_unanswered);
+        s.reactor->stop();
+        s.stopping.deliver(true);
+        self->quit(caf::exit_reason::user_shutdown);
+      },
   };
 }
 
@@ -209,7 +264,8 @@ result<spawned_broker> spawn_broker(caf::actor_system& sys, broker_actor_config 
   RECODEX_TRY(opened, broker_reactor::open(std::move(options), std::move(log)));
   std::shared_ptr<broker_reactor> reactor{std::move(opened)};
   spawned_broker out;
-  out.actor = sys.spawn(face_behavior, reactor, config.monitors, config.notifier);
+  out.actor =
+      sys.spawn(face_behavior, reactor, config.monitors, config.notifier, config.report_wait);
   out.handle = caf::actor_cast<broker_handle>(out.actor);
   out.client_port = reactor->client_port();
   out.worker_port = reactor->worker_port();

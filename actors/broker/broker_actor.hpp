@@ -25,6 +25,9 @@ struct broker_actor_config {
   std::filesystem::path journal;    // empty: no durability
   std::vector<caf::actor> monitors; // receive `progress`
   caf::actor notifier;              // receives job_status_report / error_report; may be null
+  // At a stop, how long the face waits for the notifier to answer the last reports (an
+  // unanswered report is sent again at the next start).
+  std::chrono::milliseconds report_wait{2000};
   std::chrono::milliseconds tick{100};
   // tcp://<address>:<port> of the ZeroMQ ROUTERs to bind (port 0: any); empty: none.
   std::string client_endpoint;

@@ -41,7 +41,12 @@ bool operator==(const journal_accept& a, const journal_accept& b) { return a.req
 bool operator==(const journal_assign& a, const journal_assign& b) {
   return a.job_id == b.job_id && a.failures == b.failures;
 }
-bool operator==(const journal_finish& a, const journal_finish& b) { return a.job_id == b.job_id; }
+bool operator==(const journal_finish& a, const journal_finish& b) {
+  return a.report == b.report;
+}
+bool operator==(const journal_delivered& a, const journal_delivered& b) {
+  return a.job_id == b.job_id;
+}
 bool operator==(const forget_worker& a, const forget_worker& b) { return a.worker_id == b.worker_id; }
 bool operator==(const log_warning& a, const log_warning& b) { return a.text == b.text; }
 
@@ -84,7 +89,12 @@ struct printer {
     return "journal_assign{" + quoted(x.job_id) + ", " + std::to_string(x.failures) + "}";
   }
   std::string operator()(const journal_finish& x) const {
-    return "journal_finish{" + quoted(x.job_id) + "}";
+    const auto& r = x.report;
+    return "journal_finish{" + quoted(r.job_id) + ", " + recodex::to_string(r.status) + ", " +
+           quoted(r.message) + "}";
+  }
+  std::string operator()(const journal_delivered& x) const {
+    return "journal_delivered{" + quoted(x.job_id) + "}";
   }
   std::string operator()(const forget_worker& x) const {
     return "forget_worker{" + quoted(x.worker_id) + "}";
@@ -192,7 +202,7 @@ bool broker_core::knows_worker(const std::string& worker_id) const {
 }
 
 std::size_t broker_core::queue_length() const {
-  auto n = queue_.size() + held_.size() + awaiting_adoption_.size();
+  auto n = queue_.size() + held_.size() + awaiting_adoption_.size() + backoff_.size();
   for (const auto& [id, w] : workers_)
     n += w.own_queue.size();
   return n;
@@ -214,6 +224,11 @@ runtime_stats broker_core::stats() const {
 
 void broker_core::touch(worker_entry& w, time_point now) { w.last_heard = now; }
 
+// How long a worker may stay silent before it is dead.
+std::chrono::milliseconds broker_core::liveness_span() const {
+  return config_.ping_interval * std::max<std::uint32_t>(1, config_.max_liveness);
+}
+
 bool broker_core::same_offer(const worker_info& a, const worker_info& b) const {
   return a.hwgroup == b.hwgroup && a.headers == b.headers;
 }
@@ -225,7 +240,9 @@ bool broker_core::anyone_matches(const header_list& headers) const {
   return false;
 }
 
-void broker_core::assign(worker_entry& w, job_entry job, commands& out) {
+void broker_core::assign(worker_entry& w, job_entry job, time_point now, commands& out) {
+  job.returned = false;
+  w.assigned_at = now;
   out.emplace_back(journal_assign{job.request.job_id, job.failures});
   out.emplace_back(send_job{{w.info.id, job.request.job_id, job.request.payload}});
   w.current = std::move(job);
@@ -238,20 +255,20 @@ void broker_core::take_next(worker_entry& w, time_point now, commands& out) {
       if (matches(i->request.headers, w.info)) {
         auto job = std::move(*i);
         queue_.erase(i);
-        assign(w, std::move(job), out);
+        assign(w, std::move(job), now, out);
         return;
       }
     }
   } else if (!w.own_queue.empty()) {
     auto job = std::move(w.own_queue.front());
     w.own_queue.pop_front();
-    assign(w, std::move(job), out);
+    assign(w, std::move(job), now, out);
     return;
   }
   w.idle_since = now;
 }
 
-bool broker_core::enqueue(job_entry job, time_point, commands& out) {
+bool broker_core::enqueue(job_entry job, time_point now, commands& out) {
   if (config_.queue == queue_policy::single) {
     // Longest-idle matching worker first (ARCHITECTURE.md 7), registration order on ties.
     worker_entry* best = nullptr;
@@ -262,7 +279,7 @@ bool broker_core::enqueue(job_entry job, time_point, commands& out) {
         best = &w;
     }
     if (best) {
-      assign(*best, std::move(job), out);
+      assign(*best, std::move(job), now, out);
       return true;
     }
     if (!anyone_matches(job.request.headers))
@@ -277,7 +294,7 @@ bool broker_core::enqueue(job_entry job, time_point, commands& out) {
       continue;
     rotation_.splice(rotation_.end(), rotation_, i);
     if (!w.current && w.own_queue.empty())
-      assign(w, std::move(job), out);
+      assign(w, std::move(job), now, out);
     else
       w.own_queue.push_back(std::move(job));
     return true;
@@ -289,8 +306,9 @@ void broker_core::finish(const std::string& job_id, job_status status, std::stri
                          commands& out) {
   active_jobs_.erase(job_id);
   remember_reported(job_id);
-  out.emplace_back(journal_finish{job_id});
-  out.emplace_back(notify_job_status{{job_id, status, std::move(message)}});
+  job_status_report report{job_id, status, std::move(message)};
+  out.emplace_back(journal_finish{report});
+  out.emplace_back(notify_job_status{std::move(report)});
 }
 
 void broker_core::remember_reported(const std::string& job_id) {
@@ -333,24 +351,104 @@ commands broker_core::on_freeze(bool frozen) {
   return {};
 }
 
+// Whether this broker is through with a job a worker names in `init`: reported, or returned
+// with INTERNAL_ERROR and not handed out since. Such a claim is stale (the worker built the
+// init before its `done` reached us, or repeats it until it hears from us).
+bool broker_core::finished_here(const std::string& job_id) const {
+  if (reported_.count(job_id))
+    return true;
+  auto returned = [&](const job_entry& j) { return j.returned && j.request.job_id == job_id; };
+  for (const auto& [due, job] : backoff_)
+    if (job.request.job_id == job_id)
+      return true;
+  if (std::any_of(queue_.begin(), queue_.end(), returned) ||
+      std::any_of(held_.begin(), held_.end(), returned))
+    return true;
+  for (const auto& [id, w] : workers_)
+    if (std::any_of(w.own_queue.begin(), w.own_queue.end(), returned))
+      return true;
+  return false;
+}
+
+// Whether an init from a known identity with the same offer changes what the worker runs.
+// ZeroMQ keeps one connection's messages in order, so an identity that stops naming its job
+// has sent that job's `done` before, and we have seen it; two cases only look otherwise:
+// - an init without a job that crossed the eval we sent (the worker answered an `intro` while
+//   our eval was on its way): its job is still ours to wait for, if we handed it out recently
+//   enough for that (a worker that forgot it later than that has lost it: handled as a death);
+// - an init naming a job we are through with (finished_here): a stale repetition.
+bool broker_core::changes_job(const worker_entry& w, const std::string& claimed,
+                              time_point now) const {
+  const auto running = w.current ? w.current->request.job_id : std::string{};
+  if (claimed == running)
+    return false;
+  if (claimed.empty())
+    return now - w.assigned_at > liveness_span();
+  return !finished_here(claimed);
+}
+
+// The job a registering worker names in `current_job=`, taken from wherever the broker keeps
+// it; empty when it has none (a stale claim, or a job it does not know).
+std::optional<broker_core::job_entry> broker_core::take_claimed(const std::string& worker_id,
+                                                                const std::string& job_id,
+                                                                time_point now, commands& out) {
+  auto fresh = [&](const job_entry& j) { return j.request.job_id == job_id && !j.returned; };
+  if (auto i = awaiting_adoption_.find(job_id); i != awaiting_adoption_.end()) {
+    auto job = std::move(i->second);
+    awaiting_adoption_.erase(i);
+    return job;
+  }
+  if (auto h = std::find_if(held_.begin(), held_.end(), fresh); h != held_.end()) {
+    auto job = std::move(*h);
+    held_.erase(h);
+    return job;
+  }
+  // Re-queued while the worker was away, but it kept running the job: take it back.
+  if (auto q = std::find_if(queue_.begin(), queue_.end(), fresh); q != queue_.end()) {
+    auto job = std::move(*q);
+    queue_.erase(q);
+    return job;
+  }
+  for (auto& [id, other] : workers_) {
+    if (auto o = std::find_if(other.own_queue.begin(), other.own_queue.end(), fresh);
+        o != other.own_queue.end()) {
+      auto job = std::move(*o);
+      other.own_queue.erase(o);
+      return job;
+    }
+  }
+  // Another record runs it: a job runs in one place, so that record is a connection the
+  // worker has left (a new DEALER after lost liveness); it goes, the job stays with the worker.
+  for (auto& [id, other] : workers_) {
+    if (id != worker_id && other.current && other.current->request.job_id == job_id) {
+      auto job = std::move(*other.current);
+      other.current.reset();
+      auto left = id;
+      lose_worker(left, now, out);
+      return job;
+    }
+  }
+  return std::nullopt;
+}
+
 commands broker_core::on_worker_init(worker_info info, time_point now) {
   commands out;
   std::optional<job_entry> current;
   if (auto it = workers_.find(info.id); it != workers_.end()) {
     auto& w = it->second;
-    const auto& running = w.current ? w.current->request.job_id : std::string{};
-    if (same_offer(w.info, info) && running == info.current_job) {
-      // A repeated init (the worker reconnected): nothing changed.
+    const bool same = same_offer(w.info, info);
+    if (same && !changes_job(w, info.current_job, now)) {
+      // A repeated init (the worker reconnected, or answered an intro): nothing changed.
       touch(w, now);
       w.info.description = info.description;
       return out;
     }
-    if (!same_offer(w.info, info))
+    if (!same)
       out.emplace_back(notify_error{"Received two different INIT messages from the same worker ("
                                     + worker_label(info.id, w.info.description) + ")"});
     // The new init replaces the record (ARCHITECTURE.md 7). A job it still reports stays with
     // it; anything else the old record held is handled as if the worker had died.
-    if (w.current && running == info.current_job) {
+    if (w.current && w.current->request.job_id == info.current_job) {
       current = std::move(w.current);
       w.current.reset();
     }
@@ -358,32 +456,12 @@ commands broker_core::on_worker_init(worker_info info, time_point now) {
   }
   if (!current && !info.current_job.empty()) {
     const auto& job_id = info.current_job;
-    auto same_id = [&](const job_entry& j) { return j.request.job_id == job_id; };
-    if (auto i = awaiting_adoption_.find(job_id); i != awaiting_adoption_.end()) {
-      current = std::move(i->second);
-      awaiting_adoption_.erase(i);
-    } else if (auto h = std::find_if(held_.begin(), held_.end(), same_id); h != held_.end()) {
-      current = std::move(*h);
-      held_.erase(h);
-    } else if (auto q = std::find_if(queue_.begin(), queue_.end(), same_id); q != queue_.end()) {
-      // Re-queued while the worker was away, but it kept running the job: take it back.
-      current = std::move(*q);
-      queue_.erase(q);
-    } else {
-      for (auto& [id, other] : workers_) {
-        auto o = std::find_if(other.own_queue.begin(), other.own_queue.end(), same_id);
-        if (o != other.own_queue.end()) {
-          current = std::move(*o);
-          other.own_queue.erase(o);
-          break;
-        }
-      }
-    }
+    current = take_claimed(info.id, job_id, now, out);
     if (!current && reported_.count(job_id)) {
       // Reported already (e.g. failed while the worker was away): let the worker finish it
       // without a second report.
       current = job_entry{job_request{job_id, {}, {}}, 0, true, true};
-    } else if (!current) {
+    } else if (!current && !finished_here(job_id)) {
       current = job_entry{job_request{job_id, {}, {}}, 0, true};
       active_jobs_.insert(job_id);
     }
@@ -408,6 +486,7 @@ void broker_core::register_worker(worker_info info, std::optional<job_entry> cur
     if (!current->orphan)
       out.emplace_back(journal_assign{current->request.job_id, current->failures});
     w.current = std::move(current);
+    w.assigned_at = now;
   }
   place_held(now, out);
   // place_held may have handed this worker a job; `w` stays valid (no erase happened).
@@ -427,18 +506,29 @@ commands broker_core::on_worker_progress(const std::string& worker_id, progress 
                                          time_point now) {
   if (auto it = workers_.find(worker_id); it != workers_.end())
     touch(it->second, now);
+  // A worker's progress comes before its `done`; for a job the broker has reported (and that
+  // was not submitted again) it is a repetition after a reconnect: the monitor had it.
+  if (reported_.count(update.job_id) && !active_jobs_.count(update.job_id))
+    return {};
   return {send_progress{std::move(update)}};
 }
 
 commands broker_core::on_worker_done(const std::string& worker_id, job_done done, time_point now) {
   auto it = workers_.find(worker_id);
   if (it == workers_.end())
-    return on_done_from_unknown_worker(worker_id, std::move(done), now);
+    return on_done_for_recovered_job(worker_id, std::move(done), now);
   auto& w = it->second;
   touch(w, now);
-  if (!w.current || w.current->request.job_id != done.job_id)
+  if (!w.current || w.current->request.job_id != done.job_id) {
+    if (awaiting_adoption_.count(done.job_id))
+      return on_done_for_recovered_job(worker_id, std::move(done), now);
+    if (finished_here(done.job_id))
+      return {log_warning{"done for job " + done.job_id + " repeated by worker " +
+                          worker_label(worker_id, w.info.description) +
+                          ": the broker is through with it"}};
     return {log_warning{"done for job " + done.job_id + " which worker "
                         + worker_label(worker_id, w.info.description) + " is not running"}};
+  }
   auto job = std::move(*w.current);
   w.current.reset();
   commands out;
@@ -453,10 +543,11 @@ commands broker_core::on_worker_done(const std::string& worker_id, job_done done
   return out;
 }
 
-// A `done` that a worker sent while the broker was down arrives before the worker's new `init`:
-// for a recovered job still waiting for its worker, it is the job's result.
-commands broker_core::on_done_from_unknown_worker(const std::string& worker_id, job_done done,
-                                                  time_point now) {
+// A `done` that a worker sent while the broker was down arrives before the worker's new `init`
+// (or on a connection other than the one it registered on): for a recovered job still waiting
+// for its worker, it is the job's result, whoever sends it.
+commands broker_core::on_done_for_recovered_job(const std::string& worker_id, job_done done,
+                                                time_point now) {
   auto waiting = awaiting_adoption_.find(done.job_id);
   if (waiting == awaiting_adoption_.end())
     return {log_warning{"done for job " + done.job_id + " from unknown worker "
@@ -489,16 +580,43 @@ void broker_core::finish_done(job_entry job, job_done done, worker_entry* w, tim
       } else if (job.failures >= config_.max_request_failures) {
         fail_with_monitor(done.job_id, too_many_text(job.failures, done.message), out);
       } else {
-        // Retry: the job may land on this very worker, which is idle again.
+        // Retry after a back-off: the job may land on this very worker, which is idle again.
         if (w)
           w->idle_since = now;
-        auto headers = job.request.headers;
-        if (recovery_deadline_ && !anyone_matches(headers))
-          held_.push_back(std::move(job)); // after a restart: workers may still be coming back
-        else if (!enqueue(std::move(job), now, out))
-          fail_with_monitor(done.job_id, no_worker_text(headers), out);
+        job.returned = true;
+        auto delay = retry_delay(job.failures);
+        if (delay.count() > 0)
+          backoff_.emplace(now + delay, std::move(job));
+        else
+          place_retry(std::move(job), now, out);
       }
       break;
+  }
+}
+
+// The wait before the retry after the job's `failures`-th failure: the first delay, doubled
+// per further failure, capped.
+std::chrono::milliseconds broker_core::retry_delay(std::uint32_t failures) const {
+  auto delay = config_.internal_error_backoff;
+  for (std::uint32_t i = 1; i < failures && delay < config_.max_internal_error_backoff; ++i)
+    delay *= 2;
+  return std::min(delay, config_.max_internal_error_backoff);
+}
+
+void broker_core::place_retry(job_entry job, time_point now, commands& out) {
+  const auto job_id = job.request.job_id;
+  auto headers = job.request.headers;
+  if (recovery_deadline_ && !anyone_matches(headers))
+    held_.push_back(std::move(job)); // after a restart: workers may still be coming back
+  else if (!enqueue(std::move(job), now, out))
+    fail_with_monitor(job_id, no_worker_text(headers), out);
+}
+
+void broker_core::release_backoff(time_point now, commands& out) {
+  while (!backoff_.empty() && backoff_.begin()->first <= now) {
+    auto job = std::move(backoff_.begin()->second);
+    backoff_.erase(backoff_.begin());
+    place_retry(std::move(job), now, out);
   }
 }
 
@@ -556,7 +674,7 @@ void broker_core::lose_worker(const std::string& worker_id, time_point now, comm
 
 commands broker_core::on_tick(time_point now) {
   commands out;
-  const auto lifetime = config_.ping_interval * std::max<std::uint32_t>(1, config_.max_liveness);
+  const auto lifetime = liveness_span();
   std::vector<std::pair<std::uint64_t, std::string>> dead;
   for (const auto& [id, w] : workers_)
     if (now - w.last_heard > lifetime)
@@ -564,6 +682,7 @@ commands broker_core::on_tick(time_point now) {
   std::sort(dead.begin(), dead.end());
   for (const auto& [seq, id] : dead)
     lose_worker(id, now, out);
+  release_backoff(now, out);
   if (recovery_deadline_ && now >= *recovery_deadline_) {
     recovery_deadline_.reset();
     // Workers that were running these jobs never came back: count it as their death.
@@ -609,9 +728,23 @@ void broker_core::place_held(time_point now, commands& out) {
   }
 }
 
-commands broker_core::recover(std::vector<recovered_job> jobs, time_point now) {
-  recovery_deadline_ = now + config_.recovery_grace;
-  for (auto& r : jobs) {
+commands broker_core::on_report_delivered(const std::string& job_id) {
+  return {journal_delivered{job_id}};
+}
+
+commands broker_core::recover(recovered_state state, time_point now) {
+  commands out;
+  for (const auto& job_id : state.finished)
+    remember_reported(job_id);
+  // Finished before the restart, but nobody knows whether the web application heard of it:
+  // it hears again (a worker coming back with one of these jobs is not reported a second time).
+  for (auto& report : state.undelivered) {
+    remember_reported(report.job_id);
+    out.emplace_back(notify_job_status{std::move(report)});
+  }
+  if (!state.jobs.empty())
+    recovery_deadline_ = now + config_.recovery_grace;
+  for (auto& r : state.jobs) {
     const auto job_id = r.request.job_id;
     if (!active_jobs_.insert(job_id).second)
       continue;
@@ -621,7 +754,7 @@ commands broker_core::recover(std::vector<recovered_job> jobs, time_point now) {
     else
       held_.push_back(std::move(job));
   }
-  return {};
+  return out;
 }
 
 } // namespace recodex::broker

@@ -1,8 +1,9 @@
 // The broker's decisions (spec sections 1-2, ARCHITECTURE.md section 7): worker registry,
 // header matching, the single and multi queue managers, liveness, `done` handling with bounded
-// retries, worker death, orphan re-adoption, freeze, statistics and journal recovery.
-// Plain C++: events in, commands out, time passed in. The CAF shell (broker_actor.cpp)
-// performs the commands; no I/O, logging or clock lives here.
+// retries after a back-off, worker death, orphan re-adoption, repeated `init`s and `done`s of
+// reconnecting workers, freeze, statistics, journal recovery and report delivery.
+// Plain C++: events in, commands out, time passed in. The shells (broker_reactor.cpp,
+// broker_actor.cpp) perform the commands; no I/O, logging or clock lives here.
 #pragma once
 
 #include "actors/broker/broker_config.hpp"
@@ -13,6 +14,7 @@
 #include <deque>
 #include <iosfwd>
 #include <list>
+#include <map>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -56,7 +58,8 @@ struct notify_error {
   std::string message;
 };
 // Durability: an accepted job (must be on disk before the reply), a job handed to a worker
-// (with its failure count), a job that left the broker with a report.
+// (with its failure count), a job that left the broker with its report (kept until the
+// report is delivered: a restart sends it again), a report the web application has received.
 struct journal_accept {
   job_request request;
 };
@@ -65,6 +68,9 @@ struct journal_assign {
   std::uint32_t failures = 0;
 };
 struct journal_finish {
+  job_status_report report;
+};
+struct journal_delivered {
   std::string job_id;
 };
 // A worker left the registry: the shell forgets its transport.
@@ -76,9 +82,10 @@ struct log_warning {
   std::string text;
 };
 
-using command = std::variant<send_job, send_pong, send_intro, reply_accept, reply_reject,
-                             send_progress, notify_job_status, notify_error, journal_accept,
-                             journal_assign, journal_finish, forget_worker, log_warning>;
+using command =
+    std::variant<send_job, send_pong, send_intro, reply_accept, reply_reject, send_progress,
+                 notify_job_status, notify_error, journal_accept, journal_assign, journal_finish,
+                 journal_delivered, forget_worker, log_warning>;
 using commands = std::vector<command>;
 
 bool operator==(const send_job& a, const send_job& b);
@@ -92,6 +99,7 @@ bool operator==(const notify_error& a, const notify_error& b);
 bool operator==(const journal_accept& a, const journal_accept& b);
 bool operator==(const journal_assign& a, const journal_assign& b);
 bool operator==(const journal_finish& a, const journal_finish& b);
+bool operator==(const journal_delivered& a, const journal_delivered& b);
 bool operator==(const forget_worker& a, const forget_worker& b);
 bool operator==(const log_warning& a, const log_warning& b);
 
@@ -114,6 +122,13 @@ struct recovered_job {
   bool was_running = false; // reserved for the worker that reports it in `current_job=`
 };
 
+// What the journal knew at start-up.
+struct recovered_state {
+  std::vector<recovered_job> jobs;            // unfinished, in acceptance order
+  std::vector<job_status_report> undelivered; // finished, report not known to be delivered
+  std::vector<std::string> finished;          // finished recently (their workers may repeat them)
+};
+
 // -- the core --
 
 class broker_core {
@@ -134,8 +149,16 @@ public:
   commands on_tick(time_point now);
   // A native worker's actor is down: the same as missed heartbeats, at once.
   commands on_worker_down(const std::string& worker_id, time_point now);
-  // Journal replay at start-up, before any other input.
-  commands recover(std::vector<recovered_job> jobs, time_point now);
+  // The notifier has handed a job's report to the web application.
+  commands on_report_delivered(const std::string& job_id);
+  // Journal replay at start-up, before any other input: unfinished jobs wait for their workers,
+  // reports not delivered are sent again (at-least-once), and jobs finished recently are known
+  // as finished (a worker repeating its `done` or progress after a reconnect is not reported or
+  // forwarded again).
+  commands recover(recovered_state state, time_point now);
+  commands recover(std::vector<recovered_job> jobs, time_point now) {
+    return recover(recovered_state{std::move(jobs), {}, {}}, now);
+  }
 
   // -- queries --
 
@@ -154,6 +177,9 @@ private:
     // Already reported to the web application (a worker re-registered with it after the broker
     // had given up on it): the worker is busy with it, but its `done` is not reported again.
     bool reported = false;
+    // Its last worker returned it with INTERNAL_ERROR and nobody has it since: an `init` that
+    // still names it is stale (a worker repeating itself), not a job to adopt.
+    bool returned = false;
   };
 
   struct worker_entry {
@@ -161,6 +187,7 @@ private:
     std::uint64_t seq = 0; // registration order, the tie-breaker
     time_point last_heard;
     time_point idle_since;
+    time_point assigned_at; // when `current` was handed out or adopted
     std::optional<job_entry> current;
     std::deque<job_entry> own_queue; // multi only
   };
@@ -168,9 +195,14 @@ private:
   // -- implementation --
   void touch(worker_entry& w, time_point now);
   bool same_offer(const worker_info& a, const worker_info& b) const;
+  bool finished_here(const std::string& job_id) const;
+  bool changes_job(const worker_entry& w, const std::string& claimed, time_point now) const;
+  std::chrono::milliseconds liveness_span() const;
+  std::optional<job_entry> take_claimed(const std::string& worker_id, const std::string& job_id,
+                                        time_point now, commands& out);
   void register_worker(worker_info info, std::optional<job_entry> current, time_point now,
                        commands& out);
-  void assign(worker_entry& w, job_entry job, commands& out);
+  void assign(worker_entry& w, job_entry job, time_point now, commands& out);
   void take_next(worker_entry& w, time_point now, commands& out);
   // Places a job: true when dispatched or queued, false when no registered worker can serve it.
   bool enqueue(job_entry job, time_point now, commands& out);
@@ -180,8 +212,11 @@ private:
   void lose_worker(const std::string& worker_id, time_point now, commands& out);
   void place_held(time_point now, commands& out);
   void remember_reported(const std::string& job_id);
-  commands on_done_from_unknown_worker(const std::string& worker_id, job_done done, time_point now);
+  commands on_done_for_recovered_job(const std::string& worker_id, job_done done, time_point now);
   void finish_done(job_entry job, job_done done, worker_entry* w, time_point now, commands& out);
+  std::chrono::milliseconds retry_delay(std::uint32_t failures) const;
+  void place_retry(job_entry job, time_point now, commands& out);
+  void release_backoff(time_point now, commands& out);
 
   broker_config config_;
   bool frozen_ = false;
@@ -191,6 +226,8 @@ private:
   std::unordered_map<std::string, worker_entry> workers_;
   std::list<std::string> rotation_;  // multi: next candidate first
   std::list<job_entry> queue_;       // single: FCFS
+  // Jobs waiting out their back-off after an INTERNAL_ERROR, by the time they may go again.
+  std::multimap<time_point, job_entry> backoff_;
   std::unordered_set<std::string> active_jobs_;
   // Recovery: jobs waiting for a capable worker, and jobs reserved for their worker.
   std::deque<job_entry> held_;

@@ -9,11 +9,11 @@
 #include "messages/wire/client_codec.hpp"
 #include "messages/wire/worker_codec.hpp"
 
-#include <spdlog/spdlog.h>
-
 #include <atomic>
 #include <deque>
+#include <future>
 #include <limits>
+#include <spdlog/spdlog.h>
 #include <thread>
 #include <unistd.h>
 
@@ -63,6 +63,12 @@ struct broker_reactor::impl {
   std::string worker_bound;
   std::unique_ptr<bridge::wakeup_queue<face_input>> inbox;
   std::atomic<bool> stopping{false};
+  // close_intake(): the loop stops taking input but deliveries, commits what is pending, and
+  // then sets `intake_closed`.
+  std::atomic<bool> closing{false};
+  bool intake_closing_done = false;
+  std::promise<void> intake_closed_promise;
+  std::shared_future<void> intake_closed = intake_closed_promise.get_future().share();
   std::thread thread;
   deliver_fn deliver;
 
@@ -70,6 +76,10 @@ struct broker_reactor::impl {
   std::vector<wire::frames> to_clients;
   std::vector<wire::frames> to_workers;
   std::vector<face_output> to_face;
+  // Progress for the monitors: it promises nothing, so it never waits for a sync (a FINISHED
+  // held behind the sync of its job's completion would be lost with a crash in between, and
+  // the restarted broker drops the worker's repetition of it as stale).
+  std::vector<face_output> to_monitors;
   bool must_sync = false; // the journal holds accepts or completions not yet on disk
   // Group commit off this thread: outputs that wait for the journal sequence they need, in
   // order (later outputs wait behind earlier ones, so no client sees answers reordered).
@@ -128,7 +138,7 @@ struct broker_reactor::impl {
     }
     void operator()(send_progress& x) {
       if (r.options.progress_wanted)
-        r.to_face.emplace_back(std::move(x.update));
+        r.to_monitors.emplace_back(std::move(x.update));
     }
     void operator()(notify_job_status& x) {
       if (spdlog::should_log(spdlog::level::info))
@@ -156,11 +166,20 @@ struct broker_reactor::impl {
     void operator()(journal_finish& x) {
       if (!r.log)
         return;
-      if (auto done = r.log->finished(x.job_id); !done)
-        spdlog::error("{} completion not journaled: {}", job_tag(x.job_id), done.error().message);
+      // With a notifier the report is kept until it is delivered (sent again after a restart).
+      if (auto done = r.log->finished(x.report, r.options.reports_wanted); !done)
+        spdlog::error("{} completion not journaled: {}", job_tag(x.report.job_id),
+                      done.error().message);
       // On disk before the report leaves: a machine crash must not make a restarted broker
-      // run and report the job again.
+      // run the job again.
       r.must_sync = true;
+    }
+    void operator()(journal_delivered& x) {
+      if (spdlog::should_log(spdlog::level::debug))
+        spdlog::debug("{} report delivered", job_tag(x.job_id));
+      if (r.log)
+        if (auto done = r.log->delivered(x.job_id); !done)
+          spdlog::error("{} delivery not journaled: {}", job_tag(x.job_id), done.error().message);
     }
     void operator()(forget_worker& x) {
       spdlog::info("[worker {}] left the registry", worker_name(x.worker_id));
@@ -265,10 +284,14 @@ struct broker_reactor::impl {
   // -- the face --
 
   void on_face_input(face_input& input, time_point t) {
+    if (intake_closing_done && !std::holds_alternative<report_delivered>(input))
+      return; // stopping: only deliveries are still journaled
     std::visit(
       [&](auto& x) {
         using type = std::decay_t<decltype(x)>;
-        if constexpr (std::is_same_v<type, native_down>) {
+        if constexpr (std::is_same_v<type, report_delivered>) {
+          perform(core.on_report_delivered(x.job_id));
+        } else if constexpr (std::is_same_v<type, native_down>) {
           perform(core.on_worker_down(x.worker_id, t));
         } else if constexpr (std::is_same_v<type, caf_eval>) {
           to_face.emplace_back(eval_answer{x.ticket, decide_job(std::move(x.request), t)});
@@ -303,12 +326,19 @@ struct broker_reactor::impl {
       }
     }
     if (requested > released) {
+      if (!to_monitors.empty() && deliver)
+        deliver(std::move(to_monitors));
+      to_monitors.clear();
       if (!to_clients.empty() || !to_face.empty())
         held.push_back({requested, std::move(to_clients), std::move(to_face)});
       to_clients.clear();
       to_face.clear();
       return;
     }
+    // Nothing waits: one batch for the face.
+    to_face.insert(to_face.end(), std::make_move_iterator(to_monitors.begin()),
+                   std::make_move_iterator(to_monitors.end()));
+    to_monitors.clear();
     send_now(to_clients, to_face);
   }
 
@@ -339,6 +369,17 @@ struct broker_reactor::impl {
     received.clear();
   }
 
+  // close_intake(): what is decided leaves now, synced, before close_intake() returns.
+  void close_the_intake() {
+    commit();
+    if (log)
+      if (auto synced = log->sync(); !synced)
+        spdlog::error("journal fsync failed: {}", synced.error().message);
+    release(std::numeric_limits<std::uint64_t>::max());
+    intake_closing_done = true;
+    intake_closed_promise.set_value();
+  }
+
   void loop() {
     std::vector<zmq::pollitem_t> items{{nullptr, inbox->fd(), ZMQ_POLLIN, 0}};
     int client_index = -1, worker_index = -1, syncer_index = -1;
@@ -354,11 +395,18 @@ struct broker_reactor::impl {
       client_index = static_cast<int>(items.size());
       items.push_back({static_cast<void*>(*clients), 0, ZMQ_POLLIN, 0});
     }
+    // After close_intake() only the inbox and the syncer are polled.
+    const std::size_t intake_items = syncer ? 2 : 1;
     auto next_tick = now() + options.tick;
     while (!stopping.load()) {
+      if (closing.load() && !intake_closing_done)
+        close_the_intake();
       auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(next_tick - now());
+      if (intake_closing_done)
+        wait = std::chrono::milliseconds{-1}; // no ticks any more: wait for the inbox
       try {
-        zmq::poll(items.data(), items.size(), std::max(wait, std::chrono::milliseconds{0}));
+        zmq::poll(items.data(), intake_closing_done ? intake_items : items.size(),
+                  intake_closing_done ? wait : std::max(wait, std::chrono::milliseconds{0}));
       } catch (const zmq::error_t& e) {
         if (e.num() != EINTR) {
           spdlog::error("broker poll failed: {}", e.what());
@@ -374,14 +422,16 @@ struct broker_reactor::impl {
           on_face_input(input, t);
         inputs.clear();
       }
-      // Workers first: a `done` frees a worker for the evals read below.
-      if (worker_index >= 0 && (items[worker_index].revents & ZMQ_POLLIN))
-        drain(*workers, t, &impl::on_worker_message);
-      if (client_index >= 0 && (items[client_index].revents & ZMQ_POLLIN))
-        drain(*clients, t, &impl::on_client_message);
-      if (t >= next_tick) {
-        perform(core.on_tick(t));
-        next_tick = t + options.tick;
+      if (!intake_closing_done) {
+        // Workers first: a `done` frees a worker for the evals read below.
+        if (worker_index >= 0 && (items[worker_index].revents & ZMQ_POLLIN))
+          drain(*workers, t, &impl::on_worker_message);
+        if (client_index >= 0 && (items[client_index].revents & ZMQ_POLLIN))
+          drain(*clients, t, &impl::on_client_message);
+        if (t >= next_tick) {
+          perform(core.on_tick(t));
+          next_tick = t + options.tick;
+        }
       }
       commit();
     }
@@ -391,6 +441,10 @@ struct broker_reactor::impl {
       if (auto synced = log->sync(); !synced)
         spdlog::error("journal fsync failed: {}", synced.error().message);
     release(std::numeric_limits<std::uint64_t>::max());
+    if (!intake_closing_done) {
+      intake_closing_done = true;
+      intake_closed_promise.set_value(); // a close_intake() racing the stop returns too
+    }
   }
 };
 
@@ -411,11 +465,20 @@ result<std::unique_ptr<broker_reactor>> broker_reactor::open(reactor_options opt
     RECODEX_TRY(syncer, journal_syncer::start());
     p->syncer = std::move(syncer);
   }
-  if (p->log && !p->log->recovered().empty()) {
-    auto jobs = p->log->recovered();
-    spdlog::info("journal: recovered {} unfinished jobs", jobs.size());
+  if (p->log) {
+    recovered_state state{p->log->recovered(), {}, p->log->recently_finished()};
+    if (p->options.reports_wanted)
+      state.undelivered = p->log->undelivered();
+    else if (!p->log->undelivered().empty())
+      spdlog::warn(
+          "journal: {} reports owed to the web application are kept until a notifier is configured",
+          p->log->undelivered().size());
+    if (!state.jobs.empty() || !state.undelivered.empty())
+      spdlog::info("journal: recovered {} unfinished jobs, {} reports to send again",
+                   state.jobs.size(), state.undelivered.size());
     // The outputs wait for the first commit on the reactor thread.
-    p->perform(p->core.recover(std::move(jobs), now()));
+    if (!state.jobs.empty() || !state.undelivered.empty() || !state.finished.empty())
+      p->perform(p->core.recover(std::move(state), now()));
   }
   return std::unique_ptr<broker_reactor>(new broker_reactor(std::move(p)));
 }
@@ -426,6 +489,14 @@ void broker_reactor::run(deliver_fn deliver) {
 }
 
 void broker_reactor::post(face_input input) { impl_->inbox->push(std::move(input)); }
+
+void broker_reactor::close_intake() {
+  if (!impl_ || !impl_->thread.joinable() || impl_->stopping.load())
+    return;
+  impl_->closing.store(true);
+  impl_->inbox->wake();
+  impl_->intake_closed.wait();
+}
 
 void broker_reactor::stop() {
   if (!impl_ || impl_->stopping.exchange(true))

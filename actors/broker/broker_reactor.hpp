@@ -5,8 +5,11 @@
 // scheduler thread (bench/broker/REPORT.md).
 // Each wake-up: take the face's inputs, read what is ready on both sockets (bounded), feed the
 // core, run the liveness tick when due, then commit: fsync the journal when it holds accepts or
-// completions (group commit: one fsync per wake-up, before any `accept`, eval or report leaves),
-// write the frames, and hand the face one batch of outputs.
+// completions (group commit: one fsync per wake-up, on the syncer thread; `accept`s and what
+// goes to the face wait for it, evals to ZeroMQ workers and progress for the monitors do not:
+// they promise nothing), write the frames, and hand the face one batch of outputs (two when
+// progress passes outputs that wait). Stopping takes two steps: close_intake() (last commit;
+// the notifier's answers about delivered reports are still journaled), then stop().
 // ZeroMQ and CAF stay out of this header.
 #pragma once
 
@@ -53,6 +56,10 @@ public:
   void run(deliver_fn deliver);
   // Thread-safe.
   void post(face_input input);
+  // The first half of a stop: no more input from the sockets, the ticks or the face except
+  // report_delivered; commits and syncs what is pending and returns once its outputs went to
+  // `deliver`. The thread stays to journal deliveries until stop(). Idempotent.
+  void close_intake();
   // Commits what is pending, stops and joins the thread (idempotent).
   void stop();
 

@@ -32,10 +32,14 @@ struct caf_freeze {
   std::uint64_t ticket = 0;
   bool frozen = false;
 };
+// The notifier has finished its attempt at a job's report (see broker_actor.cpp).
+struct report_delivered {
+  std::string job_id;
+};
 
 // Worker messages carry the id the face gave the native worker ("caf:...").
 using face_input = std::variant<worker_info, worker_ping, worker_progress, worker_done, native_down,
-                                caf_eval, caf_stats, caf_freeze>;
+                                caf_eval, caf_stats, caf_freeze, report_delivered>;
 
 // -- reactor -> face --
 

@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <optional>
 #include <unistd.h>
 
 namespace recodex::broker {
@@ -84,6 +85,23 @@ bool decode_accept(const std::string& body, job_request& r) {
   return in.pos == body.size();
 }
 
+std::string encode_finish(const job_status_report* report, const std::string& job_id) {
+  std::string body;
+  put_string(body, job_id);
+  if (report) {
+    put_string(body, to_string(report->status));
+    put_string(body, report->message);
+  }
+  return body;
+}
+
+std::optional<job_status> parse_status(const std::string& text) {
+  for (auto status : {job_status::ok, job_status::failed, job_status::internal_error})
+    if (to_string(status) == text)
+      return status;
+  return std::nullopt;
+}
+
 std::string encode_assign(const std::string& job_id, std::uint32_t failures) {
   std::string body;
   put_string(body, job_id);
@@ -152,13 +170,11 @@ result<void> fsync_dir(const std::filesystem::path& dir) {
 } // namespace
 
 journal::journal(journal&& other) noexcept
-  : path_(std::move(other.path_)),
-    fd_(std::exchange(other.fd_, -1)),
-    size_(other.size_),
-    next_order_(other.next_order_),
-    dirty_(other.dirty_),
-    live_(std::move(other.live_)),
-    recovered_(std::move(other.recovered_)) {}
+    : path_(std::move(other.path_)), fd_(std::exchange(other.fd_, -1)), size_(other.size_),
+      next_order_(other.next_order_), dirty_(other.dirty_), live_(std::move(other.live_)),
+      pending_(std::move(other.pending_)), recovered_(std::move(other.recovered_)),
+      undelivered_(std::move(other.undelivered_)), finished_(std::move(other.finished_)),
+      finished_ids_(std::move(other.finished_ids_)) {}
 
 journal& journal::operator=(journal&& other) noexcept {
   if (this != &other) {
@@ -170,7 +186,11 @@ journal& journal::operator=(journal&& other) noexcept {
     next_order_ = other.next_order_;
     dirty_ = other.dirty_;
     live_ = std::move(other.live_);
+    pending_ = std::move(other.pending_);
     recovered_ = std::move(other.recovered_);
+    undelivered_ = std::move(other.undelivered_);
+    finished_ = std::move(other.finished_);
+    finished_ids_ = std::move(other.finished_ids_);
   }
   return *this;
 }
@@ -216,10 +236,25 @@ result<journal> journal::open(const std::filesystem::path& file) {
       }
     } else if (kind == 'F') {
       reader in{body};
-      std::string id;
-      good = in.str(id);
-      if (good)
-        j.live_.erase(id);
+      job_status_report report;
+      good = in.str(report.job_id);
+      if (good) {
+        j.live_.erase(report.job_id);
+        j.note_finished(report.job_id);
+      }
+      if (good && in.pos == body.size()) {
+        j.pending_.erase(report.job_id);
+      } else if (good) {
+        std::string status;
+        good = in.str(status) && in.str(report.message) && in.pos == body.size();
+        auto parsed = good ? parse_status(status) : std::nullopt;
+        good = parsed.has_value();
+        if (good) {
+          report.status = *parsed;
+          auto id = report.job_id;
+          j.pending_[id] = pending_report{j.next_order_++, std::move(report)};
+        }
+      }
     } else {
       good = false;
     }
@@ -234,6 +269,13 @@ result<journal> journal::open(const std::filesystem::path& file) {
             [](const live_job* a, const live_job* b) { return a->order < b->order; });
   for (const auto* lj : order)
     j.recovered_.push_back(lj->job);
+  std::vector<const pending_report*> reports;
+  for (const auto& [id, p] : j.pending_)
+    reports.push_back(&p);
+  std::sort(reports.begin(), reports.end(),
+            [](const pending_report* a, const pending_report* b) { return a->order < b->order; });
+  for (const auto* p : reports)
+    j.undelivered_.push_back(p->report);
   // Start from a compact file: it also drops a torn tail.
   RECODEX_TRY_VOID(j.compact());
   return j;
@@ -251,11 +293,20 @@ result<void> journal::compact() {
   std::sort(order.begin(), order.end(),
             [](const live_job* a, const live_job* b) { return a->order < b->order; });
   std::string bytes;
+  for (const auto& id : finished_)
+    bytes += record('F', encode_finish(nullptr, id));
   for (const auto* lj : order) {
     bytes += record('A', encode_accept(lj->job.request));
     if (lj->job.was_running)
       bytes += record('S', encode_assign(lj->job.request.job_id, lj->job.failures));
   }
+  std::vector<const pending_report*> reports;
+  for (const auto& [id, p] : pending_)
+    reports.push_back(&p);
+  std::sort(reports.begin(), reports.end(),
+            [](const pending_report* a, const pending_report* b) { return a->order < b->order; });
+  for (const auto* p : reports)
+    bytes += record('F', encode_finish(&p->report, p->report.job_id));
   auto written = write_all(fd, bytes, temp);
   if (!written || ::fsync(fd) != 0) {
     auto e = errno;
@@ -281,8 +332,9 @@ result<void> journal::compact() {
 }
 
 result<void> journal::maybe_compact() {
-  // Live records are at most a quarter of the file: rewrite.
-  if (size_ > compact_floor && live_.size() * 256 < size_ / 4)
+  // What a rewrite keeps is at most a quarter of the file: rewrite.
+  if (size_ > compact_floor &&
+      (live_.size() + pending_.size()) * 256 + finished_.size() * 48 < size_ / 4)
     return compact();
   return ok();
 }
@@ -321,11 +373,32 @@ result<void> journal::assigned(const std::string& job_id, std::uint32_t failures
   return append('S', encode_assign(job_id, failures), false);
 }
 
-result<void> journal::finished(const std::string& job_id) {
-  live_.erase(job_id);
-  std::string body;
-  put_string(body, job_id);
-  RECODEX_TRY_VOID(append('F', body, false));
+void journal::note_finished(const std::string& job_id) {
+  if (!finished_ids_.insert(job_id).second)
+    return;
+  finished_.push_back(job_id);
+  if (finished_.size() > recent_finished_kept) {
+    finished_ids_.erase(finished_.front());
+    finished_.pop_front();
+  }
+}
+
+result<void> journal::finished(const job_status_report& report, bool awaiting_delivery) {
+  live_.erase(report.job_id);
+  note_finished(report.job_id);
+  if (awaiting_delivery)
+    pending_[report.job_id] = pending_report{next_order_++, report};
+  else
+    pending_.erase(report.job_id);
+  RECODEX_TRY_VOID(
+      append('F', encode_finish(awaiting_delivery ? &report : nullptr, report.job_id), false));
+  return maybe_compact();
+}
+
+result<void> journal::delivered(const std::string& job_id) {
+  if (pending_.erase(job_id) == 0)
+    return ok(); // delivered twice, or finished with nothing to deliver: nothing to record
+  RECODEX_TRY_VOID(append('F', encode_finish(nullptr, job_id), false));
   return maybe_compact();
 }
 

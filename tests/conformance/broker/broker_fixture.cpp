@@ -182,8 +182,9 @@ public:
   void write(const std::string& data) {
     if (ssl_)
       SSL_write(ssl_, data.data(), static_cast<int>(data.size()));
-    else
-      [[maybe_unused]] auto w = ::write(fd_, data.data(), data.size());
+    else // the client may be gone (a broker killed meanwhile): no SIGPIPE
+        [[maybe_unused]]
+      auto w = ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
   }
 
 private:
@@ -244,15 +245,29 @@ void http_sink::serve() {
       request.body = data.substr(header_end + 4, content_length);
     }
     int status = 200;
+    auto hold = std::chrono::milliseconds{0};
     {
       std::lock_guard<std::mutex> guard{mutex_};
       if (failures_ > 0) {
         --failures_;
         status = status_;
       }
+      if (holds_ > 0) {
+        --holds_;
+        hold = hold_delay_;
+      }
       requests_.push_back(request);
     }
     changed_.notify_all();
+    for (auto until = std::chrono::steady_clock::now() + hold;
+         std::chrono::steady_clock::now() < until;) {
+      {
+        std::lock_guard<std::mutex> guard{mutex_};
+        if (stopping_)
+          return;
+      }
+      std::this_thread::sleep_for(10ms);
+    }
     std::string body = R"({"success":true,"code":200,"payload":"OK"})";
     std::string extra;
     // Everything under /old/ has moved to /new/ (exercises redirect following).
@@ -264,6 +279,12 @@ void http_sink::serve() {
                            + "Content-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
     peer.write(response);
   }
+}
+
+void http_sink::hold_answers(int count, std::chrono::milliseconds delay) {
+  std::lock_guard<std::mutex> guard{mutex_};
+  holds_ = count;
+  hold_delay_ = delay;
 }
 
 std::vector<http_request> http_sink::wait_for(std::size_t count, std::chrono::milliseconds timeout) {

@@ -59,6 +59,9 @@ public:
   http_sink(const std::filesystem::path& certificate, const std::filesystem::path& private_key);
   ~http_sink();
   std::uint16_t port() const { return port_; }
+  // The next `count` requests are recorded at once but answered only after `delay` (a web
+  // application that is slow to answer; the sink serves one connection at a time).
+  void hold_answers(int count, std::chrono::milliseconds delay);
   std::vector<http_request> wait_for(std::size_t count, std::chrono::milliseconds timeout = 5000ms);
   std::vector<http_request> requests();
 
@@ -70,6 +73,8 @@ private:
   std::uint16_t port_ = 0;
   int failures_;
   int status_;
+  int holds_ = 0;
+  std::chrono::milliseconds hold_delay_{0};
   std::thread thread_;
   std::mutex mutex_;
   std::condition_variable changed_;

@@ -1,6 +1,7 @@
 // Durability: kill -9 the broker with 100 queued jobs and 2 running, restart it on the same
 // journal and ports; the workers come back reporting their running jobs (current_job=), and all
-// 102 jobs finish, each reported to the web application exactly once.
+// 102 jobs finish, each reported to the web application exactly once. And a report the broker
+// had not seen delivered when it was killed is sent again after the restart.
 #include "tests/conformance/broker/broker_fixture.hpp"
 
 #include <catch2/catch.hpp>
@@ -99,6 +100,58 @@ TEST_CASE("a broker killed with 100 queued and 2 running jobs finishes all 102 a
   CHECK(reports.size() == 102);
   CHECK(targets.size() == 102);
   CHECK(targets.count("/r/job-status/" + running[0]) == 1);
+  CHECK(second.stop() == 0);
+  std::filesystem::remove(journal);
+}
+
+TEST_CASE("a report the broker had not seen delivered when it was killed is sent again after the "
+          "restart, "
+          "a delivered one is not",
+          "[broker][conformance][restart][notifier]") {
+  auto journal = std::filesystem::temp_directory_path() /
+                 ("broker-owed-" + std::to_string(::getpid()) + ".journal");
+  std::filesystem::remove(journal);
+  monitor_router monitor;
+  http_sink http;
+  std::uint16_t clients_port = 0;
+  std::uint16_t workers_port = 0;
+  {
+    broker_process first{yaml(0, 0, monitor.port(), http.port(), journal.string())};
+    clients_port = first.clients_port();
+    workers_port = first.workers_port();
+    dealer worker{workers_port, "ow1"};
+    worker.send(init());
+    dealer client{clients_port};
+    auto run = [&](const std::string& job) {
+      worker.send({"ping"}); // alive (max_liveness 5 x 100 ms)
+      client.send({"eval", job, "hwgroup=group1", "", "a", "r"});
+      REQUIRE(client.recv() == frames{"ack"});
+      REQUIRE(client.recv() == frames{"accept"});
+      auto eval = worker.recv_skipping("pong");
+      REQUIRE(eval);
+      REQUIRE(eval->at(1) == job);
+      worker.send({"done", job, "OK", ""});
+    };
+    run("delivered_1");
+    REQUIRE(http.wait_for(1).size() == 1);
+    // The web application is slow with the next answer; the broker dies waiting for it.
+    http.hold_answers(1, 2s);
+    run("owed_1");
+    REQUIRE(http.wait_for(2).size() == 2);
+    first.kill9();
+  }
+  broker_process second{
+      yaml(clients_port, workers_port, monitor.port(), http.port(), journal.string())};
+  auto reports = http.wait_for(3, 10s);
+  std::this_thread::sleep_for(1s); // a fourth would show up here
+  reports = http.requests();
+  std::multiset<std::string> targets;
+  for (const auto& r : reports)
+    targets.insert(r.target);
+  INFO(Catch::Detail::stringify(std::vector<std::string>(targets.begin(), targets.end())));
+  CHECK(reports.size() == 3);
+  CHECK(targets.count("/r/job-status/delivered_1") == 1);
+  CHECK(targets.count("/r/job-status/owed_1") == 2);
   CHECK(second.stop() == 0);
   std::filesystem::remove(journal);
 }

@@ -42,7 +42,12 @@ command assigned(std::string j, std::uint32_t failures = 0) { return journal_ass
 command accepted(std::string j) { return reply_accept{std::move(j)}; }
 command journaled(std::string j) { return journal_accept{job(std::move(j))}; }
 command monitor(std::string j, std::string cmd) { return send_progress{{std::move(j), std::move(cmd), "", ""}}; }
-command finished(std::string j) { return journal_finish{std::move(j)}; }
+command finished(std::string j, job_status status = job_status::ok, std::string m = "") {
+  return journal_finish{{std::move(j), status, std::move(m)}};
+}
+command finished_failed(std::string j, std::string m) {
+  return finished(std::move(j), job_status::failed, std::move(m));
+}
 command reported_ok(std::string j) { return notify_job_status{{std::move(j), job_status::ok, ""}}; }
 command reported_failed(std::string j, std::string m) {
   return notify_job_status{{std::move(j), job_status::failed, std::move(m)}};
@@ -120,9 +125,9 @@ TEST_CASE("runtime statistics count workers, queue, results and freezing", "[bro
   CHECK(core.stats() == runtime_stats{0, 0, 0, 2, 1, 2, false});
   core.on_worker_done("w1", {"1", job_status::ok, ""}, t0 + 2s);    // w1 takes 3
   core.on_worker_done("w2", {"2", job_status::failed, "x"}, t0 + 2s);
-  core.on_worker_done("w1", {"3", job_status::internal_error, "y"}, t0 + 3s); // retried
+  core.on_worker_done("w1", {"3", job_status::internal_error, "y"}, t0 + 3s); // waits to be retried
   core.on_freeze(true);
-  CHECK(core.stats() == runtime_stats{1, 2, 1, 1, 0, 2, true});
+  CHECK(core.stats() == runtime_stats{1, 2, 2, 0, 1, 2, true});
 }
 
 // -- 2.1 init / ping / progress --
@@ -212,38 +217,102 @@ TEST_CASE("done OK reports OK and the worker takes the next queued job", "[broke
 TEST_CASE("done FAILED reports the message and is never retried", "[broker][core][done]") {
   auto core = with_workers(1);
   core.on_job(job("1"), t0);
-  CHECK(core.on_worker_done("w1", {"1", job_status::failed, "bad job config"}, t0 + 1s)
-        == commands{finished("1"), reported_failed("1", "bad job config")});
+  CHECK(core.on_worker_done("w1", {"1", job_status::failed, "bad job config"}, t0 + 1s) ==
+        commands{finished_failed("1", "bad job config"), reported_failed("1", "bad job config")});
   CHECK(core.stats() == runtime_stats{0, 1, 1, 0, 0, 1, false});
 }
 
-TEST_CASE("done INTERNAL_ERROR re-queues the job, here onto the same idle worker", "[broker][core][done]") {
+TEST_CASE("done INTERNAL_ERROR re-queues the job after a second, here onto the same idle worker",
+          "[broker][core][done][backoff]") {
   auto core = with_workers(1);
   core.on_job(job("1"), t0);
-  CHECK(core.on_worker_done("w1", {"1", job_status::internal_error, "no archive"}, t0 + 1s)
-        == commands{assigned("1", 1), dispatched("w1", "1")});
+  CHECK(
+      core.on_worker_done("w1", {"1", job_status::internal_error, "no archive"}, t0 + 1s).empty());
   CHECK(core.stats().failed_jobs == 1);
+  CHECK(core.stats().queued_jobs == 1);
+  CHECK(core.on_tick(t0 + 1999ms).empty());
+  CHECK(core.on_tick(t0 + 2s) == commands{assigned("1", 1), dispatched("w1", "1")});
+  CHECK(core.stats().queued_jobs == 0);
 }
 
-TEST_CASE("a retried job goes to the longest-idle worker", "[broker][core][done]") {
+TEST_CASE(
+    "with no back-off configured an INTERNAL_ERROR is re-queued at once, as the original does",
+    "[broker][core][done][backoff]") {
+  auto config = test_config();
+  config.internal_error_backoff = 0ms;
+  auto core = with_workers(1, config);
+  core.on_job(job("1"), t0);
+  CHECK(core.on_worker_done("w1", {"1", job_status::internal_error, "no archive"}, t0 + 1s) ==
+        commands{assigned("1", 1), dispatched("w1", "1")});
+}
+
+TEST_CASE("the back-off doubles per failure of the job up to its cap",
+          "[broker][core][done][backoff]") {
+  auto config = test_config();
+  config.max_request_failures = 10;
+  config.internal_error_backoff = 1s;
+  config.max_internal_error_backoff = 5s;
+  auto core = with_workers(1, config);
+  core.on_job(job("1"), t0);
+  auto t = t0;
+  for (auto wait : {1s, 2s, 4s, 5s, 5s}) {
+    INFO("wait " << wait.count() << " s");
+    core.on_worker_done("w1", {"1", job_status::internal_error, "file server down"}, t);
+    core.on_worker_ping("w1", t + wait - 1ms);
+    CHECK(core.on_tick(t + wait - 1ms).empty());
+    auto out = core.on_tick(t + wait);
+    REQUIRE(out.size() == 2);
+    CHECK(out[1] == dispatched("w1", "1"));
+    t += wait;
+  }
+}
+
+TEST_CASE(
+    "a worker free during a back-off takes other jobs; the retry goes to whoever is idle then",
+    "[broker][core][done][backoff]") {
   auto core = with_workers(2);
   core.on_job(job("1"), t0 + 1s); // w1 (idle longest)
-  CHECK(core.on_worker_done("w1", {"1", job_status::internal_error, "x"}, t0 + 2s)
-        == commands{assigned("1", 1), dispatched("w2", "1")});
+  core.on_job(job("2"), t0 + 1s); // w2
+  core.on_job(job("3"), t0 + 1s); // queued
+  CHECK(core.on_worker_done("w1", {"1", job_status::internal_error, "x"}, t0 + 2s) ==
+        commands{assigned("3"), dispatched("w1", "3")});
+  core.on_worker_done("w2", {"2", job_status::ok, ""}, t0 + 2500ms);
+  core.on_worker_ping("w1", t0 + 3s);
+  CHECK(core.on_tick(t0 + 3s) == commands{assigned("1", 1), dispatched("w2", "1")});
+}
+
+TEST_CASE("a job whose capable workers all left during its back-off fails when it is due",
+          "[broker][core][done][backoff]") {
+  auto core = with_workers(1);
+  core.on_job(job("1"), t0);
+  core.on_worker_done("w1", {"1", job_status::internal_error, "x"}, t0 + 1s);
+  CHECK(core.on_worker_down("w1", t0 + 1500ms) == commands{forget_worker{"w1"}});
+  CHECK(core.on_tick(t0 + 2s) ==
+        commands{monitor("1", "FAILED"),
+                 finished_failed("1", "No worker available for given headers: hwgroup=group1; "),
+                 reported_failed("1", "No worker available for given headers: hwgroup=group1; ")});
 }
 
 TEST_CASE("INTERNAL_ERROR up to max_request_failures, then FAILED with the original's text",
           "[broker][core][done]") {
+  const std::string too_many = "Job was reassigned too many (2) times. Last failure message was: "
+                               "Job configuration not found";
   auto core = with_workers(1);
   core.on_job(job("1"), t0);
   core.on_worker_done("w1", {"1", job_status::internal_error, "a"}, t0 + 1s);
-  core.on_worker_done("w1", {"1", job_status::internal_error, "b"}, t0 + 2s);
-  core.on_job(job("2"), t0 + 2s); // queued behind the retry
-  CHECK(core.on_worker_done("w1", {"1", job_status::internal_error, "Job configuration not found"}, t0 + 3s)
-        == commands{monitor("1", "FAILED"), finished("1"),
-                    reported_failed("1", "Job was reassigned too many (2) times. Last failure message "
-                                         "was: Job configuration not found"),
-                    assigned("2"), dispatched("w1", "2")});
+  core.on_tick(t0 + 2s); // retried after 1 s
+  core.on_worker_done("w1", {"1", job_status::internal_error, "b"}, t0 + 3s);
+  core.on_job(job("2"), t0 + 3s); // taken by the idle worker during the back-off
+  core.on_worker_done("w1", {"2", job_status::ok, ""}, t0 + 4s);
+  core.on_job(job("3"), t0 + 4s);
+  core.on_worker_ping("w1", t0 + 5s);
+  CHECK(core.on_tick(t0 + 5s) == commands{}); // after 2 s; w1 is busy with 3
+  CHECK(core.on_worker_done("w1", {"3", job_status::ok, ""}, t0 + 5500ms) ==
+        commands{finished("3"), reported_ok("3"), assigned("1", 2), dispatched("w1", "1")});
+  CHECK(core.on_worker_done("w1", {"1", job_status::internal_error, "Job configuration not found"},
+                            t0 + 6s) == commands{monitor("1", "FAILED"),
+                                                 finished_failed("1", too_many),
+                                                 reported_failed("1", too_many)});
   CHECK(core.stats().failed_jobs == 3);
 }
 
@@ -252,9 +321,12 @@ TEST_CASE("max_request_failures of 1 fails on the first internal error", "[broke
   config.max_request_failures = 1;
   auto core = with_workers(1, config);
   core.on_job(job("1"), t0);
-  CHECK(core.on_worker_done("w1", {"1", job_status::internal_error, "m"}, t0 + 1s)
-        == commands{monitor("1", "FAILED"), finished("1"),
-                    reported_failed("1", "Job was reassigned too many (0) times. Last failure message was: m")});
+  CHECK(core.on_worker_done("w1", {"1", job_status::internal_error, "m"}, t0 + 1s) ==
+        commands{monitor("1", "FAILED"),
+                 finished_failed(
+                     "1", "Job was reassigned too many (0) times. Last failure message was: m"),
+                 reported_failed(
+                     "1", "Job was reassigned too many (0) times. Last failure message was: m")});
 }
 
 TEST_CASE("done for another job, from an idle worker or from a stranger is ignored", "[broker][core][done]") {
@@ -293,9 +365,9 @@ TEST_CASE("a dead worker's job nobody else can serve is FAILED: dieded", "[broke
   broker_core core{test_config()};
   core.on_worker_init(worker("w1", {{"env", "c"}}, "group1", "", "box"), t0);
   core.on_job(job("1"), t0);
-  CHECK(core.on_tick(t0 + 5s)
-        == commands{forget_worker{"w1"}, monitor("1", "FAILED"), finished("1"),
-                    reported_failed("1", "Worker 7731 (box) dieded")});
+  CHECK(core.on_tick(t0 + 5s) == commands{forget_worker{"w1"}, monitor("1", "FAILED"),
+                                          finished_failed("1", "Worker 7731 (box) dieded"),
+                                          reported_failed("1", "Worker 7731 (box) dieded")});
 }
 
 TEST_CASE("a job that outlived too many workers is FAILED", "[broker][core][death]") {
@@ -306,10 +378,13 @@ TEST_CASE("a job that outlived too many workers is FAILED", "[broker][core][deat
   core.on_tick(t0 + 4s + 1ms); // w1 dies, job to w2 (failures 1)
   core.on_worker_ping("w3", t0 + 8s);
   core.on_tick(t0 + 8s + 1ms); // w2 dies, job to w3 (failures 2)
-  CHECK(core.on_tick(t0 + 12s + 1ms)
-        == commands{forget_worker{"w3"}, monitor("1", "FAILED"), finished("1"),
-                    reported_failed("1", "Job was reassigned too many (2) times. Last failure message was: "
-                                         "Worker timed out and its job cannot be reassigned")});
+  CHECK(core.on_tick(t0 + 12s + 1ms) ==
+        commands{
+            forget_worker{"w3"}, monitor("1", "FAILED"),
+            finished_failed("1", "Job was reassigned too many (2) times. Last failure message was: "
+                                 "Worker timed out and its job cannot be reassigned"),
+            reported_failed("1", "Job was reassigned too many (2) times. Last failure message was: "
+                                 "Worker timed out and its job cannot be reassigned")});
 }
 
 TEST_CASE("queued jobs only the dead worker could serve fail with it (single)", "[broker][core][death]") {
@@ -319,10 +394,12 @@ TEST_CASE("queued jobs only the dead worker could serve fail with it (single)", 
   core.on_job(job("1", {{"env", "c"}}), t0);
   core.on_job(job("2", {{"env", "c"}}), t0);
   core.on_worker_ping("w2", t0 + 4s);
-  CHECK(core.on_tick(t0 + 4s + 1ms)
-        == commands{forget_worker{"w1"}, monitor("1", "FAILED"), finished("1"),
-                    reported_failed("1", "Worker 7731 dieded"), monitor("2", "FAILED"), finished("2"),
-                    reported_failed("2", "Worker 7731 dieded")});
+  CHECK(core.on_tick(t0 + 4s + 1ms) == commands{forget_worker{"w1"}, monitor("1", "FAILED"),
+                                                finished_failed("1", "Worker 7731 dieded"),
+                                                reported_failed("1", "Worker 7731 dieded"),
+                                                monitor("2", "FAILED"),
+                                                finished_failed("2", "Worker 7731 dieded"),
+                                                reported_failed("2", "Worker 7731 dieded")});
   CHECK(core.stats().queued_jobs == 0);
 }
 
@@ -418,12 +495,76 @@ TEST_CASE("a replacing init keeps the job it still reports", "[broker][core][ini
   CHECK(core.on_worker_done("w1", {"1", job_status::ok, ""}, t0 + 2s) == commands{finished("1"), reported_ok("1")});
 }
 
-TEST_CASE("a re-init that no longer reports its job hands the job back", "[broker][core][init]") {
+TEST_CASE(
+    "a re-init without a job soon after an eval crossed that eval: the job stays with the worker",
+    "[broker][core][init]") {
+  auto core = with_workers(2);
+  core.on_job(job("1"), t0 + 1s); // w1; its init (an answer to an intro) is already on its way
+  CHECK(core.on_worker_init(worker("w1"), t0 + 1s + 5ms).empty());
+  CHECK(core.on_worker_init(worker("w1"), t0 + 5s).empty()); // still within max_liveness pings
+  CHECK(core.on_worker_done("w1", {"1", job_status::ok, ""}, t0 + 6s) ==
+        commands{finished("1"), reported_ok("1")});
+}
+
+TEST_CASE(
+    "a re-init that no longer reports its job long after it was handed out hands the job back",
+    "[broker][core][init]") {
   auto core = with_workers(2);
   core.on_job(job("1"), t0 + 1s); // w1
-  CHECK(core.on_worker_init(worker("w1"), t0 + 2s)
-        == commands{forget_worker{"w1"}, monitor("1", "ABORTED"), assigned("1", 1), dispatched("w2", "1")});
+  CHECK(core.on_worker_init(worker("w1"), t0 + 5s + 1ms) ==
+        commands{forget_worker{"w1"}, monitor("1", "ABORTED"), assigned("1", 1),
+                 dispatched("w2", "1")});
   CHECK(core.knows_worker("w1"));
+}
+
+TEST_CASE("a re-init that still names a job whose done arrived is stale and changes nothing",
+          "[broker][core][init]") {
+  auto core = with_workers(1);
+  core.on_job(job("1"), t0);
+  core.on_job(job("2"), t0);
+  // w1 sent done 1, then (not having heard from us yet) init naming 1 and done 1 again; the
+  // broker gave it job 2 in between.
+  CHECK(core.on_worker_done("w1", {"1", job_status::ok, ""}, t0 + 1s) ==
+        commands{finished("1"), reported_ok("1"), assigned("2"), dispatched("w1", "2")});
+  CHECK(core.on_worker_init(worker("w1", {{"env", "c"}}, "group1", "1"), t0 + 1s + 1ms).empty());
+  CHECK(core.on_worker_done("w1", {"1", job_status::ok, ""}, t0 + 1s + 2ms) ==
+        commands{
+            log_warning{"done for job 1 repeated by worker 7731: the broker is through with it"}});
+  CHECK(core.stats().jobs_in_progress == 1);
+  CHECK(core.on_worker_done("w1", {"2", job_status::ok, ""}, t0 + 2s) ==
+        commands{finished("2"), reported_ok("2")});
+}
+
+TEST_CASE("a repeated init and done after an INTERNAL_ERROR do not count the failure twice",
+          "[broker][core][init][backoff]") {
+  auto core = with_workers(1);
+  core.on_job(job("1"), t0);
+  core.on_worker_done("w1", {"1", job_status::internal_error, "x"}, t0 + 1s);
+  // The same worker repeats itself, then comes back on a new connection doing the same.
+  CHECK(core.on_worker_init(worker("w1", {{"env", "c"}}, "group1", "1"), t0 + 1100ms).empty());
+  CHECK(core.on_worker_done("w1", {"1", job_status::internal_error, "x"}, t0 + 1200ms) ==
+        commands{
+            log_warning{"done for job 1 repeated by worker 7731: the broker is through with it"}});
+  CHECK(core.on_worker_init(worker("w1b", {{"env", "c"}}, "group1", "1"), t0 + 1300ms).empty());
+  CHECK(core.stats().idle_worker_count == 2);
+  CHECK(core.stats().failed_jobs == 1);
+  CHECK(core.on_tick(t0 + 2s) == commands{assigned("1", 1), dispatched("w1", "1")});
+}
+
+TEST_CASE("a worker naming its job on a new connection takes it from its old record, which goes",
+          "[broker][core][init]") {
+  auto core = with_workers(2);
+  core.on_job(job("1"), t0 + 1s); // w1
+  CHECK(core.on_worker_init(worker("w1-again", {{"env", "c"}}, "group1", "1"), t0 + 2s) ==
+        commands{forget_worker{"w1"}, assigned("1")});
+  CHECK_FALSE(core.knows_worker("w1"));
+  CHECK(core.stats().jobs_in_progress == 1);
+  // The old record's liveness running out later changes nothing; the job is reported once.
+  core.on_worker_ping("w2", t0 + 5s);
+  core.on_worker_ping("w1-again", t0 + 5s);
+  CHECK(core.on_tick(t0 + 5s + 1ms).empty());
+  CHECK(core.on_worker_done("w1-again", {"1", job_status::ok, ""}, t0 + 6s) ==
+        commands{finished("1"), reported_ok("1")});
 }
 
 // -- orphans (2.1 current_job=) --
@@ -440,17 +581,19 @@ TEST_CASE("a worker reporting an unknown current_job is busy with an orphan", "[
 TEST_CASE("an orphan's internal error cannot be retried", "[broker][core][orphan]") {
   broker_core core{test_config()};
   core.on_worker_init(worker("w1", {}, "g", "o"), t0);
-  CHECK(core.on_worker_done("w1", {"o", job_status::internal_error, "boom"}, t0 + 1s)
-        == commands{finished("o"), reported_failed("o", "Job failed with 'boom' and cannot be reassigned")});
+  CHECK(core.on_worker_done("w1", {"o", job_status::internal_error, "boom"}, t0 + 1s) ==
+        commands{finished_failed("o", "Job failed with 'boom' and cannot be reassigned"),
+                 reported_failed("o", "Job failed with 'boom' and cannot be reassigned")});
 }
 
 TEST_CASE("an orphan's worker dying fails the orphan", "[broker][core][orphan][death]") {
   auto core = with_workers(1);
   core.on_worker_init(worker("w2", {{"env", "c"}}, "group1", "o"), t0);
   core.on_worker_ping("w1", t0 + 4s);
-  CHECK(core.on_tick(t0 + 4s + 1ms)
-        == commands{forget_worker{"w2"}, monitor("o", "FAILED"), finished("o"),
-                    reported_failed("o", "Worker timed out and its job cannot be reassigned")});
+  CHECK(core.on_tick(t0 + 4s + 1ms) ==
+        commands{forget_worker{"w2"}, monitor("o", "FAILED"),
+                 finished_failed("o", "Worker timed out and its job cannot be reassigned"),
+                 reported_failed("o", "Worker timed out and its job cannot be reassigned")});
 }
 
 TEST_CASE("a worker coming back with a job that was re-queued takes it back", "[broker][core][orphan]") {
@@ -484,9 +627,11 @@ TEST_CASE("after the grace period, unclaimed running jobs are re-queued and unse
   core.on_worker_init(worker("w1"), t0 + 1s);
   core.on_worker_ping("w1", t0 + 9s);
   CHECK(core.on_tick(t0 + 9s).empty());
-  CHECK(core.on_tick(t0 + 10s)
-        == commands{monitor("r1", "ABORTED"), assigned("r1", 1), dispatched("w1", "r1"), monitor("j", "FAILED"),
-                    finished("j"), reported_failed("j", "No worker available for given headers: env=go; ")});
+  CHECK(core.on_tick(t0 + 10s) ==
+        commands{monitor("r1", "ABORTED"), assigned("r1", 1), dispatched("w1", "r1"),
+                 monitor("j", "FAILED"),
+                 finished_failed("j", "No worker available for given headers: env=go; "),
+                 reported_failed("j", "No worker available for given headers: env=go; ")});
   CHECK(core.on_tick(t0 + 11s).empty());
 }
 
@@ -505,6 +650,20 @@ TEST_CASE("a done sent while the broker was down counts for the recovered job it
     CHECK_FALSE(std::holds_alternative<notify_job_status>(c));
 }
 
+TEST_CASE(
+    "a done for a recovered job counts even from a worker registered idle on another connection",
+    "[broker][core][recovery]") {
+  broker_core core{test_config()};
+  core.recover({{job("r1"), 0, true}, {job("q1"), 0, false}}, t0);
+  // The worker's new connection registered first (idle: it takes q1), its old one delivers the
+  // done it held.
+  CHECK(core.on_worker_init(worker("w1"), t0 + 1s) ==
+        commands{assigned("q1"), dispatched("w1", "q1")});
+  CHECK(core.on_worker_done("w1", {"r1", job_status::ok, ""}, t0 + 1100ms) ==
+        commands{finished("r1"), reported_ok("r1")});
+  CHECK(core.stats().jobs_in_progress == 1);
+}
+
 TEST_CASE("a done from an unknown worker for a job nobody waits for is only logged", "[broker][core][recovery]") {
   broker_core core{test_config()};
   auto out = core.on_worker_done("w9", {"x", job_status::ok, ""}, t0);
@@ -517,9 +676,11 @@ TEST_CASE("within the recovery grace a job whose worker died waits for a capable
   broker_core core{test_config()};
   core.recover({{job("r1"), 0, true}}, t0);
   core.on_worker_init(worker("w1", {{"env", "c"}}, "group1", "r1"), t0 + 1s);
-  // w1 re-registers idle (a second init): the record is replaced, r1 counts as its death.
-  CHECK(core.on_worker_init(worker("w1"), t0 + 2s)
-        == commands{forget_worker{"w1"}, monitor("r1", "ABORTED"), assigned("r1", 1), dispatched("w1", "r1")});
+  // w1 re-registers idle well after (a second init): the record is replaced, r1 counts as its
+  // death.
+  CHECK(core.on_worker_init(worker("w1"), t0 + 6s) ==
+        commands{forget_worker{"w1"}, monitor("r1", "ABORTED"), assigned("r1", 1),
+                 dispatched("w1", "r1")});
 }
 
 TEST_CASE("a recovered job held after its worker's death fails only when the grace ends",
@@ -548,6 +709,59 @@ TEST_CASE("a job reported already is not reported again when its worker comes ba
                     dispatched("w1", "2")});
 }
 
+TEST_CASE("reports owed from before a restart are sent again at recovery, and not a third time for "
+          "a worker "
+          "coming back with the job",
+          "[broker][core][recovery][delivery]") {
+  broker_core core{test_config()};
+  const job_status_report failed{"f1", job_status::failed, "bad config"};
+  CHECK(core.recover(
+            recovered_state{{{job("q1"), 0, false}}, {{"r1", job_status::ok, ""}, failed}, {}},
+            t0) == commands{reported_ok("r1"), notify_job_status{failed}});
+  CHECK(core.stats().queued_jobs == 1);
+  // The worker that ran r1 did not hear from the broker before it died: it names it again.
+  CHECK(core.on_worker_init(worker("w1", {{"env", "c"}}, "group1", "r1"), t0 + 1s).empty());
+  CHECK(core.on_worker_done("w1", {"r1", job_status::ok, ""}, t0 + 2s) ==
+        commands{log_warning{"done for job r1 ignored: it was reported already"}, assigned("q1"),
+                 dispatched("w1", "q1")});
+}
+
+TEST_CASE(
+    "a job finished just before a restart is not reported again when its worker repeats its done",
+    "[broker][core][recovery]") {
+  broker_core core{test_config()};
+  core.recover(recovered_state{{{job("q1"), 0, false}}, {}, {"f1"}}, t0);
+  // The worker had not heard back before the broker died: it repeats progress, init and done.
+  CHECK(core.on_worker_progress("w1", {"f1", "FINISHED", "", ""}, t0 + 1s).empty());
+  CHECK(core.on_worker_init(worker("w1", {{"env", "c"}}, "group1", "f1"), t0 + 1s).empty());
+  CHECK(core.on_worker_progress("w1", {"f1", "FINISHED", "", ""}, t0 + 1s).empty());
+  CHECK(core.on_worker_done("w1", {"f1", job_status::ok, ""}, t0 + 1s) ==
+        commands{log_warning{"done for job f1 ignored: it was reported already"}, assigned("q1"),
+                 dispatched("w1", "q1")});
+  CHECK(core.on_worker_progress("w1", {"q1", "STARTED", "", ""}, t0 + 2s) ==
+        commands{monitor("q1", "STARTED")});
+}
+
+TEST_CASE(
+    "progress of a reported job is a repetition and not forwarded, unless the id is live again",
+    "[broker][core][progress]") {
+  auto core = with_workers(1);
+  core.on_job(job("1"), t0);
+  core.on_worker_progress("w1", {"1", "FINISHED", "", ""}, t0 + 1s);
+  core.on_worker_done("w1", {"1", job_status::ok, ""}, t0 + 1s);
+  CHECK(core.on_worker_progress("w1", {"1", "FINISHED", "", ""}, t0 + 2s).empty());
+  core.on_job(job("1"), t0 + 3s); // submitted again
+  CHECK(core.on_worker_progress("w1", {"1", "STARTED", "", ""}, t0 + 4s) ==
+        commands{monitor("1", "STARTED")});
+}
+
+TEST_CASE("a delivered report is written to the journal", "[broker][core][delivery]") {
+  auto core = with_workers(1);
+  core.on_job(job("1"), t0);
+  core.on_worker_done("w1", {"1", job_status::ok, ""}, t0 + 1s);
+  CHECK(core.on_report_delivered("1") == commands{journal_delivered{"1"}});
+}
+
 TEST_CASE("recovered ids are live: a duplicate eval is refused", "[broker][core][recovery]") {
   auto core = with_workers(1);
   core.recover({{job("1"), 0, false}}, t0);
@@ -559,6 +773,8 @@ TEST_CASE("recovered ids are live: a duplicate eval is refused", "[broker][core]
 TEST_CASE("commands print readably", "[broker][core]") {
   CHECK(to_string(dispatched("w", "j")) == R"(send_job{"w", "j", ["http://api/archive", "http://api/result"]})");
   CHECK(to_string(reported_failed("j", "m")) == R"(notify_job_status{"j", FAILED, "m"})");
+  CHECK(to_string(finished_failed("j", "m")) == R"(journal_finish{"j", FAILED, "m"})");
+  CHECK(to_string(command{journal_delivered{"j"}}) == R"(journal_delivered{"j"})");
   CHECK(to_string(command{send_pong{std::string("\0", 1)}}) == R"(send_pong{"\x00"})");
   CHECK(to_string(queue_policy::multi) == "multi");
 }
