@@ -97,7 +97,9 @@ listener_core::listener_core(listener_config config)
 commands listener_core::start(time_point now) {
   liveness_ = config_.max_liveness;
   next_ping_ = now + config_.ping_interval;
-  return {open_link{}, send_init{init_info()}};
+  commands out{open_link{}};
+  register_again(out);
+  return out;
 }
 
 commands listener_core::on_timer(time_point now) {
@@ -109,10 +111,7 @@ commands listener_core::on_timer(time_point now) {
     liveness_ = config_.max_liveness;
     next_ping_ = now + config_.ping_interval;
     out.push_back(open_link{});
-    out.push_back(send_init{init_info()});
-    out.insert(out.end(), held_.begin(), held_.end());
-    held_.clear();
-    held_done_job_.clear();
+    register_again(out);
     return out;
   }
   if (now < next_ping_)
@@ -122,6 +121,7 @@ commands listener_core::on_timer(time_point now) {
     return lose_broker(now, "the broker did not answer " + std::to_string(config_.max_liveness) +
                                 " pings");
   out.push_back(send_ping{});
+  ++pings_;
   --liveness_;
   // The next ping keeps the cadence; after a stall it is one interval from now, not a burst.
   next_ping_ += config_.ping_interval;
@@ -131,14 +131,22 @@ commands listener_core::on_timer(time_point now) {
 }
 
 commands listener_core::on_pong(time_point) {
-  return from_broker();
+  auto out = from_broker();
+  // The answers_-th answer is to a ping sent after everything that went out before
+  // answers_ pings: the broker has taken those messages from this link.
+  if (answer_on_link())
+    while (!unconfirmed_.empty() && unconfirmed_.front().pings_before < answers_)
+      unconfirmed_.pop_front();
+  return out;
 }
 
 commands listener_core::on_intro(time_point) {
   auto out = from_broker();
-  // While waiting, the init goes out with the new connection anyway.
-  if (connected())
-    out.push_back(send_init{init_info()});
+  // While waiting, the init goes out with the new connection anyway. An intro to a ping sent
+  // before our last init is stale: that init is on its way (answering it again would send
+  // everything unconfirmed once more).
+  if (answer_on_link() && answers_ > pings_at_init_)
+    register_again(out);
   return out;
 }
 
@@ -155,6 +163,8 @@ commands listener_core::on_assignment(job_assignment assignment, time_point) {
         log_warning{"[job " + assignment.job_id + "] eval ignored: busy with job " + current_job_});
     return out;
   }
+  // The broker hands out jobs to workers it knows are idle: it is through with our last one.
+  unconfirmed_.clear();
   current_job_ = assignment.job_id;
   out.push_back(start_job{std::move(assignment)});
   return out;
@@ -168,7 +178,7 @@ commands listener_core::on_link_lost(time_point now) {
 
 commands listener_core::on_progress(progress update) {
   commands out;
-  forward(out, send_progress{std::move(update)});
+  send_until_confirmed(out, send_progress{std::move(update)});
   return out;
 }
 
@@ -179,9 +189,7 @@ commands listener_core::on_done(job_done done) {
   else
     out.push_back(log_warning{"[job " + done.job_id + "] done reported while the current job is '" +
                               current_job_ + "'"});
-  if (!connected())
-    held_done_job_ = done.job_id;
-  forward(out, send_done{std::move(done)});
+  send_until_confirmed(out, send_done{std::move(done)});
   return out;
 }
 
@@ -199,6 +207,9 @@ commands listener_core::from_broker() {
 
 commands listener_core::lose_broker(time_point now, std::string why) {
   reconnect_at_ = now + reconnect_delay_;
+  pings_ = 0;
+  answers_ = 0;
+  pings_at_init_ = 0;
   commands out{
       log_warning{why + "; reconnecting in " + std::to_string(reconnect_delay_.count()) + " ms"},
       close_link{}};
@@ -206,16 +217,52 @@ commands listener_core::lose_broker(time_point now, std::string why) {
   return out;
 }
 
+// current_job= names the job running, else the job of a done the broker may not have.
 worker_info listener_core::init_info() const {
-  return {"", config_.hwgroup, headers_, config_.description,
-          busy() ? current_job_ : held_done_job_};
+  std::string job = current_job_;
+  for (auto i = unconfirmed_.rbegin(); job.empty() && i != unconfirmed_.rend(); ++i)
+    if (auto* done = std::get_if<send_done>(&i->message))
+      job = done->done.job_id;
+  return {"", config_.hwgroup, headers_, config_.description, std::move(job)};
 }
 
-void listener_core::forward(commands& out, command message) {
+// `init` on the link just opened, or for an intro, then everything the broker may not have,
+// in the original order (a broker that lost the job adopts it by the init and takes the done
+// as its result).
+void listener_core::register_again(commands& out) {
+  out.push_back(send_init{init_info()});
+  pings_at_init_ = pings_;
+  for (auto& kept : unconfirmed_) {
+    kept.pings_before = pings_;
+    out.push_back(kept.message);
+  }
+}
+
+// Counts a pong or intro as the answer to a ping on the current link; false while waiting
+// (no link: a leftover of the closed one).
+bool listener_core::answer_on_link() {
+  if (!connected())
+    return false;
+  ++answers_;
+  return true;
+}
+
+// Sends now, or with the next connection's init while waiting, and keeps the message until the
+// broker has shown it has it.
+void listener_core::send_until_confirmed(commands& out, command message) {
   if (connected())
-    out.push_back(std::move(message));
-  else
-    held_.push_back(std::move(message));
+    out.push_back(message);
+  unconfirmed_.push_back({std::move(message), pings_});
+  // One job's progress is what accumulates at most (the next job needs an eval); the bound is a
+  // safeguard: the oldest progress goes first, a done never.
+  if (unconfirmed_.size() > max_unconfirmed) {
+    auto progress =
+        std::find_if(unconfirmed_.begin(), unconfirmed_.end(), [](const kept_message& k) {
+          return std::holds_alternative<send_progress>(k.message);
+        });
+    if (progress != unconfirmed_.end())
+      unconfirmed_.erase(progress);
+  }
 }
 
 } // namespace recodex::worker

@@ -12,14 +12,27 @@
 // reconnect delay. At liveness 0 the next ping time closes the link instead (so the last ping,
 // too, had a whole interval to be answered). The delay doubles per lost connection up to the cap
 // (1, 2, 4, ... 32 s). While waiting, the evaluator's progress and `done` are held and sent right
-// after the `init` (which names the job as current_job=, so the broker can adopt it and accept its
-// `done`).
+// after the `init`.
+//
+// Progress and `done` are kept until the broker has surely received them, because a link that
+// is closed (lost liveness: the DEALER goes with linger 0; a CAF connect that fails) drops what
+// it had not sent yet, and a broker killed -9 loses what it had not read. ReCodEx has no
+// receipts, but one connection keeps its messages in order and the broker answers every ping,
+// in order, with `pong` (it knows this connection) or `intro` (it does not): a `pong` to a ping
+// sent after a message proves the broker took that message from this link. Until then every
+// `init` (after a reconnect, or for an `intro` to a ping sent after the last init) names the
+// job of a kept `done` as current_job= and is followed by the kept messages again; an `eval`
+// also ends the wait (the broker hands out a job only to a worker it knows is idle). Answers to
+// pings lost with a dead broker make the count lag: a receipt, or a needed re-init, then waits
+// for up to that many more pings. The broker takes a repeated `done` (or progress) for a job it
+// has finished with as stale.
 #pragma once
 
 #include "actors/worker/listener/listener_config.hpp"
 #include "messages/job_messages.hpp"
 
 #include <chrono>
+#include <cstdint>
 #include <deque>
 #include <iosfwd>
 #include <optional>
@@ -102,10 +115,19 @@ public:
   std::chrono::milliseconds reconnect_delay() const { return reconnect_delay_; }
 
 private:
+  // Progress or a done sent (or to be sent) whose receipt the broker has not shown yet.
+  struct kept_message {
+    command message;
+    std::uint64_t pings_before = 0; // pings sent on the link before it last went out
+  };
+  static constexpr std::size_t max_unconfirmed = 4096;
+
   commands from_broker();
   commands lose_broker(time_point now, std::string why);
   worker_info init_info() const;
-  void forward(commands& out, command message);
+  void send_until_confirmed(commands& out, command message);
+  void register_again(commands& out);
+  bool answer_on_link();
 
   listener_config config_;
   header_list headers_;
@@ -114,9 +136,11 @@ private:
   time_point next_ping_{};
   std::optional<time_point> reconnect_at_; // set while waiting to reconnect
   std::string current_job_;
-  // Progress and done held while waiting; the job of a held `done` is still reported in init.
-  std::vector<command> held_;
-  std::string held_done_job_;
+  std::deque<kept_message> unconfirmed_;
+  // On the current link: pings sent, answers (pong or intro) received, pings before our init.
+  std::uint64_t pings_ = 0;
+  std::uint64_t answers_ = 0;
+  std::uint64_t pings_at_init_ = 0;
 };
 
 } // namespace recodex::worker

@@ -181,7 +181,8 @@ TEST_CASE("a lost link is handled like lost liveness, once", "[worker][listener]
   CHECK(core.next_wakeup() == t0 + 3310ms);
 }
 
-TEST_CASE("intro is answered with a full init, with current_job only while busy",
+TEST_CASE("intro is answered with a full init, with current_job while busy or while the broker may "
+          "not have the job's done",
           "[worker][listener][core]") {
   auto core = listener_core{test_config()};
   core.start(t0);
@@ -189,7 +190,105 @@ TEST_CASE("intro is answered with a full init, with current_job only while busy"
   core.on_assignment(job("student_7"), t0 + 2ms);
   CHECK(core.on_intro(t0 + 3ms) == commands{send_init{init("student_7")}});
   core.on_done({"student_7", job_status::ok, ""});
-  CHECK(core.on_intro(t0 + 4ms) == commands{send_init{init()}});
+  // The broker did not know us when it answered: the done follows the init again.
+  CHECK(core.on_intro(t0 + 4ms) ==
+        commands{send_init{init("student_7")}, send_done{{"student_7", job_status::ok, ""}}});
+  CHECK(run_until(core, t0 + 1s) == commands{send_ping{}});
+  core.on_pong(t0 + 1001ms); // answers the ping sent after the done
+  CHECK(core.on_intro(t0 + 1002ms) == commands{send_init{init()}});
+}
+
+TEST_CASE("a done is confirmed only by a pong to a ping sent after it",
+          "[worker][listener][core]") {
+  auto core = listener_core{test_config()};
+  core.start(t0);
+  core.on_assignment(job("student_7"), t0);
+  run_until(core, t0 + 1s); // ping 1, before the done
+  CHECK(core.on_done({"student_7", job_status::ok, ""}) ==
+        commands{send_done{{"student_7", job_status::ok, ""}}});
+  core.on_pong(t0 + 1100ms); // answers ping 1: says nothing about the done
+  run_until(core, t0 + 2s);  // ping 2
+  // The broker forgot us meanwhile (a restart): it answers ping 2 with intro.
+  CHECK(core.on_intro(t0 + 2100ms) ==
+        commands{send_init{init("student_7")}, send_done{{"student_7", job_status::ok, ""}}});
+  run_until(core, t0 + 3s); // ping 3, after the done went out again
+  core.on_pong(t0 + 3100ms);
+  CHECK(core.on_intro(t0 + 3200ms) == commands{send_init{init()}});
+}
+
+TEST_CASE(
+    "a done dropped with a closed link is sent again after the reconnect's init names its job",
+    "[worker][listener][core]") {
+  auto core = listener_core{test_config()};
+  core.start(t0);
+  core.on_assignment(job("student_7"), t0);
+  // Sent, but the broker was already gone: the DEALER drops it when the link is closed.
+  CHECK(core.on_done({"student_7", job_status::ok, ""}) ==
+        commands{send_done{{"student_7", job_status::ok, ""}}});
+  auto out = run_until(core, t0 + 6s);
+  CHECK(commands(out.end() - 3, out.end()) ==
+        commands{open_link{}, send_init{init("student_7")},
+                 send_done{{"student_7", job_status::ok, ""}}});
+  // A pong on the new link to a ping sent after it: received.
+  run_until(core, t0 + 7s);
+  core.on_pong(t0 + 7100ms);
+  CHECK(core.on_intro(t0 + 7200ms) == commands{send_init{init()}});
+}
+
+TEST_CASE("intros to pings sent before the last init are stale and answered once",
+          "[worker][listener][core]") {
+  auto core = listener_core{test_config()};
+  core.start(t0);
+  core.on_assignment(job("student_7"), t0);
+  core.on_progress(state("student_7", "STARTED"));
+  // The broker restarted: pings 1-3 reach the new one, which does not know us.
+  CHECK(run_until(core, t0 + 3s) == commands{send_ping{}, send_ping{}, send_ping{}});
+  CHECK(core.on_intro(t0 + 3100ms) ==
+        commands{send_init{init("student_7")}, send_progress{state("student_7", "STARTED")}});
+  CHECK(core.on_intro(t0 + 3101ms).empty());
+  CHECK(core.on_intro(t0 + 3102ms).empty());
+  CHECK(core.liveness() == 4);
+  // An intro to a ping sent after that init: the broker lost us again.
+  run_until(core, t0 + 4s);
+  CHECK(core.on_intro(t0 + 4100ms) ==
+        commands{send_init{init("student_7")}, send_progress{state("student_7", "STARTED")}});
+}
+
+TEST_CASE(
+    "progress the broker may not have is sent again after the reconnect, in order, until a pong "
+    "shows it arrived",
+    "[worker][listener][core]") {
+  auto core = listener_core{test_config()};
+  core.start(t0);
+  core.on_assignment(job("student_7"), t0);
+  core.on_progress(state("student_7", "DOWNLOADED"));
+  run_until(core, t0 + 1s);
+  core.on_pong(t0 + 1100ms); // DOWNLOADED arrived
+  CHECK(core.on_progress(state("student_7", "STARTED")) ==
+        commands{send_progress{state("student_7", "STARTED")}});
+  core.on_link_lost(t0 + 1200ms);
+  CHECK(core.on_progress(state("student_7", "ENDED")).empty());
+  CHECK(core.on_timer(t0 + 2200ms) == commands{open_link{}, send_init{init("student_7")},
+                                               send_progress{state("student_7", "STARTED")},
+                                               send_progress{state("student_7", "ENDED")}});
+  run_until(core, t0 + 3200ms);
+  core.on_pong(t0 + 3300ms);
+  core.on_link_lost(t0 + 3400ms);
+  CHECK(core.on_timer(t0 + 4400ms) == commands{open_link{}, send_init{init("student_7")}});
+}
+
+TEST_CASE("an eval ends the wait for the broker's receipt of the last done",
+          "[worker][listener][core]") {
+  auto core = listener_core{test_config()};
+  core.start(t0);
+  core.on_assignment(job("student_7"), t0);
+  core.on_done({"student_7", job_status::ok, ""});
+  core.on_assignment(job("student_8"), t0 + 10ms);
+  CHECK(core.on_intro(t0 + 20ms) == commands{send_init{init("student_8")}});
+  core.on_done({"student_8", job_status::failed, "bad config"});
+  CHECK(core.on_intro(t0 + 30ms) ==
+        commands{send_init{init("student_8")},
+                 send_done{{"student_8", job_status::failed, "bad config"}}});
 }
 
 TEST_CASE("a reconnect while busy names the job in init", "[worker][listener][core]") {
@@ -286,8 +385,10 @@ TEST_CASE("progress and done while reconnecting follow the init that names the j
         commands{open_link{}, send_init{init("student_7")},
                  send_progress{state("student_7", "UPLOADED")},
                  send_done{{"student_7", job_status::internal_error, "upload failed"}}});
-  // Once sent, the job is no longer named.
-  CHECK(core.on_intro(t0 + 1100ms) == commands{send_init{init()}});
+  // Once the broker has shown it has the done, the job is no longer named.
+  run_until(core, t0 + 2010ms);
+  core.on_pong(t0 + 2100ms);
+  CHECK(core.on_intro(t0 + 2200ms) == commands{send_init{init()}});
 }
 
 TEST_CASE("every listener command prints with its name", "[worker][listener][core]") {
