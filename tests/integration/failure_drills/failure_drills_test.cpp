@@ -22,15 +22,27 @@ const char* sum_source = "#include <stdio.h>\n"
                          "int main(void) { long a, b; if (scanf(\"%ld %ld\", &a, &b) != 2) return 2;\n"
                          "  printf(\"%ld\\n\", a == 42 ? a : a + b); return 0; }\n";
 
+// The same, sleeping 0.4 s per run, so a job takes about a second (it takes 0.15 s otherwise):
+// the broker drills kill the broker at the first job's STARTED, and with jobs this long that is
+// while two jobs run and four wait, never at a job's end, where the short windows of
+// actors/broker/README.md (Durability) are.
+const char* slow_sum_source =
+    "#include <stdio.h>\n#include <time.h>\n"
+    "int main(void) { long a, b; struct timespec pause = {0, 400000000L};\n"
+    "  if (scanf(\"%ld %ld\", &a, &b) != 2) return 2;\n"
+    "  nanosleep(&pause, 0);\n"
+    "  printf(\"%ld\\n\", a == 42 ? a : a + b); return 0; }\n";
+
 std::vector<sum_test> two_tests() {
   auto all = five_verdict_tests();
   return {all[0], all[1]};
 }
 
 // A submission the broker refuses fails the test with every node's log.
-void submit_or_fail(e2e_system& system, const std::string& job, const std::vector<sum_test>& tests) {
+void submit_or_fail(e2e_system& system, const std::string& job, const std::vector<sum_test>& tests,
+                    const char* source = sum_source) {
   try {
-    system.submit_sum_job(job, sum_source, tests);
+    system.submit_sum_job(job, source, tests);
   } catch (const std::exception& e) {
     FAIL(e.what() << "\n" << system.logs());
   }
@@ -68,6 +80,14 @@ bool reported_once_each(e2e_system& system, const std::vector<std::string>& jobs
   return std::all_of(jobs.begin(), jobs.end(), [&](const auto& job) { return system.reports_of(job).size() == 1; });
 }
 
+// Reports beyond the first of each job: the web application heard of a job twice.
+std::size_t duplicate_reports(e2e_system& system, const std::vector<std::string>& jobs) {
+  std::size_t extra = 0;
+  for (const auto& job : jobs)
+    extra += std::max<std::size_t>(system.reports_of(job).size(), 1) - 1;
+  return extra;
+}
+
 std::string reports_summary(e2e_system& system, const std::vector<std::string>& jobs) {
   std::string out;
   for (const auto& job : jobs) {
@@ -92,14 +112,16 @@ void check_two_test_results(e2e_system& system, const std::string& job) {
 
 } // namespace
 
-// The broker's warnings and failure reports, for a drill's message.
+// The broker's warnings, failure reports and what it recovered, for a drill's message.
 std::string broker_complaints(const std::string& logs) {
   std::string out;
   std::size_t from = 0;
   for (auto at = logs.find("[broker] [", from); at != std::string::npos; at = logs.find("[broker] [", from)) {
     auto end = logs.find('\n', at);
     auto line = logs.substr(at, end == std::string::npos ? std::string::npos : end - at);
-    if (line.find("[warning]") != std::string::npos || line.find("reported FAILED") != std::string::npos)
+    if (line.find("[warning]") != std::string::npos ||
+        line.find("reported FAILED") != std::string::npos ||
+        line.find("journal: recovered") != std::string::npos)
       out += line + "\n";
     from = end == std::string::npos ? logs.size() : end;
   }
@@ -108,6 +130,9 @@ std::string broker_complaints(const std::string& logs) {
 
 // Six jobs on two workers (ZeroMQ and CAF): kill -9 the broker once the first has started (two
 // running, four queued), keep it down for `down`, start it again on the same ports and journal.
+// Exactly once is the bar: a duplicate report would be the window between the web application's
+// answer and the journal's record of the delivery (actors/broker/README.md), which this timing
+// keeps the kill away from; the message counts duplicates should one ever show.
 void broker_restart_drill(std::chrono::milliseconds down) {
   e2e_options options;
   options.journal = true;
@@ -118,7 +143,7 @@ void broker_restart_drill(std::chrono::milliseconds down) {
   REQUIRE(system.wait_for_workers(2, 20s));
   auto jobs = numbered("drill_broker_", 6);
   for (const auto& job : jobs)
-    submit_or_fail(system, job, two_tests());
+    submit_or_fail(system, job, two_tests(), slow_sum_source);
   REQUIRE(system.wait_for_progress(jobs[0], "STARTED", 30s));
   system.kill_broker();
   std::this_thread::sleep_for(down);
@@ -129,8 +154,9 @@ void broker_restart_drill(std::chrono::milliseconds down) {
   bool once = reported_once_each(system, jobs);
   auto logs = system.logs();
   WARN("broker down " << down.count() << " ms: " << jobs_with(system, jobs, "ABORTED")
-                      << " of 6 jobs re-queued (ABORTED)\n" << reports_summary(system, jobs)
-                      << broker_complaints(logs));
+                      << " of 6 jobs re-queued (ABORTED), " << duplicate_reports(system, jobs)
+                      << " duplicate reports\n"
+                      << reports_summary(system, jobs) << broker_complaints(logs));
   INFO(progress_summary(system, jobs) << logs);
   CHECK(unfinished.empty());
   // The web application hears of each job once, with OK; the monitor sees it finish once.
@@ -148,21 +174,22 @@ void broker_restart_drill(std::chrono::milliseconds down) {
   CHECK(system.wait_for_workers(2, 10s));
 }
 
-// [!mayfail]: both fail (the second always) on the broker as of this commit: a `done` that a
-// ZeroMQ worker sent while the broker was down arrives before its new `init` and is dropped
-// ("from unknown worker"), the worker's second `init` replaces the first and its "death" fails
-// every recovered job no registered worker can take yet ("Worker ... dieded"), although the CAF
-// worker re-registers within the recovery grace; a job reported FAILED is still run afterwards.
-TEST_CASE("a broker killed -9 with jobs queued and running and restarted at once comes back from its "
-          "journal and every job finishes once",
-          "[drill][broker][!mayfail]") {
+// Down 300 ms: the ZeroMQ worker's DEALER may reconnect by itself before its liveness runs out
+// (its queued pings then get `intro`s from the new broker) or give up and reconnect anew.
+TEST_CASE(
+    "a broker killed -9 with jobs queued and running and restarted at once comes back from its "
+    "journal and every job finishes once",
+    "[drill][broker]") {
   REQUIRE_SANDBOX_HOST();
   broker_restart_drill(300ms);
 }
 
-TEST_CASE("a broker killed -9 while its running jobs finish and restarted comes back from its journal and "
+// Down 2.5 s: both running jobs end while the broker is away; the workers keep their progress
+// and `done` through failed reconnects and send them after their next `init`.
+TEST_CASE("a broker killed -9 while its running jobs finish and restarted comes back from its "
+          "journal and "
           "every job finishes once",
-          "[drill][broker][!mayfail]") {
+          "[drill][broker]") {
   REQUIRE_SANDBOX_HOST();
   broker_restart_drill(2500ms);
 }
