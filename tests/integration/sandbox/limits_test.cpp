@@ -162,7 +162,7 @@ TEST_CASE("a box directory kept handed over stays with the box user, and the nex
   REQUIRE(second);
   CHECK(second.value().result == status::ok);
   CHECK(box.read("out.txt") == "second\n");
-  CHECK(box_owned_processes() == 0);
+  CHECK(box_owned_processes(leased.value().uid()) == 0);
 }
 
 TEST_CASE("a missing program or stdin is XX naming what failed", "[sandbox][limits][root]") {

@@ -82,18 +82,18 @@ TEST_CASE("a dropped prepared run and a finished box leave no process or cgroup"
       auto prepared = prepare(leased.value(), options);
       REQUIRE(prepared);
       // Let the box get as far as the parked program (running as the box user).
-      for (int i = 0; i < 200 && box_owned_processes() == 0; ++i)
+      for (int i = 0; i < 200 && box_owned_processes(leased.value().uid()) == 0; ++i)
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
-      CHECK(box_owned_processes() == 1);
+      CHECK(box_owned_processes(leased.value().uid()) == 1);
     } // dropped unused
-    CHECK(box_owned_processes() == 0);
+    CHECK(box_owned_processes(leased.value().uid()) == 0);
     CHECK_FALSE(group_exists(id));
 
     for (int i = 0; i < 3; ++i) { // both group names get used
       auto ran = run(leased.value(), options);
       REQUIRE(ran);
       CHECK(ran.value().result == status::ok);
-      CHECK(box_owned_processes() == 0); // "ended" means the box's processes are gone
+      CHECK(box_owned_processes(leased.value().uid()) == 0); // "ended" means the box's processes are gone
     }
   } // the box retires the last run's init and cgroup
   CHECK_FALSE(group_exists(id));
@@ -143,5 +143,5 @@ TEST_CASE("a prepared run that cannot exec its program is XX and names the step"
   REQUIRE(r);
   CHECK(r.value().result == status::internal_error);
   CHECK(r.value().message.find("execute program /box/nothing-here") != std::string::npos);
-  CHECK(box_owned_processes() == 0);
+  CHECK(box_owned_processes(leased.value().uid()) == 0);
 }

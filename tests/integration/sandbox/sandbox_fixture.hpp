@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <dirent.h>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <sys/stat.h>
@@ -76,12 +77,22 @@ inline std::string compile(const temp_box& box, const std::string& relative,
   return "/box/" + name;
 }
 
+// The box of the latest run_in, still leased: checks after a run look at that box's uid alone
+// while no other process can take the box (other suites run programs in their own boxes at the
+// same time, and a worker keeps programs parked in prepared boxes between tasks).
+inline std::optional<recodex::sandbox::box>& last_run_box() {
+  static std::optional<recodex::sandbox::box> box;
+  return box;
+}
+
 inline recodex::sandbox::run_result run_in(const temp_box& box,
                                            recodex::sandbox::run_options options) {
+  last_run_box().reset();
   auto leased = recodex::sandbox::acquire_box();
   REQUIRE(leased);
   options.box_dir = box.dir;
   auto ran = recodex::sandbox::run(leased.value(), options);
+  last_run_box() = std::move(leased).value();
   REQUIRE(ran);
   return ran.value();
 }
@@ -94,8 +105,8 @@ inline recodex::sandbox::run_options program(std::vector<std::string> argv) {
   return o;
 }
 
-// Processes on the host owned by a box uid (60000 and up): none may outlive a run.
-inline int box_owned_processes() {
+// Processes on the host owned by `uid` (a box's user): none may outlive a run.
+inline int box_owned_processes(unsigned uid) {
   int count = 0;
   DIR* proc = ::opendir("/proc");
   while (struct dirent* e = proc ? ::readdir(proc) : nullptr) {
@@ -103,12 +114,18 @@ inline int box_owned_processes() {
       continue;
     struct stat st;
     std::string path = std::string{"/proc/"} + e->d_name;
-    if (::stat(path.c_str(), &st) == 0 && st.st_uid >= 60000 && st.st_uid < 61000)
+    if (::stat(path.c_str(), &st) == 0 && st.st_uid == uid)
       ++count;
   }
   if (proc)
     ::closedir(proc);
   return count;
+}
+
+// The same for the box of the latest run_in.
+inline int box_owned_processes() {
+  REQUIRE(last_run_box());
+  return box_owned_processes(last_run_box()->uid());
 }
 
 } // namespace sandbox_test
