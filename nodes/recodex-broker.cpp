@@ -50,6 +50,9 @@ Configuration keys (default in brackets), those of the ReCodEx broker plus ours:
              max_liveness [4]                  missed pings before a worker is dead
              max_request_failures [3]          internal errors/deaths a job survives
              ping_interval [1000]              ms
+             internal_error_backoff [1000]     ms before a job back with INTERNAL_ERROR
+                                               is offered again, doubled per failure (0: at once)
+             max_internal_error_backoff [16000] ms, the cap of that wait
   monitor:   address [127.0.0.1], port [7894]  the monitor's ROUTER (we connect)
   notifier:  address, port, username, password HTTP(S) status callbacks [off]
              ca_file                           PEM certificates trusted besides the system's
@@ -115,6 +118,10 @@ void read_config(config_reader& r, node_config& c) {
     c.broker.core.max_request_failures = static_cast<std::uint32_t>(*v);
   if (auto v = r.integer("workers.ping_interval", 1, 3600000))
     c.broker.core.ping_interval = std::chrono::milliseconds{*v};
+  if (auto v = r.integer("workers.internal_error_backoff", 0, 3600000))
+    c.broker.core.internal_error_backoff = std::chrono::milliseconds{*v};
+  if (auto v = r.integer("workers.max_internal_error_backoff", 0, 3600000))
+    c.broker.core.max_internal_error_backoff = std::chrono::milliseconds{*v};
   if (auto v = r.string("monitor.address"))
     c.monitor_address = *v;
   port("monitor.port", c.monitor_port);
