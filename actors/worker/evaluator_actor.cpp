@@ -5,6 +5,7 @@
 #include "messages/type_ids.hpp"
 
 #include <caf/all.hpp>
+#include <pthread.h>
 #include <spdlog/spdlog.h>
 
 namespace recodex::worker {
@@ -34,6 +35,8 @@ job_done evaluate(evaluator_actor* self, const job_assignment& assignment, const
 }
 
 caf::behavior evaluator_behavior(evaluator_actor* self, std::shared_ptr<evaluator_parts> parts) {
+  // Detached: this is the actor's own thread; named for per-thread CPU figures (bench/system).
+  ::pthread_setname_np(::pthread_self(), "evaluator");
   auto& st = self->state;
   st.parts = std::move(parts);
   std::vector<const sandbox::box*> task_boxes;

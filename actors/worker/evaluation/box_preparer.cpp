@@ -2,6 +2,7 @@
 #include "actors/worker/evaluation/box_preparer.hpp"
 
 #include <memory>
+#include <pthread.h>
 #include <utility>
 
 namespace recodex::worker {
@@ -33,6 +34,7 @@ std::future<result<sandbox::prepared_run>> box_preparer::prepare(const sandbox::
 }
 
 void box_preparer::serve() {
+  ::pthread_setname_np(::pthread_self(), "box-preparer"); // for per-thread CPU figures
   std::unique_lock lock{mutex_};
   for (;;) {
     wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });

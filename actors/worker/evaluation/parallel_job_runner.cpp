@@ -8,6 +8,7 @@
 #include <map>
 #include <mutex>
 #include <system_error>
+#include <pthread.h>
 #include <thread>
 #include <utility>
 
@@ -213,7 +214,10 @@ job_run run_job_parallel(const job_plan& plan, const std::string& hw_group,
   } join_lanes{threads};
   for (const auto& lane : lanes) {
     try {
-      threads.emplace_back([&pool, &lane] { pool.work(lane); });
+      threads.emplace_back([&pool, &lane] {
+        ::pthread_setname_np(::pthread_self(), "task-lane"); // for per-thread CPU figures
+        pool.work(lane);
+      });
     } catch (const std::system_error&) {
       break; // fewer lanes than asked: still correct, only slower
     }
