@@ -143,6 +143,10 @@ struct child_plan {
   std::size_t exec_count = 0;
   char* const* argv = nullptr;
   char* const* envp = nullptr;
+  // The program's stack until it execs (its highest address, 16-byte aligned): the init starts
+  // it with CLONE_VM, sharing the init's memory instead of copying the page tables of the whole
+  // host (the init is a copy of it) a second time.
+  char* program_stack_top = nullptr;
   // The host's own argv and environment strings (from /proc/self/stat): the init is a copy of
   // the host, so it blanks them in its copy, or /proc/1/cmdline would show the host's command.
   char* host_args = nullptr;

@@ -313,6 +313,11 @@ result<std::unique_ptr<plan_storage>> build_plan(const box& b, const run_options
   p.exec_count = s.exec_paths.size();
   p.argv = s.argv.data();
   p.envp = s.envp.data();
+  // Far more than start_program needs (a few hundred bytes of locals, no calls that recurse).
+  constexpr std::size_t program_stack_size = 128 * 1024;
+  s.program_stack = std::make_unique<char[]>(program_stack_size);
+  auto top = reinterpret_cast<std::uintptr_t>(s.program_stack.get() + program_stack_size);
+  p.program_stack_top = reinterpret_cast<char*>(top & ~std::uintptr_t{15});
   const auto& host = own_strings();
   p.host_args = host.args;
   p.host_args_size = host.args_size;

@@ -22,6 +22,7 @@ struct plan_storage {
   std::vector<const char*> exec_paths;
   std::vector<char*> argv;
   std::vector<char*> envp;
+  std::unique_ptr<char[]> program_stack;
   child_plan plan;
 
   const char* keep(std::string text) {
