@@ -14,6 +14,16 @@ namespace recodex::client {
 
 namespace websocket = boost::beast::websocket;
 
+namespace {
+
+// "300 s", or "250 ms" when it is not whole seconds.
+std::string duration(std::chrono::milliseconds d) {
+  return d.count() % 1000 == 0 ? std::to_string(d.count() / 1000) + " s"
+                               : std::to_string(d.count()) + " ms";
+}
+
+} // namespace
+
 std::string progress_event::text() const {
   std::string out = command;
   if (!task_id.empty())
@@ -88,8 +98,9 @@ result<job_end> follow_job(const client_config& config, const std::string& job_i
   const auto deadline = clock::now() + config.job_timeout;
   job_end_tracker tracker;
   for (;;) {
-    auto until = std::min(deadline, tracker.wait_until().value_or(deadline));
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - clock::now());
+    const auto until = std::min(deadline, tracker.wait_until().value_or(deadline));
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - clock::now());
+    ec = {};
     if (left.count() > 0) {
       boost::beast::flat_buffer buffer;
       ec = net::run_with_timeout(
@@ -104,18 +115,19 @@ result<job_end> follow_job(const client_config& config, const std::string& job_i
         continue;
       }
     }
-    // Nothing more will come: the time is up, or the monitor closed the connection.
+    // Nothing more will come: the monitor closed the connection, or the wait ran out. A wait
+    // that ran out counts as having lasted until `until` (io_context::run_for may return a
+    // little early), so the job's deadline and a lone FAILED's grace are decided exactly.
     const bool closed = ec && ec != net::asio::error::timed_out;
-    if (auto end = tracker.on_silence(closed ? clock::time_point::max() : clock::now()))
+    if (auto end = tracker.on_silence(closed ? clock::time_point::max() : until))
       return *end;
-    break;
+    if (closed)
+      return make_error(errc::unavailable, where + ": the connection ended before job " + job_id +
+                                               " finished: " + ec.message());
+    if (until >= deadline)
+      return make_error(errc::conflict, where + ": job " + job_id + " did not end within " +
+                                            duration(config.job_timeout));
   }
-  if (clock::now() >= deadline)
-    return make_error(errc::conflict, where + ": job " + job_id + " did not end within " +
-                                          std::to_string(config.job_timeout.count() / 1000) + " s");
-  return make_error(errc::unavailable, where + ": the connection ended before job " + job_id +
-                                           " finished" +
-                                           (ec ? ": " + ec.message() : std::string{}));
 }
 
 } // namespace recodex::client
