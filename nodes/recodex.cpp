@@ -1,7 +1,9 @@
-// recodex: the command a user meets first. Verbs work against a running system (the embedded
-// one of `recodex serve`, or a cluster) given by --config and flags; each verb is one entry of
-// the verb table below (`serve` and `demo`, the all-in-one process, join it from
-// nodes/embedded/). Reads top to bottom: global flags, the verbs, the table, main.
+// recodex: the command a user meets first. The client verbs work against a running system (the
+// embedded one of `recodex serve`, or a cluster) given by --config and the client options;
+// `serve` and `demo` (nodes/embedded/) run a system of their own and take only their own flags.
+// Each verb is one entry of the verb table below, which says whether it takes the client
+// options; its --help lists exactly what it takes. Reads top to bottom: the client options,
+// the verbs, the table, main.
 //
 // Exit codes (scripts rely on them): 0 ok; 1 the job or the verb failed (a test not OK, a
 // rejected job, an HTTP error); 2 usage; 3 a component could not be reached.
@@ -31,8 +33,13 @@ constexpr int exit_failed = 1;
 constexpr int exit_usage = 2;
 constexpr int exit_unreachable = 3;
 
-const char* global_help = R"(Global options (before or after the verb):
-  --config FILE        client YAML (broker, fileserver, username, password, monitor,
+// The client options: where the system is. Taken anywhere on the line (before or after the
+// verb) by the verbs that reach a running system; a verb that runs its own refuses them.
+const char* const client_option_flags[] = {"--config", "--broker",   "--fileserver",  "--monitor",
+                                           "--user",   "--password", "--environments"};
+
+const char* client_options_help =
+    R"(  --config FILE        client YAML (broker, fileserver, username, password, monitor,
                        environments-dir, timeouts: {connect, request, job} in ms)
   --broker URL         broker client port        (default tcp://127.0.0.1:9658)
   --fileserver URL     file server               (default http://127.0.0.1:9999)
@@ -40,13 +47,16 @@ const char* global_help = R"(Global options (before or after the verb):
   --user NAME          file server user          (default re)
   --password PASSWORD  file server password      (default codex)
   --environments DIR   runtime environment definitions (default deploy/environments)
-  -h, --help           help (also after a verb: recodex submit --help)
+)";
 
-Exit codes: 0 ok; 1 the job or the verb failed (a test not OK, a rejected job, an HTTP
+const char* help_option_help = "  -h, --help           this help\n";
+
+const char* client_exit_codes =
+    R"(Exit codes: 0 ok; 1 the job or the verb failed (a test not OK, a rejected job, an HTTP
 error); 2 usage error; 3 a component (broker, file server, monitor) could not be reached.
 )";
 
-// What a verb gets: the effective client configuration and its own arguments (the global
+// What a verb gets: the effective client configuration and its own arguments (the client
 // options removed).
 struct invocation {
   client_config config;
@@ -56,8 +66,14 @@ struct invocation {
 struct verb {
   const char* name;
   const char* summary;
-  const char* usage; // printed by `recodex <verb> --help` (followed by the global options)
+  // Printed by `recodex <verb> --help`: its own flags (with -h when it takes no client
+  // options), then the client options when it takes them.
+  const char* usage;
   int (*run)(const invocation&);
+  // Reaches a running system, so takes the client options (their help follows the usage).
+  bool takes_client_options = true;
+  // Its exit codes, for its --help; nullptr: client_exit_codes.
+  const char* exit_codes = nullptr;
 };
 
 // -- helpers --
@@ -320,7 +336,7 @@ int run_broker(const invocation& in) {
   throw usage_error{"unknown broker verb '" + what + "': stats, freeze or unfreeze"};
 }
 
-// The embedded system's verbs take only their own flags (the system they run is local).
+// The embedded system's verbs take only their own flags (the system they run is their own).
 int run_serve(const invocation& in) {
   return embedded::serve_command(in.args);
 }
@@ -333,9 +349,13 @@ int run_demo(const invocation& in) {
 const std::vector<verb>& verbs() {
   static const std::vector<verb> table = {
       {"serve", "run the whole system in this process (until SIGINT/SIGTERM)",
-       embedded::serve_usage, run_serve},
+       embedded::serve_usage, run_serve, false,
+       "Exit codes: 0 stopped by SIGINT or SIGTERM; 1 a component could not start; 2 usage "
+       "error.\n"},
       {"demo", "run the sample submissions on a temporary system and print their table",
-       embedded::demo_usage, run_demo},
+       embedded::demo_usage, run_demo, false,
+       "Exit codes: 0 every submission showed the verdict it is meant to; 1 one did not, or the\n"
+       "demo could not run (a job did not end within --timeout); 2 usage error.\n"},
       {"submit", "submit a solution to a task",
        "recodex submit <solution dir or file> --task <task> [--follow] [--job-id ID]\n"
        "  Generates job-config.yml from the task's newest version (environment chosen by the\n"
@@ -370,30 +390,60 @@ const std::vector<verb>& verbs() {
 void print_help() {
   std::cout << "recodex: the ReCodEx-compatible code examiner's command line\n\n"
                "Usage: recodex [options] <verb> [arguments]\n\nVerbs:\n";
-  for (const auto& v : verbs())
+  std::string clients, own;
+  for (const auto& v : verbs()) {
     std::cout << "  " << std::left << std::setw(10) << v.name << v.summary << "\n";
-  std::cout << "\n" << global_help;
+    auto& list = v.takes_client_options ? clients : own;
+    list += (list.empty() ? "" : ", ") + std::string(v.name);
+  }
+  std::cout << "\nClient options of " << clients << " (before or after the verb):\n"
+            << client_options_help << help_option_help << "(" << own
+            << " run a system of their own and take only their own flags: recodex <verb> "
+               "--help)\n\n"
+            << client_exit_codes;
 }
 
-// Applies the global options (anywhere on the line) and returns the rest.
-std::vector<std::string> take_global_options(int argc, char** argv, client_config& config,
-                                             bool& help) {
-  std::map<std::string, std::string> given;
+// A verb that runs its own system lists -h among its own flags, in its usage.
+void print_verb_help(const verb& v) {
+  std::cout << "Usage: " << v.usage << "\n";
+  if (v.takes_client_options)
+    std::cout << "Client options (before or after the verb):\n"
+              << client_options_help << help_option_help << "\n";
+  std::cout << (v.exit_codes ? v.exit_codes : client_exit_codes);
+}
+
+// The client options found on the command line (anywhere; the last of a flag wins), the help
+// flag, and the rest of the arguments in their order.
+struct command_line {
+  std::vector<std::pair<std::string, std::string>> client_options; // in the order given
+  bool help = false;
   std::vector<std::string> rest;
-  static const char* valued[] = {"--config", "--broker",   "--fileserver",  "--monitor",
-                                 "--user",   "--password", "--environments"};
+};
+
+command_line split_command_line(int argc, char** argv) {
+  command_line out;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "-h" || a == "--help") {
-      help = true;
-    } else if (std::find(std::begin(valued), std::end(valued), a) != std::end(valued)) {
+      out.help = true;
+    } else if (std::find(std::begin(client_option_flags), std::end(client_option_flags), a) !=
+               std::end(client_option_flags)) {
       if (i + 1 >= argc)
         throw usage_error{a + " needs a value"};
-      given[a] = argv[++i];
+      out.client_options.emplace_back(a, argv[++i]);
     } else {
-      rest.push_back(a);
+      out.rest.push_back(a);
     }
   }
+  return out;
+}
+
+// The configuration the client options give (a --config file first, then the flags over it).
+client_config apply_client_options(const command_line& line) {
+  client_config config;
+  std::map<std::string, std::string> given;
+  for (const auto& [flag, value] : line.client_options)
+    given[flag] = value; // the last one given wins
   if (given.count("--config")) {
     auto loaded = client::load_client_config(given["--config"], config);
     if (!loaded)
@@ -411,31 +461,35 @@ std::vector<std::string> take_global_options(int argc, char** argv, client_confi
   set("--password", config.password);
   if (given.count("--environments"))
     config.environments_dir = given["--environments"];
-  return rest;
+  return config;
 }
 
 } // namespace
 
 int main(int argc, char** argv) {
   invocation in;
-  bool help = false;
   const verb* chosen = nullptr;
   try {
-    auto rest = take_global_options(argc, argv, in.config, help);
-    if (rest.empty()) {
+    const auto line = split_command_line(argc, argv);
+    if (line.rest.empty()) {
       print_help();
-      return help ? exit_ok : exit_usage;
+      return line.help ? exit_ok : exit_usage;
     }
     for (const auto& v : verbs())
-      if (rest.front() == v.name)
+      if (line.rest.front() == v.name)
         chosen = &v;
     if (!chosen)
-      throw usage_error{"unknown verb '" + rest.front() + "' (recodex --help lists them)"};
-    if (help) {
-      std::cout << "Usage: " << chosen->usage << "\n" << global_help;
+      throw usage_error{"unknown verb '" + line.rest.front() + "' (recodex --help lists them)"};
+    if (!chosen->takes_client_options && !line.client_options.empty())
+      throw usage_error{line.client_options.front().first + " does not apply to " + chosen->name +
+                        ", which runs a system of its own (recodex " + chosen->name +
+                        " --help lists its flags)"};
+    if (line.help) {
+      print_verb_help(*chosen);
       return exit_ok;
     }
-    in.args.assign(rest.begin() + 1, rest.end());
+    in.config = apply_client_options(line);
+    in.args.assign(line.rest.begin() + 1, line.rest.end());
     return chosen->run(in);
   } catch (const usage_error& e) {
     std::cerr << "recodex" << (chosen ? std::string(" ") + chosen->name : std::string()) << ": "

@@ -1,4 +1,5 @@
-// `recodex demo`'s engine: temporary data directory -> embedded system -> client library.
+// `recodex demo`'s engine: temporary data directory -> embedded system -> client library, one
+// follower thread per submitted job (demo.hpp has the theory of operation).
 #include "nodes/embedded/demo.hpp"
 
 #include "nodes/embedded/embedded_system.hpp"
@@ -7,7 +8,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iomanip>
+#include <mutex>
+#include <optional>
 #include <sstream>
+#include <thread>
 
 namespace recodex::embedded {
 
@@ -42,6 +46,75 @@ private:
 
 error in_demo(const std::string& what, const error& e) {
   return error{e.code, what + ": " + e.message};
+}
+
+// The printer's calls one at a time: the followers' threads and the main thread share it.
+class serialised_printer {
+public:
+  explicit serialised_printer(const demo_printer& printer) : printer_(printer) {}
+
+  void line(const std::string& text) const { call(printer_.line, text); }
+  void submitted(const client::demo_submission& s, const client::submitted_job& job) const {
+    call(printer_.submitted, s, job);
+  }
+  void progress(const client::demo_submission& s, const client::progress_event& e) const {
+    call(printer_.progress, s, e);
+  }
+  void done(const demo_outcome& o) const { call(printer_.done, o); }
+
+private:
+  template <class F, class... Args> void call(const F& f, const Args&... args) const {
+    if (!f)
+      return;
+    std::lock_guard<std::mutex> lock(mutex_);
+    f(args...);
+  }
+
+  const demo_printer& printer_;
+  mutable std::mutex mutex_;
+};
+
+// Threads joined when the set goes out of scope (also when the submitting loop fails).
+class followers {
+public:
+  followers() = default;
+  followers(const followers&) = delete;
+  followers& operator=(const followers&) = delete;
+  ~followers() {
+    for (auto& t : threads_)
+      t.join();
+  }
+  template <class F> void start(F&& f) { threads_.emplace_back(std::forward<F>(f)); }
+
+private:
+  std::vector<std::thread> threads_;
+};
+
+// A follower's work: progress until the job ends (bounded by the job timeout), then results.
+std::optional<error> follow_to_the_end(const client::client& c, demo_outcome& o,
+                                       const serialised_printer& print) {
+  auto followed =
+      c.follow(o.job_id, [&](const client::progress_event& e) { print.progress(o.submission, e); });
+  if (!followed)
+    return in_demo("following " + o.submission.name, followed.error());
+  auto results = c.results(o.job_id);
+  if (!results)
+    return in_demo("results of " + o.submission.name, results.error());
+  o.results = std::move(results).value();
+  o.as_expected = shown_verdict(o.results) == o.submission.expected;
+  print.done(o);
+  return std::nullopt;
+}
+
+// One error for every submission that failed, each on its own line when there are several.
+error combined(const std::vector<error>& failed, std::size_t submissions) {
+  if (failed.size() == 1)
+    return failed.front();
+  std::string message =
+      std::to_string(failed.size()) + " of " + std::to_string(submissions) + " submissions failed:";
+  for (const auto& e : failed)
+    message += "\n  " + e.message;
+  return error{failed.front().code, message};
 }
 
 std::string cell(const client::test_result& t) {
@@ -117,40 +190,56 @@ result<std::vector<demo_outcome>> run_demo(demo_options options, const demo_prin
   if (!started)
     return started.error();
   auto& system = *started.value();
+  const serialised_printer print{printer};
   for (const auto& line : describe(system))
-    printer.line(line);
+    print.line(line);
 
-  client::client c(client_config_for(system));
+  auto config = client_config_for(system);
+  config.job_timeout = options.job_timeout;
+  client::client c(config);
   for (const auto& task : tasks) {
     auto pushed = c.push_task(task, "demo");
     if (!pushed)
       return in_demo("pushing task " + task.string(), pushed.error());
-    printer.line("pushed task " + pushed.value().task + " version " +
-                 std::to_string(pushed.value().number));
+    print.line("pushed task " + pushed.value().task + " version " +
+               std::to_string(pushed.value().number));
   }
-  std::vector<demo_outcome> outcomes;
-  for (const auto& s : submissions) {
-    auto job = c.submit({s.solution, s.task, {}});
-    if (!job)
-      return in_demo("submitting " + s.name, job.error());
-    printer.line("submitted " + s.name + " as job " + job.value().job_id + " (" +
-                 job.value().environment + ")");
-    outcomes.push_back({s, job.value().job_id, {}, false});
-  }
-  for (auto& o : outcomes) {
-    auto followed = c.follow(
-        o.job_id, [&](const client::progress_event& e) { printer.progress(o.submission, e); });
-    if (!followed)
-      return in_demo("following " + o.submission.name, followed.error());
-    auto results = c.results(o.job_id);
-    if (!results)
-      return in_demo("results of " + o.submission.name, results.error());
-    o.results = std::move(results).value();
-    o.as_expected = shown_verdict(o.results) == o.submission.expected;
+
+  // The followers share a client of their own (only its const calls) while this thread submits.
+  const client::client watcher(config);
+  // Sized up front: each follower writes its own element while the others are added.
+  std::vector<demo_outcome> outcomes(submissions.size());
+  std::vector<std::optional<error>> failures(submissions.size());
+  {
+    followers following;
+    for (std::size_t i = 0; i < submissions.size(); ++i) {
+      const auto& s = submissions[i];
+      auto job = c.submit({s.solution, s.task, {}});
+      if (!job) {
+        failures[i] = in_demo("submitting " + s.name, job.error());
+        break; // the jobs already submitted are still followed to their end
+      }
+      outcomes[i] = {s, job.value().job_id, {}, false};
+      print.submitted(s, job.value());
+      following.start([&watcher, &print, &outcome = outcomes[i], &failure = failures[i]] {
+        failure = follow_to_the_end(watcher, outcome, print);
+      });
+    }
+  } // joins every follower; each ends within the job timeout
+
+  std::vector<error> failed;
+  for (auto& f : failures)
+    if (f)
+      failed.push_back(std::move(*f));
+  if (!failed.empty()) {
+    system.stop();
+    if (system.abandoned_jobs())
+      (void)started.value().release(); // destroying it would wait for the job: see demo.hpp
+    return combined(failed, submissions.size());
   }
   system.stop();
   if (options.keep_data)
-    printer.line("data kept in " + data.path().string());
+    print.line("data kept in " + data.path().string());
   return outcomes;
 }
 

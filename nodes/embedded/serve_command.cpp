@@ -27,6 +27,7 @@ const char* const serve_usage =
   --port-offset K     adds K to every port (a second system on the same host) [0]
   --any-ports         lets the system pick free ports (they are printed)
   --log-level LEVEL   trace, debug, info, warn, error [warn]
+  -h, --help          this help
   File server credentials: re / codex.
 )";
 
