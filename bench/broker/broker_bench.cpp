@@ -1,9 +1,11 @@
 // bench/broker: jobs/s from eval to done with K instant fake workers and a client pipelining
-// evals (window 64), against recodex-broker (journal off and on) and against a zero-logic
-// ZeroMQ forwarder measured in the same run (printed as a ratio); p50/p99 latency from eval to
-// the worker's receipt at window 1; broker CPU with 1000 idle workers pinging at 1 s; broker
-// RSS with 100 000 queued jobs. Usage: broker_bench [jobs=20000] [workers=4] [only: throughput|
-// latency|idle|rss]
+// evals (window 64), against recodex-broker (journal off and on) and, in the same rounds,
+// against three zero-logic ZeroMQ baselines: a hand-written round-robin forwarder, the same loop
+// holding one job per worker, and libzmq's own forwarder device (zmq_proxy, ROUTER -> DEALER);
+// ratios are taken within a round. p50/p99 latency from eval to the worker's receipt at window 1
+// (broker, with zmq_proxy as the transport's reference); broker CPU with 1000 idle workers
+// pinging at 1 s; broker RSS with 100 000 queued jobs.
+// Usage: broker_bench [jobs=20000] [workers=4] [only: throughput|ratio|latency|idle|rss]
 #include <zmq.hpp>
 #include <zmq_addon.hpp>
 
@@ -220,16 +222,60 @@ struct forwarder {
   }
 };
 
+// -- libzmq's forwarder device: zmq_proxy between a ROUTER for the client and a DEALER for the
+// workers --
+//
+// No logic of ours: the ROUTER prefixes each client message with the client's routing id, the
+// DEALER deals the whole message round robin to the connected workers (no waiting for `done`),
+// and a worker's reply, which must carry that routing id first, goes back through the DEALER to
+// the ROUTER, which routes it to the client. So the client gets no ack/accept but the `done`,
+// and a worker's `init` and `ping` reach the ROUTER with an unknown routing id and are dropped.
+// The proxy has its own context with one io thread plus the proxy thread, the same threads as
+// the broker's reactor (one io thread for both sockets, one thread deciding).
+
+struct zmq_proxy_forwarder {
+  zmq::context_t proxy_ctx{1};
+  zmq::socket_t clients{proxy_ctx, zmq::socket_type::router};
+  zmq::socket_t workers{proxy_ctx, zmq::socket_type::dealer};
+  std::uint16_t client_port = 0, worker_port = 0;
+  std::thread thread;
+
+  zmq_proxy_forwarder() {
+    client_port = forwarder::bind(clients);
+    worker_port = forwarder::bind(workers);
+    thread = std::thread([this] {
+      try {
+        zmq::proxy(clients, workers);
+      } catch (const zmq::error_t& e) {
+        // ETERM is how it stops: shutdown() below.
+        if (e.num() != ETERM)
+          std::fprintf(stderr, "zmq_proxy: %s\n", e.what());
+      }
+    });
+  }
+  ~zmq_proxy_forwarder() {
+    proxy_ctx.shutdown();
+    thread.join();
+  }
+};
+
 // -- fake workers and the client --
 
+// A job counts as completed when its worker answers it with `done` (`completed`, read by the
+// client, counted just before the send): the ReCodEx broker tells the client nothing more than
+// ack/accept, completion goes to the notifier. With zmq_proxy (`enveloped`) every message to a
+// worker starts with the client's routing id, which the worker puts back in front of its `done`;
+// otherwise the code path is the same.
 struct fake_workers {
   std::atomic<long> completed{0};
   std::atomic<bool> stop{false};
   std::atomic<std::int64_t> last_send_ns{0};
   std::vector<double> latencies_us; // worker 0 only (window-1 runs use one worker)
   std::vector<std::thread> threads;
+  std::size_t envelope = 0; // frames before `eval` that go back in front of `done`
 
-  fake_workers(std::uint16_t port, int count) {
+  fake_workers(std::uint16_t port, int count, bool enveloped = false)
+      : envelope(enveloped ? 1 : 0) {
     for (int i = 0; i < count; ++i)
       threads.emplace_back([this, port, i] { run(port, i); });
   }
@@ -252,27 +298,47 @@ struct fake_workers {
       }
       if (!recv(s, m, 5))
         continue;
-      if (m.size() >= 2 && m[0] == "eval") {
+      if (m.size() >= envelope + 2 && m[envelope] == "eval") {
         if (index == 0) {
           auto now = clock_type::now().time_since_epoch().count();
           latencies_us.push_back(double(now - last_send_ns.load()) / 1000.0);
         }
-        send(s, {"done", m[1], "OK", ""});
+        frames done(m.begin(), m.begin() + long(envelope));
+        done.insert(done.end(), {"done", m[envelope + 1], "OK", ""});
+        // Counted before the send: with zmq_proxy the `done` itself wakes the client, which
+        // must then see it counted.
         completed.fetch_add(1);
+        send(s, done);
       }
     }
   }
 };
 
-// Sends `jobs` evals keeping at most `window` unfinished; returns jobs/s.
-double drive(std::uint16_t client_port, fake_workers& workers, long jobs, long window) {
+struct drive_result {
+  double jobs_per_s = 0;          // `jobs` over the time until the workers sent the last `done`
+  long dones_returned = 0;        // `done`s that came back to the client (zmq_proxy only)
+  double returned_jobs_per_s = 0; // `jobs` over the time until the last of them came back
+  // Waits of up to 1 ms with the window full and nothing arriving. The workers' `done`s do not
+  // wake the client (only zmq_proxy sends them back), so it sees completions at the latest
+  // when such a wait ends. Harmless while the 64 jobs in flight outlast the wait (below about
+  // 64 000 jobs/s, e.g. the broker); for a faster baseline every one of them is time the
+  // pipeline ran dry, and a window that waits once per cycle caps it near 64 jobs / 1.35 ms.
+  long empty_waits = 0;
+};
+
+// Sends `jobs` evals keeping at most `window` unfinished (sent minus the workers' `done`s, the
+// same rule for every baseline); drains what comes back (ack/accept, or `done` through
+// zmq_proxy) and counts the `done`s.
+drive_result drive(std::uint16_t client_port, fake_workers& workers, long jobs, long window) {
   zmq::socket_t c{ctx, zmq::socket_type::dealer};
   c.set(zmq::sockopt::linger, 0);
   c.set(zmq::sockopt::rcvhwm, 0);
   c.connect("tcp://127.0.0.1:" + std::to_string(client_port));
   long base = workers.completed.load();
   long sent = 0;
+  drive_result result;
   frames reply;
+  auto count = [&] { result.dones_returned += !reply.empty() && reply[0] == "done"; };
   auto start = clock_type::now();
   while (workers.completed.load() - base < jobs) {
     long done = workers.completed.load() - base;
@@ -283,26 +349,43 @@ double drive(std::uint16_t client_port, fake_workers& workers, long jobs, long w
       ++sent;
       continue;
     }
-    recv(c, reply, window == 1 ? 0 : 1); // drain ack/accept
+    if (recv(c, reply, window == 1 ? 0 : 1))
+      count();
+    else
+      result.empty_waits += window > 1;
   }
-  auto seconds = std::chrono::duration<double>(clock_type::now() - start).count();
+  auto end = clock_type::now();
+  result.jobs_per_s = double(jobs) / std::chrono::duration<double>(end - start).count();
   while (recv(c, reply, 50)) {
+    count();
+    if (reply[0] == "done" && result.dones_returned == jobs)
+      end = clock_type::now();
   }
-  return double(jobs) / seconds;
+  if (result.dones_returned == jobs)
+    result.returned_jobs_per_s = double(jobs) / std::chrono::duration<double>(end - start).count();
+  return result;
 }
 
-double throughput(std::uint16_t client_port, std::uint16_t worker_port, int k, long jobs) {
-  fake_workers w{worker_port, k};
-  std::this_thread::sleep_for(300ms); // let the inits land
+drive_result throughput(std::uint16_t client_port, std::uint16_t worker_port, int k, long jobs,
+                        bool enveloped = false) {
+  fake_workers w{worker_port, k, enveloped};
+  std::this_thread::sleep_for(300ms); // let the inits land (and the connections, for zmq_proxy)
   drive(client_port, w, std::min(jobs / 10, 2000L), 64); // warm-up
   return drive(client_port, w, jobs, 64);
+}
+
+double load_average() {
+  double one = 0;
+  std::ifstream("/proc/loadavg") >> one;
+  return one;
 }
 
 // The machine is shared and its load changes by the second, so the configurations take turns:
 // each round measures all of them back to back and the ratios are taken within a round.
 void throughput_rounds(long jobs, int k, int rounds, bool with_journal) {
   for (int round = 1; round <= rounds; ++round) {
-    double limit = 0, bound = 0, ours = 0, journaled = 0;
+    double load = load_average();
+    drive_result limit, bound, proxy, ours, journaled;
     {
       forwarder f;
       limit = throughput(f.client_port, f.worker_port, k, jobs);
@@ -310,6 +393,10 @@ void throughput_rounds(long jobs, int k, int rounds, bool with_journal) {
     {
       forwarder f{true};
       bound = throughput(f.client_port, f.worker_port, k, jobs);
+    }
+    {
+      zmq_proxy_forwarder f;
+      proxy = throughput(f.client_port, f.worker_port, k, jobs, true);
     }
     double cpu_us = 0, switches = 0;
     {
@@ -324,10 +411,30 @@ void throughput_rounds(long jobs, int k, int rounds, bool with_journal) {
       cpu_us = (b.cpu_seconds() - cpu0) * 1e6 / double(jobs);
       switches = double(b.context_switches() - cs0) / double(jobs);
     }
-    std::printf("  round %d: forwarder (transport limit) %.0f jobs/s; one-job-per-worker forwarder %.0f = %.2f "
-                "of the limit; recodex-broker, journal off %.0f = %.2f of the limit, %.2f of the one-job bound; "
-                "broker %.1f us CPU and %.1f context switches per job\n",
-                round, limit, bound, bound / limit, ours, ours / limit, ours / bound, cpu_us, switches);
+    auto r = [](const drive_result& a, const drive_result& b) {
+      return a.jobs_per_s / b.jobs_per_s;
+    };
+    auto line = [](const char* name, const drive_result& d, const std::string& rest) {
+      std::printf("    %-58s %7.0f  (%4ld empty 1 ms waits)%s\n", name, d.jobs_per_s, d.empty_waits,
+                  rest.c_str());
+    };
+    auto text = [](const char* format, auto... args) {
+      char buffer[256];
+      std::snprintf(buffer, sizeof buffer, format, args...);
+      return std::string(buffer);
+    };
+    std::printf("  round %d (load average %.2f), jobs/s from eval to the worker's done:\n", round,
+                load);
+    line("round-robin forwarder (ack+accept, evals dealt at once)", limit, "");
+    line("one-job-per-worker forwarder (ack+accept)", bound,
+         text(" = %.2f of round robin", r(bound, limit)));
+    line("zmq_proxy ROUTER->DEALER (no ack/accept, done returned)", proxy,
+         text(" = %.2f of round robin; %ld/%ld dones back at the client, %.0f jobs/s there",
+              r(proxy, limit), proxy.dones_returned, jobs, proxy.returned_jobs_per_s));
+    line("recodex-broker, journal off", ours,
+         text(" = %.2f of round robin, %.2f of zmq_proxy, %.2f of one-job; %.1f us CPU, %.1f "
+              "context switches per job",
+              r(ours, limit), r(ours, proxy), r(ours, bound), cpu_us, switches));
     if (with_journal) {
       auto journal = "/tmp/broker-bench-" + std::to_string(::getpid()) + ".journal";
       ::unlink(journal.c_str());
@@ -336,23 +443,27 @@ void throughput_rounds(long jobs, int k, int rounds, bool with_journal) {
         journaled = throughput(b.clients, b.workers, k, jobs);
       }
       ::unlink(journal.c_str());
-      std::printf("           recodex-broker, journal on: %.0f jobs/s = %.2f of the journal-off run\n", journaled,
-                  journaled / ours);
+      line("recodex-broker, journal on", journaled,
+           text(" = %.2f of the journal-off run", r(journaled, ours)));
     }
     std::fflush(stdout);
   }
 }
 
-void latency(std::uint16_t client_port, std::uint16_t worker_port, long jobs) {
-  fake_workers w{worker_port, 1};
+void latency(const char* name, std::uint16_t client_port, std::uint16_t worker_port, long jobs,
+             bool enveloped = false) {
+  fake_workers w{worker_port, 1, enveloped};
   std::this_thread::sleep_for(300ms);
   drive(client_port, w, 200, 1);
   w.latencies_us.clear();
   drive(client_port, w, jobs, 1);
   auto v = w.latencies_us;
   std::sort(v.begin(), v.end());
-  std::printf("  latency eval -> worker receipt, window 1, %zu jobs: p50 %.3f ms, p99 %.3f ms\n", v.size(),
-              v[v.size() / 2] / 1000.0, v[v.size() * 99 / 100] / 1000.0);
+  std::printf("  %s: latency eval -> worker receipt, window 1, %zu jobs: p50 %.3f ms, p99 %.3f ms"
+              " (load average %.2f)\n",
+              name, v.size(), v[v.size() / 2] / 1000.0, v[v.size() * 99 / 100] / 1000.0,
+              load_average());
+  std::fflush(stdout);
 }
 
 void idle_workers_cpu() {
@@ -433,13 +544,19 @@ int main(int argc, char** argv) {
   std::string only = argc > 3 ? argv[3] : "";
   auto wanted = [&](const char* part) { return only.empty() || only == part; };
   std::signal(SIGPIPE, SIG_IGN);
-  std::printf("broker bench: %ld jobs, %d instant workers, client window 64\n", jobs, k);
+  std::printf("broker bench: %ld jobs, %d instant workers, client window 64 (latency: 1)\n", jobs,
+              k);
   bool ratio_only = only == "ratio"; // no journal-on run: quick comparisons
   if (wanted("throughput") || ratio_only)
     throughput_rounds(jobs, k, 3, !ratio_only);
   if (wanted("latency")) {
-    broker_process b{""};
-    latency(b.clients, b.workers, 5000);
+    {
+      broker_process b{""};
+      latency("recodex-broker", b.clients, b.workers, 5000);
+    }
+    // The transport's own latency in the same minute: what the machine allows.
+    zmq_proxy_forwarder f;
+    latency("zmq_proxy (reference)", f.client_port, f.worker_port, 5000, true);
   }
   if (wanted("idle"))
     idle_workers_cpu();
