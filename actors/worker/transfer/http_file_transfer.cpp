@@ -226,6 +226,10 @@ struct http_file_transfer::impl {
     failed = c->run([&](auto handler) { c->layer().async_connect(addresses, handler); });
     if (failed)
       return make_error(errc::unavailable, describe(failed, config.connect_timeout));
+    // A PUT goes out as the header, then the body: with Nagle's algorithm the body's first
+    // segment waits for the ACK of the header, which the server delays by up to 40 ms.
+    beast::error_code ignored;
+    c->layer().socket().set_option(asio::ip::tcp::no_delay(true), ignored);
     if (e.tls) {
       c->layer().expires_after(config.idle_timeout);
       failed = c->run([&](auto handler) {
