@@ -2,6 +2,7 @@
 #include "nodes/common/command_line.hpp"
 
 #include <cstdlib>
+#include <exception>
 #include <iostream>
 
 namespace recodex::nodes {
@@ -23,6 +24,19 @@ std::optional<std::string> parse_config_option(int argc, char** argv, std::strin
     std::exit(2);
   }
   return config_file;
+}
+
+unsigned long bounded_number(const std::string& flag, const std::string& text, unsigned long min,
+                             unsigned long max) {
+  try {
+    std::size_t used = 0;
+    auto n = std::stoul(text, &used);
+    if (used == text.size() && n >= min && n <= max)
+      return n;
+  } catch (const std::exception&) {
+  }
+  throw usage_problem{flag + " expects a number from " + std::to_string(min) + " to " +
+                      std::to_string(max) + ", got '" + text + "'"};
 }
 
 } // namespace recodex::nodes

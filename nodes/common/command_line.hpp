@@ -13,4 +13,13 @@ namespace recodex::nodes {
 std::optional<std::string> parse_config_option(int argc, char** argv, std::string_view program,
                                                std::string_view help_text);
 
+// A verb's flags were wrong; `message` says how (the verb prints it with a pointer to --help).
+struct usage_problem {
+  std::string message;
+};
+
+// The value of `flag` as a whole number in [min, max]; throws usage_problem otherwise.
+unsigned long bounded_number(const std::string& flag, const std::string& text, unsigned long min,
+                             unsigned long max);
+
 } // namespace recodex::nodes

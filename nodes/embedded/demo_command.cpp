@@ -2,6 +2,7 @@
 // the table at the end.
 #include "nodes/embedded/demo_command.hpp"
 
+#include "nodes/common/command_line.hpp"
 #include "nodes/embedded/embedded_system.hpp"
 
 #include <algorithm>
@@ -36,22 +37,8 @@ const char* const demo_usage =
 
 namespace {
 
-struct usage_problem {
-  std::string message;
-};
-
-unsigned long number(const std::string& flag, const std::string& text, unsigned long min,
-                     unsigned long max) {
-  try {
-    std::size_t used = 0;
-    auto n = std::stoul(text, &used);
-    if (used == text.size() && n >= min && n <= max)
-      return n;
-  } catch (const std::exception&) {
-  }
-  throw usage_problem{flag + " expects a number from " + std::to_string(min) + " to " +
-                      std::to_string(max) + ", got '" + text + "'"};
-}
+using nodes::bounded_number;
+using nodes::usage_problem;
 
 demo_options parse(const std::vector<std::string>& args) {
   demo_options out;
@@ -71,9 +58,9 @@ demo_options parse(const std::vector<std::string>& args) {
     if (flag == "--examples")
       out.examples_dir = value;
     else if (flag == "--slots")
-      o.slots = static_cast<unsigned>(number(flag, value, 1, 256));
+      o.slots = static_cast<unsigned>(bounded_number(flag, value, 1, 256));
     else
-      out.job_timeout = std::chrono::seconds(number(flag, value, 1, 86400));
+      out.job_timeout = std::chrono::seconds(bounded_number(flag, value, 1, 86400));
   }
   return out;
 }

@@ -1,6 +1,7 @@
 // `recodex serve`: flags -> embedded_options, start, print the endpoints, wait for a stop signal.
 #include "nodes/embedded/serve_command.hpp"
 
+#include "nodes/common/command_line.hpp"
 #include "nodes/common/logging.hpp"
 #include "nodes/common/stop_signals.hpp"
 #include "nodes/embedded/embedded_system.hpp"
@@ -33,22 +34,8 @@ const char* const serve_usage =
 
 namespace {
 
-struct usage_problem {
-  std::string message;
-};
-
-unsigned long number(const std::string& flag, const std::string& text, unsigned long min,
-                     unsigned long max) {
-  try {
-    std::size_t used = 0;
-    auto n = std::stoul(text, &used);
-    if (used == text.size() && n >= min && n <= max)
-      return n;
-  } catch (const std::exception&) {
-  }
-  throw usage_problem{flag + " expects a number from " + std::to_string(min) + " to " +
-                      std::to_string(max) + ", got '" + text + "'"};
-}
+using nodes::bounded_number;
+using nodes::usage_problem;
 
 struct serve_flags {
   embedded_options options;
@@ -74,9 +61,9 @@ serve_flags parse(const std::vector<std::string>& args) {
     if (flag == "--data-dir")
       out.options.data_dir = value;
     else if (flag == "--slots")
-      out.options.slots = static_cast<unsigned>(number(flag, value, 1, 256));
+      out.options.slots = static_cast<unsigned>(bounded_number(flag, value, 1, 256));
     else if (flag == "--port-offset")
-      out.port_offset = static_cast<int>(number(flag, value, 0, 50000));
+      out.port_offset = static_cast<int>(bounded_number(flag, value, 0, 50000));
     else if (nodes::is_log_level(value))
       out.log_level = value;
     else
