@@ -5,12 +5,15 @@
 
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <iterator>
 #include <string>
+#include <sys/stat.h>
+#include <thread>
 #include <unistd.h>
 
 using namespace recodex;
@@ -249,6 +252,47 @@ TEST_CASE("a run is prepared ahead only when its directories cannot change befor
   CHECK(with_rule(tmp));
 }
 
+namespace {
+
+// Root and a host the sandbox runs on; otherwise a warning and false (the test is skipped).
+bool sandbox_usable() {
+  if (::geteuid() != 0) {
+    WARN("SKIPPED: needs root");
+    return false;
+  }
+  for (const auto& item : sandbox::check_host())
+    if (!item.ok && item.name != "smoke run") {
+      WARN("SKIPPED: " << item.name << ": " << item.detail);
+      return false;
+    }
+  return true;
+}
+
+// Processes on the host running as `uid` (a prepared box's parked program is one).
+int processes_of(unsigned uid) {
+  int count = 0;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    const auto name = entry.path().filename().string();
+    struct stat st {};
+    if (!name.empty() && name[0] >= '0' && name[0] <= '9' && ::stat(entry.path().c_str(), &st) == 0 &&
+        st.st_uid == uid)
+      ++count;
+  }
+  return count;
+}
+
+// Polls until `uid` runs `expected` processes (a preparation is asynchronous); the last count.
+int settled_processes_of(unsigned uid, int expected) {
+  int seen = processes_of(uid);
+  for (int i = 0; i < 200 && seen != expected; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds{5});
+    seen = processes_of(uid);
+  }
+  return seen;
+}
+
+} // namespace
+
 TEST_CASE("the internal executor refuses an external task", "[executors]") {
   internal_executor executor{internal_task_context{}};
   auto outcome = executor.run(external_task());
@@ -257,15 +301,8 @@ TEST_CASE("the internal executor refuses an external task", "[executors]") {
 
 TEST_CASE("sandbox_executor runs /bin/echo hi and captures its output capped",
           "[executors][root]") {
-  if (::geteuid() != 0) {
-    WARN("SKIPPED: needs root");
+  if (!sandbox_usable())
     return;
-  }
-  for (const auto& item : sandbox::check_host())
-    if (!item.ok && item.name != "smoke run") {
-      WARN("SKIPPED: " << item.name << ": " << item.detail);
-      return;
-    }
   char name[] = "/tmp/recodex-executor-test-XXXXXX";
   REQUIRE(::mkdtemp(name));
   std::string dir = name;
@@ -299,15 +336,8 @@ TEST_CASE("sandbox_executor runs /bin/echo hi and captures its output capped",
 TEST_CASE("sandbox_executor with a spare box prepares the expected task while one runs, sees files "
           "written after that, and drops a guess that missed",
           "[executors][root]") {
-  if (::geteuid() != 0) {
-    WARN("SKIPPED: needs root");
+  if (!sandbox_usable())
     return;
-  }
-  for (const auto& item : sandbox::check_host())
-    if (!item.ok && item.name != "smoke run") {
-      WARN("SKIPPED: " << item.name << ": " << item.detail);
-      return;
-    }
   char name[] = "/tmp/recodex-executor-test-XXXXXX";
   REQUIRE(::mkdtemp(name));
   const std::string dir = name;
@@ -324,6 +354,8 @@ TEST_CASE("sandbox_executor with a spare box prepares the expected task while on
   }
   REQUIRE(spare);
   REQUIRE(spare.value().uid() == leased.value().uid());
+  const unsigned uid = leased.value().uid();
+  REQUIRE(processes_of(uid) == 0);
   auto cat = [](const std::string& id, const std::string& in, const std::string& out) {
     planned_task t = external_task();
     t.task.task_id = id;
@@ -348,6 +380,8 @@ TEST_CASE("sandbox_executor with a spare box prepares the expected task while on
     REQUIRE(first);
     CHECK(first.value().sandbox.status == sandbox_status::ok);
     CHECK(read("out1") == "first\n");
+    // `two` waits prepared in the spare: its program is parked as the box user.
+    CHECK(settled_processes_of(uid, 1) == 1);
     // Written after `two` was prepared: the program opens its stdin only when it starts.
     write("in2", "second\n");
     executor.expect_next(&three);
@@ -363,12 +397,15 @@ TEST_CASE("sandbox_executor with a spare box prepares the expected task while on
     CHECK(again.value().sandbox.status == sandbox_status::ok);
     CHECK(read("out1") == "again\n");
     CHECK_FALSE(std::ifstream{dir + "/out3"}.good());
+    CHECK(processes_of(uid) == 0); // the dropped guess left nothing behind
     // Expected and then abandoned: the executor's end empties the prepared box.
     executor.expect_next(&three);
     write("in3", "never\n");
     auto last = executor.run(two);
     REQUIRE(last);
+    CHECK(settled_processes_of(uid, 1) == 1);
   }
+  CHECK(processes_of(uid) == 0);
   CHECK_FALSE(std::ifstream{dir + "/out3"}.good());
   // Both boxes are free again: a prepared run left behind would make this a conflict.
   auto reuse = sandbox::prepare(spare.value(), sandbox::run_options{});
