@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <fcntl.h>
+#include <poll.h>
 #include <csignal>
 #include <sys/file.h>
 #include <sys/syscall.h>
@@ -17,6 +18,21 @@
 namespace recodex::sandbox {
 
 namespace detail {
+
+void await_init_exit(pid_t init, int pidfd, int* status, struct rusage* usage) {
+  int ignored_status = 0;
+  for (;;) {
+    if (::wait4(init, status ? status : &ignored_status, 0, usage) >= 0)
+      return;
+    if (errno != EINTR)
+      break; // ECHILD: not ours
+  }
+  if (pidfd < 0)
+    return;
+  pollfd exited{pidfd, POLLIN, 0};
+  while (::poll(&exited, 1, -1) < 0 && errno == EINTR) {
+  }
+}
 
 void box_runtime::keep_leftovers(pid_t init, int pidfd, std::unique_ptr<cgroup> group) {
   (void) retire();
@@ -31,8 +47,7 @@ result<void> box_runtime::retire() {
       ::syscall(SYS_pidfd_send_signal, leftover_pidfd, SIGKILL, nullptr, 0);
     else
       ::kill(leftover_init, SIGKILL);
-    while (::waitpid(leftover_init, nullptr, 0) < 0 && errno == EINTR) {
-    }
+    await_init_exit(leftover_init, leftover_pidfd, nullptr, nullptr);
     leftover_init = -1;
   }
   if (leftover_pidfd >= 0) {

@@ -158,4 +158,9 @@ struct child_plan {
 // The box's init (PID 1 of the new namespaces). Never returns.
 [[noreturn]] void inside_box_init(const child_plan& plan);
 
+// Clones the box's init (fresh pid, mount, ipc and uts namespaces) from the calling process; the
+// child runs inside_box_init(plan). Returns the init's pid with its pidfd (close-on-exec) in
+// `pidfd`, or -errno.
+long clone_box_init(const child_plan& plan, int& pidfd);
+
 } // namespace recodex::sandbox::detail

@@ -6,11 +6,16 @@
 #include "messages/result.hpp"
 #include "sandbox/cgroup.hpp"
 
+#include <sys/resource.h>
 #include <sys/types.h>
 
 #include <memory>
 
 namespace recodex::sandbox::detail {
+
+// Waits until a box init has exited. A child of this process is reaped (status and rusage filled
+// in when given); an init of the box launcher is its to reap, so only its pidfd is watched.
+void await_init_exit(pid_t init, int pidfd, int* status, struct rusage* usage);
 
 struct box_runtime {
   pid_t leftover_init = -1;

@@ -163,7 +163,8 @@ const host_strings& own_strings() {
 
 } // namespace
 
-result<std::unique_ptr<plan_storage>> build_plan(const box& b, const run_options& options) {
+result<std::unique_ptr<plan_storage>> build_plan(const box_identity& b,
+                                                 const run_options& options) {
   if (options.argv.empty() || options.argv.front().empty())
     return make_error(errc::invalid_argument, "no program to run");
   struct stat box_st {};
@@ -173,7 +174,7 @@ result<std::unique_ptr<plan_storage>> build_plan(const box& b, const run_options
 
   auto store = std::make_unique<plan_storage>();
   auto& s = *store;
-  const std::string root = b.state_dir() + "/root";
+  const std::string root = b.state_dir + "/root";
   plan_builder build{s, root};
 
   // The root itself: a tiny tmpfs holding only mount points, read-only after the pivot.
@@ -302,8 +303,8 @@ result<std::unique_ptr<plan_storage>> build_plan(const box& b, const run_options
   p.mount_count = s.mounts.size();
   p.rlimits = s.rlimits.data();
   p.rlimit_count = s.rlimits.size();
-  p.uid = b.uid();
-  p.gid = b.gid();
+  p.uid = b.uid;
+  p.gid = b.gid;
   p.work_dir = s.keep(inside_path(options.chdir.empty() ? "/box" : options.chdir));
   p.stdin_path = options.stdin_path.empty() ? nullptr : s.keep(inside_path(options.stdin_path));
   p.stdout_path = options.stdout_path.empty() ? nullptr : s.keep(inside_path(options.stdout_path));

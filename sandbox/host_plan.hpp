@@ -6,6 +6,7 @@
 #include "messages/result.hpp"
 #include "sandbox/child_plan.hpp"
 #include "sandbox/fwd.hpp"
+#include "sandbox/launch_request.hpp"
 
 #include <deque>
 #include <memory>
@@ -33,6 +34,7 @@ struct plan_storage {
 
 // Fails (invalid_argument) on unusable options: no program, a missing --dir source without
 // :maybe, a box directory that is not a directory.
-result<std::unique_ptr<plan_storage>> build_plan(const box& b, const run_options& options);
+result<std::unique_ptr<plan_storage>> build_plan(const box_identity& b,
+                                                 const run_options& options);
 
 } // namespace recodex::sandbox::detail

@@ -35,6 +35,7 @@
 // read, the moment the host wrote the start byte (no later than the real start) stands in.
 #include "sandbox/sandbox.hpp"
 
+#include "sandbox/box_launcher.hpp"
 #include "sandbox/cgroup.hpp"
 #include "sandbox/cgroup_common.hpp"
 #include "sandbox/host_box_runtime.hpp"
@@ -287,12 +288,11 @@ struct prepared_state {
       ::kill(static_cast<pid_t>(pid), SIGKILL);
   }
 
-  // Blocks until the init is gone; returns its status and rusage.
+  // Blocks until the init is gone; its status and rusage when it is this process's child.
   void reap(int& status, struct rusage& usage) {
     if (pid <= 0)
       return;
-    while (::wait4(static_cast<pid_t>(pid), &status, 0, &usage) < 0 && errno == EINTR) {
-    }
+    await_init_exit(static_cast<pid_t>(pid), pidfd.fd, &status, &usage);
     pid = -1;
   }
 
@@ -327,7 +327,7 @@ result<prepared_run> prepare_run(const box& b, const run_options& options, bool 
   if (runtime.prepared)
     return make_error(errc::conflict,
                       "box " + std::to_string(b.id()) + " already has a prepared run");
-  RECODEX_TRY(storage, build_plan(b, options));
+  RECODEX_TRY(storage, build_plan(identity_of(b), options));
   RECODEX_TRY(filter, box_seccomp_program());
   RECODEX_TRY(driver, cgroups(b.config()));
 
@@ -416,14 +416,26 @@ result<prepared_run> prepare_run(const box& b, const run_options& options, bool 
       return give_up(given.error().message);
   }
 
-  unsigned long flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | SIGCHLD;
-  // A raw clone behaves like fork here (no new stack) but skips glibc's atfork machinery.
-  long pid = ::syscall(SYS_clone, flags, nullptr, nullptr, nullptr, 0);
-  if (pid < 0)
-    return give_up(errno_error(errno, "cannot clone", "the box init").message);
-  if (pid == 0)
-    inside_box_init(plan);
-  ps.pid = pid;
+  // Through the launcher when this process has one (see box_launcher.hpp), else from here.
+  launched_init init;
+  if (box_launcher_running()) {
+    init_fds fds{release_r.fd, failure_w.fd, report_w.fd, start_r.fd, plan.netns_fd,
+                 join_fds,     join_count};
+    auto launched = launch_box_init(identity_of(b), options, fds);
+    if (launched)
+      init = launched.value();
+    else if (launched.error().code != errc::unavailable)
+      return give_up(launched.error().message);
+  }
+  if (init.pid < 0) {
+    init.pid = clone_box_init(plan, init.pidfd);
+    if (init.pid < 0)
+      return give_up(errno_error(static_cast<int>(-init.pid), "cannot clone", "the box init")
+                         .message);
+  }
+  ps.pid = init.pid;
+  ps.pidfd.reset(init.pidfd);
+  const long pid = init.pid;
 
   release_r.reset();
   failure_w.reset();
@@ -431,10 +443,7 @@ result<prepared_run> prepare_run(const box& b, const run_options& options, bool 
   start_r.reset();
   for (auto& join : joins)
     join.reset();
-  ps.pidfd.reset(static_cast<int>(::syscall(SYS_pidfd_open, static_cast<pid_t>(pid), 0)));
-  if (ps.pidfd.fd < 0)
-    ps.host_failure = errno_error(errno, "cannot open pidfd of", "the box init").message;
-  else if (auto joined = join_count ? ok() : ps.group->add_process(static_cast<pid_t>(pid));
+  if (auto joined = join_count ? ok() : ps.group->add_process(static_cast<pid_t>(pid));
            !joined)
     ps.host_failure = joined.error().message;
   else if (char go = 1; ::write(ps.release_w.fd, &go, 1) != 1)

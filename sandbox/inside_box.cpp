@@ -336,6 +336,21 @@ void inside_box_init(const child_plan& plan) {
   }
 }
 
+long clone_box_init(const child_plan& plan, int& pidfd) {
+  const unsigned long flags =
+      CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_PIDFD | SIGCHLD;
+  int fd = -1;
+  // A raw clone behaves like fork here (no new stack) but skips glibc's atfork machinery; the
+  // kernel stores the pidfd in `fd` (the parent's copy only).
+  long pid = ::syscall(SYS_clone, flags, nullptr, &fd, nullptr, 0);
+  if (pid == 0)
+    inside_box_init(plan);
+  if (pid < 0)
+    return -errno;
+  pidfd = fd;
+  return pid;
+}
+
 std::string_view to_string(child_step step) {
   switch (step) {
     case child_step::wait_for_release: return "wait for release";

@@ -152,6 +152,14 @@ private:
 result<prepared_run> prepare(const box& b, const run_options& options);
 result<run_result> run(prepared_run&& prepared);
 
+// Starts this process's box launcher: a small helper process, forked now, that clones every box
+// init from then on (see box_launcher.hpp). A long-running host with threads and tens of MB
+// (the worker, the embedded system) calls it first thing in main, before it starts threads or
+// grows; a box then costs the host no page-table copy and no copy-on-write faults. Without it,
+// or after the launcher has gone, inits are cloned from the calling process. Calling it again
+// is a no-op.
+result<void> start_box_launcher();
+
 // One line per host feature the sandbox needs, for `recodex-sandbox --check`.
 struct host_check_item {
   std::string name;

@@ -1,0 +1,320 @@
+#include "sandbox/box_launcher.hpp"
+
+#include "sandbox/child_plan.hpp"
+#include "sandbox/host_plan.hpp"
+#include "sandbox/sandbox.hpp"
+#include "sandbox/seccomp_filter.hpp"
+
+#include <cerrno>
+#include <csignal>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <poll.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace recodex::sandbox {
+
+namespace detail {
+
+namespace {
+
+// A request carries the encoded launch_request; argv and env make it grow, so it is capped
+// (a larger one is cloned by the host itself).
+constexpr std::size_t max_request_bytes = 1 << 20;
+constexpr std::size_t max_fds = 5 + max_join_fds;
+constexpr int launcher_socket_fd = 3;
+
+// Which descriptors follow the payload, and in what order: release, failure, report, start,
+// then the network namespace when there is one, then the join files.
+struct request_header {
+  std::uint8_t has_netns = 0;
+  std::uint8_t join_count = 0;
+};
+
+struct reply {
+  std::int32_t err = 0; // 0: launched, the pidfd is attached
+  std::int32_t code = 0; // errc, when err != 0
+  std::int64_t pid = -1;
+  char message[240] = {};
+};
+
+struct launcher_link {
+  std::mutex mutex;
+  int socket = -1;
+  pid_t pid = -1;
+  bool enabled = true;
+
+  void drop() {
+    if (socket >= 0)
+      ::close(socket);
+    socket = -1;
+    if (pid > 0)
+      (void) ::waitpid(pid, nullptr, WNOHANG);
+    pid = -1;
+  }
+};
+
+launcher_link& link() {
+  static launcher_link the_link;
+  return the_link;
+}
+
+// Sends `bytes` with `fds` attached; false with errno set.
+bool send_with_fds(int socket, const void* bytes, std::size_t size, const int* fds,
+                   std::size_t fd_count) {
+  iovec iov{const_cast<void*>(bytes), size};
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * max_fds)] = {};
+  if (fd_count > 0) {
+    msg.msg_control = control;
+    msg.msg_controllen = CMSG_SPACE(sizeof(int) * fd_count);
+    cmsghdr* header = CMSG_FIRSTHDR(&msg);
+    header->cmsg_level = SOL_SOCKET;
+    header->cmsg_type = SCM_RIGHTS;
+    header->cmsg_len = CMSG_LEN(sizeof(int) * fd_count);
+    std::memcpy(CMSG_DATA(header), fds, sizeof(int) * fd_count);
+  }
+  ssize_t sent;
+  do
+    sent = ::sendmsg(socket, &msg, MSG_NOSIGNAL);
+  while (sent < 0 && errno == EINTR);
+  return sent == static_cast<ssize_t>(size);
+}
+
+// Receives one message and the descriptors attached to it (close-on-exec). Returns the byte
+// count (0 at end of stream, -1 with errno); `truncated` when the message or its descriptors did
+// not fit (the descriptors that did fit are still returned, to be closed).
+ssize_t receive_with_fds(int socket, char* buffer, std::size_t capacity, int* fds,
+                         std::size_t& fd_count, bool& truncated) {
+  iovec iov{buffer, capacity};
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * max_fds)] = {};
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  ssize_t got;
+  do
+    got = ::recvmsg(socket, &msg, MSG_CMSG_CLOEXEC);
+  while (got < 0 && errno == EINTR);
+  fd_count = 0;
+  truncated = got >= 0 && (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) != 0;
+  if (got < 0)
+    return got;
+  for (cmsghdr* header = CMSG_FIRSTHDR(&msg); header; header = CMSG_NXTHDR(&msg, header)) {
+    if (header->cmsg_level != SOL_SOCKET || header->cmsg_type != SCM_RIGHTS)
+      continue;
+    std::size_t count = (header->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+    for (std::size_t i = 0; i < count && fd_count < max_fds; ++i)
+      std::memcpy(&fds[fd_count++], CMSG_DATA(header) + i * sizeof(int), sizeof(int));
+  }
+  return got;
+}
+
+void close_all(const int* fds, std::size_t count) {
+  for (std::size_t i = 0; i < count; ++i)
+    ::close(fds[i]);
+}
+
+reply refusal(errc code, int err, const std::string& message) {
+  reply r;
+  r.err = err;
+  r.code = static_cast<std::int32_t>(code);
+  std::strncpy(r.message, message.c_str(), sizeof r.message - 1);
+  return r;
+}
+
+// Rebuilds the plan from the request and clones the init; the init's pidfd comes back in `pidfd`.
+reply launch(std::string_view payload, const int* fds, std::size_t fd_count, int& pidfd) {
+  request_header header;
+  if (payload.size() < sizeof header)
+    return refusal(errc::invalid_argument, EINVAL, "launch request without its header");
+  std::memcpy(&header, payload.data(), sizeof header);
+  payload.remove_prefix(sizeof header);
+  const std::size_t expected = 4 + header.has_netns + header.join_count;
+  if (header.join_count > max_join_fds || fd_count != expected)
+    return refusal(errc::invalid_argument, EINVAL, "launch request with the wrong descriptors");
+  auto request = decode_launch_request(payload);
+  if (!request)
+    return refusal(request.error().code, EINVAL, request.error().message);
+  auto storage = build_plan(request.value().box, request.value().options);
+  if (!storage)
+    return refusal(storage.error().code, EINVAL, storage.error().message);
+  auto filter = box_seccomp_program();
+  if (!filter)
+    return refusal(filter.error().code, EINVAL, filter.error().message);
+  child_plan& plan = storage.value()->plan;
+  plan.seccomp = &filter.value()->program;
+  plan.release_fd = fds[0];
+  plan.failure_fd = fds[1];
+  plan.report_fd = fds[2];
+  plan.start_fd = fds[3];
+  plan.netns_fd = header.has_netns ? fds[4] : -1;
+  plan.join_fds = fds + 4 + header.has_netns;
+  plan.join_count = header.join_count;
+  long pid = clone_box_init(plan, pidfd);
+  if (pid < 0)
+    return refusal(errc::io_error, static_cast<int>(-pid),
+                   make_errno_error(static_cast<int>(-pid), "cannot clone the box init").message);
+  reply r;
+  r.pid = pid;
+  return r;
+}
+
+void reap_children() {
+  while (::waitpid(-1, nullptr, WNOHANG) > 0) {
+  }
+}
+
+// The launcher's whole life: serve requests until the host goes away.
+[[noreturn]] void launcher_main(int socket, pid_t host) {
+  if (::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0 || ::getppid() != host)
+    ::_exit(0);
+  (void) ::prctl(PR_SET_NAME, "box-launcher", 0, 0, 0);
+  if (socket != launcher_socket_fd && ::dup2(socket, launcher_socket_fd) < 0)
+    ::_exit(1);
+  ::syscall(SYS_close_range, launcher_socket_fd + 1, ~0U, 0);
+  sigset_t child_signal;
+  ::sigemptyset(&child_signal);
+  ::sigaddset(&child_signal, SIGCHLD);
+  ::sigprocmask(SIG_BLOCK, &child_signal, nullptr);
+  int children = ::signalfd(-1, &child_signal, SFD_CLOEXEC | SFD_NONBLOCK);
+  // Not touched until used, so it adds no pages for the inits to copy.
+  std::unique_ptr<char[]> buffer{new char[max_request_bytes]};
+  for (;;) {
+    pollfd watched[2] = {{launcher_socket_fd, POLLIN, 0}, {children, POLLIN, 0}};
+    if (::poll(watched, 2, -1) < 0 && errno != EINTR)
+      ::_exit(1);
+    if (watched[1].revents) {
+      signalfd_siginfo info;
+      while (::read(children, &info, sizeof info) == static_cast<ssize_t>(sizeof info)) {
+      }
+      reap_children();
+    }
+    if (!(watched[0].revents & (POLLIN | POLLHUP | POLLERR)))
+      continue;
+    int fds[max_fds];
+    std::size_t fd_count = 0;
+    bool truncated = false;
+    ssize_t got = receive_with_fds(launcher_socket_fd, buffer.get(), max_request_bytes, fds,
+                                   fd_count, truncated);
+    if (got <= 0) // the host closed its end (or the socket broke): nothing more to do
+      ::_exit(0);
+    int pidfd = -1;
+    reply answer = truncated ? refusal(errc::too_large, EMSGSIZE, "launch request too large")
+                             : launch({buffer.get(), static_cast<std::size_t>(got)}, fds,
+                                      fd_count, pidfd);
+    close_all(fds, fd_count);
+    bool sent = send_with_fds(launcher_socket_fd, &answer, sizeof answer, &pidfd,
+                              pidfd >= 0 ? 1 : 0);
+    if (pidfd >= 0)
+      ::close(pidfd);
+    if (!sent)
+      ::_exit(0);
+  }
+}
+
+} // namespace
+
+bool box_launcher_running() {
+  std::lock_guard<std::mutex> lock{link().mutex};
+  return link().socket >= 0 && link().enabled;
+}
+
+void enable_box_launcher(bool enabled) {
+  std::lock_guard<std::mutex> lock{link().mutex};
+  link().enabled = enabled;
+}
+
+result<launched_init> launch_box_init(const box_identity& box, const run_options& options,
+                                      const init_fds& fds) {
+  if (fds.join_count > max_join_fds)
+    return make_error(errc::invalid_argument, "too many cgroup join files");
+  request_header header;
+  header.has_netns = fds.netns >= 0;
+  header.join_count = static_cast<std::uint8_t>(fds.join_count);
+  std::string payload(reinterpret_cast<const char*>(&header), sizeof header);
+  payload += encode_launch_request(box, options);
+  if (payload.size() > max_request_bytes)
+    return make_error(errc::unavailable, "the launch request is too large for the launcher");
+  int attached[max_fds] = {fds.release, fds.failure, fds.report, fds.start};
+  std::size_t count = 4;
+  if (fds.netns >= 0)
+    attached[count++] = fds.netns;
+  for (std::size_t i = 0; i < fds.join_count; ++i)
+    attached[count++] = fds.joins[i];
+
+  launcher_link& the_link = link();
+  std::lock_guard<std::mutex> lock{the_link.mutex};
+  if (the_link.socket < 0)
+    return make_error(errc::unavailable, "no box launcher");
+  if (!send_with_fds(the_link.socket, payload.data(), payload.size(), attached, count)) {
+    int err = errno;
+    if (err != EMSGSIZE && err != ENOBUFS)
+      the_link.drop();
+    return make_error(errc::unavailable, make_errno_error(err, "cannot reach the box launcher").message);
+  }
+  reply answer;
+  int pidfd = -1;
+  std::size_t pidfd_count = 0;
+  bool truncated = false;
+  ssize_t got = receive_with_fds(the_link.socket, reinterpret_cast<char*>(&answer),
+                                 sizeof answer, &pidfd, pidfd_count, truncated);
+  if (got != static_cast<ssize_t>(sizeof answer) || truncated) {
+    if (pidfd_count > 0)
+      ::close(pidfd);
+    the_link.drop(); // the launcher died or broke the protocol: the host clones from now on
+    return make_error(errc::unavailable, "the box launcher has gone");
+  }
+  if (answer.err != 0 || pidfd_count != 1) {
+    if (pidfd_count > 0)
+      ::close(pidfd);
+    answer.message[sizeof answer.message - 1] = '\0';
+    auto code = answer.code ? static_cast<errc>(answer.code) : errc::internal;
+    return make_error(code, answer.message);
+  }
+  return launched_init{static_cast<long>(answer.pid), pidfd};
+}
+
+} // namespace detail
+
+result<void> start_box_launcher() {
+  auto& the_link = detail::link();
+  std::lock_guard<std::mutex> lock{the_link.mutex};
+  if (the_link.socket >= 0)
+    return ok();
+  int ends[2];
+  if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ends) != 0)
+    return make_errno_error(errno, "cannot create the box launcher's socket");
+  // Room for the largest request (root may exceed wmem_max; best effort otherwise).
+  int size = static_cast<int>(detail::max_request_bytes + 65536);
+  if (::setsockopt(ends[0], SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof size) != 0)
+    (void) ::setsockopt(ends[0], SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+  const pid_t host = ::getpid();
+  pid_t pid = ::fork();
+  if (pid < 0) {
+    int err = errno;
+    ::close(ends[0]);
+    ::close(ends[1]);
+    return make_errno_error(err, "cannot fork the box launcher");
+  }
+  if (pid == 0) {
+    ::close(ends[0]);
+    detail::launcher_main(ends[1], host);
+  }
+  ::close(ends[1]);
+  the_link.socket = ends[0];
+  the_link.pid = pid;
+  return ok();
+}
+
+} // namespace recodex::sandbox

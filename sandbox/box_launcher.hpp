@@ -1,0 +1,51 @@
+// The box launcher: a helper process forked early from a long-running host (the worker, the
+// embedded system) that clones the box inits for it. Cloning an init copies the page tables of
+// the process that clones it, and until the init ends every page the two share is
+// copy-on-write: from a host of tens of MB with a dozen busy threads that is most of a box's
+// cost, paid again by the host's threads as faults while the box runs. The launcher stays small
+// and single-threaded, so an init costs what it costs from the sandbox CLI.
+//
+// Protocol: one SOCK_SEQPACKET socketpair; the host (one request at a time, under a mutex) sends
+// the encoded launch_request with the init's pipe ends, network namespace and cgroup join files
+// as SCM_RIGHTS; the launcher rebuilds the plan, clones the init and answers {errno, pid} with the
+// init's pidfd. The launcher reaps its inits (signalfd), so the host watches them by pidfd only.
+// It dies with the host's main thread (PR_SET_PDEATHSIG) or when the socket closes, and the
+// inits die with it. Without a launcher (the CLI, tests) the host clones inits itself.
+#pragma once
+
+#include "messages/result.hpp"
+#include "sandbox/launch_request.hpp"
+
+#include <cstddef>
+
+namespace recodex::sandbox::detail {
+
+// The descriptors an init is given (see child_plan); -1 where unused.
+struct init_fds {
+  int release = -1;
+  int failure = -1;
+  int report = -1;
+  int start = -1;
+  int netns = -1;
+  const int* joins = nullptr;
+  std::size_t join_count = 0;
+};
+
+struct launched_init {
+  long pid = -1;
+  int pidfd = -1; // owned by the caller
+};
+
+// True when a launcher runs and is enabled.
+bool box_launcher_running();
+// For benches and tests that compare both ways in one process: while disabled, inits are cloned
+// by the caller although a launcher runs.
+void enable_box_launcher(bool enabled);
+
+// Fails with `unavailable` when no launcher runs or it has gone (the caller clones the init
+// itself then); other failures are the launcher's answer (a plan it could not build, a clone
+// that failed).
+result<launched_init> launch_box_init(const box_identity& box, const run_options& options,
+                                      const init_fds& fds);
+
+} // namespace recodex::sandbox::detail

@@ -1,0 +1,132 @@
+// The box launcher itself (box_launcher.hpp): inits are its children, not this process's, and a
+// launcher that has gone leaves the host cloning its own inits. The other cases of this binary
+// are the ordinary sandbox suites, run with the launcher in place.
+#include "sandbox/box_launcher.hpp"
+#include "tests/integration/sandbox/sandbox_fixture.hpp"
+
+#include <csignal>
+#include <fstream>
+#include <string>
+#include <sys/wait.h>
+
+using namespace recodex::sandbox;
+using namespace sandbox_test;
+
+namespace {
+
+// A field of /proc/<pid>/status ("PPid", "Uid"...), its first value; empty when absent.
+std::string status_field(long pid, const std::string& name) {
+  std::ifstream in{"/proc/" + std::to_string(pid) + "/status"};
+  for (std::string line; std::getline(in, line);)
+    if (line.compare(0, name.size() + 1, name + ":") == 0) {
+      std::istringstream values{line.substr(name.size() + 1)};
+      std::string first;
+      values >> first;
+      return first;
+    }
+  return {};
+}
+
+std::string comm_of(long pid) {
+  std::ifstream in{"/proc/" + std::to_string(pid) + "/comm"};
+  std::string name;
+  std::getline(in, name);
+  return name;
+}
+
+// The host pid of the (only) process running as `uid`; -1 when there is none or several.
+long only_process_of(unsigned uid) {
+  long found = -1;
+  int count = 0;
+  DIR* proc = ::opendir("/proc");
+  while (struct dirent* e = proc ? ::readdir(proc) : nullptr) {
+    if (e->d_name[0] < '0' || e->d_name[0] > '9')
+      continue;
+    if (status_field(std::stol(e->d_name), "Uid") == std::to_string(uid)) {
+      found = std::stol(e->d_name);
+      ++count;
+    }
+  }
+  if (proc)
+    ::closedir(proc);
+  return count == 1 ? found : -1;
+}
+
+} // namespace
+
+TEST_CASE("with a launcher, the box init is the launcher's child and the run behaves the same",
+          "[sandbox][launcher][root]") {
+  REQUIRE_SANDBOX_HOST();
+  REQUIRE(detail::box_launcher_running());
+  temp_box dir;
+  auto leased = acquire_box();
+  REQUIRE(leased);
+  auto options = program({"/bin/sh", "-c", "echo from the box > out.txt"});
+  options.box_dir = dir.dir;
+  auto prepared = prepare(leased.value(), options);
+  REQUIRE(prepared);
+
+  // The parked program runs as the box user; its parent is the init, whose parent is the
+  // launcher, a child of this process. (prepare() is asynchronous: wait for the program.)
+  long program_pid = -1;
+  for (int i = 0; i < 500 && program_pid < 0; ++i) {
+    program_pid = only_process_of(leased.value().uid());
+    if (program_pid < 0)
+      ::usleep(10000);
+  }
+  REQUIRE(program_pid > 0);
+  const long init_pid = std::stol(status_field(program_pid, "PPid"));
+  const long launcher_pid = std::stol(status_field(init_pid, "PPid"));
+  CHECK(launcher_pid != ::getpid());
+  CHECK(comm_of(launcher_pid) == "box-launcher");
+  CHECK(std::stol(status_field(launcher_pid, "PPid")) == ::getpid());
+
+  auto ran = run(std::move(prepared.value()));
+  REQUIRE(ran);
+  CHECK(ran.value().result == status::ok);
+  CHECK(dir.read("out.txt") == "from the box\n");
+  // The launcher's small address space is what the program leaves exec with, not ours.
+  CHECK(ran.value().max_rss_kib < 64 * 1024);
+}
+
+TEST_CASE("when the launcher has gone, the host clones the inits itself", "[sandbox][launcher][root]") {
+  REQUIRE_SANDBOX_HOST();
+  REQUIRE(detail::box_launcher_running());
+  temp_box dir;
+  // Find the launcher through a parked program, then kill it.
+  auto leased = acquire_box();
+  REQUIRE(leased);
+  auto options = program({"/bin/true"});
+  options.box_dir = dir.dir;
+  {
+    auto prepared = prepare(leased.value(), options);
+    REQUIRE(prepared);
+    long program_pid = -1;
+    for (int i = 0; i < 500 && program_pid < 0; ++i) {
+      program_pid = only_process_of(leased.value().uid());
+      if (program_pid < 0)
+        ::usleep(10000);
+    }
+    REQUIRE(program_pid > 0);
+    const long init_pid = std::stol(status_field(program_pid, "PPid"));
+    const long launcher_pid = std::stol(status_field(init_pid, "PPid"));
+    REQUIRE(comm_of(launcher_pid) == "box-launcher");
+    REQUIRE(::kill(static_cast<pid_t>(launcher_pid), SIGKILL) == 0);
+    ::waitpid(static_cast<pid_t>(launcher_pid), nullptr, 0);
+    // Its init died with it: the prepared run comes back as XX, not as a hang.
+    auto ran = run(std::move(prepared.value()));
+    REQUIRE(ran);
+    CHECK(ran.value().result == status::internal_error);
+  }
+  // The next run finds the launcher gone and clones its init here.
+  auto again = run(leased.value(), [&] {
+    auto o = program({"/bin/sh", "-c", "echo still works > out.txt"});
+    o.box_dir = dir.dir;
+    return o;
+  }());
+  REQUIRE(again);
+  CHECK(again.value().result == status::ok);
+  CHECK(dir.read("out.txt") == "still works\n");
+  CHECK_FALSE(detail::box_launcher_running());
+  CHECK(box_owned_processes(leased.value().uid()) == 0);
+}
