@@ -162,6 +162,10 @@ int main(int argc, char** argv) {
 
   const auto config_file = recodex::nodes::parse_config_option(argc, argv, program, help_text);
   auto config = read_config(config_file.value_or("config.yml"));
+  // Before any thread starts, while this process is still small (sandbox/box_launcher.hpp).
+  if (auto launcher = recodex::sandbox::start_box_launcher(); !launcher)
+    std::cerr << program << ": warning: " << launcher.error().message
+              << "; boxes are cloned by the worker itself\n";
   if (auto r = recodex::nodes::setup_logging(config.logging, {"worker"}); !r)
     fail(r.error().message);
   advertise_environments(config, config_file.value_or("config.yml"));

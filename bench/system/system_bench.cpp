@@ -292,6 +292,8 @@ int main(int argc, char** argv) {
     else
       die("unknown flag " + flag);
   }
+  // As `recodex serve` does: the box launcher first, while this process is small.
+  recodex::embedded::start_box_launcher_early("bench_system");
   spdlog::set_level(spdlog::level::warn);
 
   auto raw = raw_cost(raw_rounds);

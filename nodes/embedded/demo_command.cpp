@@ -242,6 +242,7 @@ int demo_command(const std::vector<std::string>& args) {
     std::cerr << "recodex demo: " << p.message << "\nTry 'recodex demo --help'.\n";
     return 2;
   }
+  start_box_launcher_early("recodex demo");
   if (auto r = setup_embedded_logging("warn"); !r) {
     std::cerr << "recodex demo: " << r.error().message << "\n";
     return 1;

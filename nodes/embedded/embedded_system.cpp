@@ -11,7 +11,10 @@
 #include "nodes/common/logging.hpp"
 #include "storage/data_store.hpp"
 
+#include "sandbox/sandbox.hpp"
+
 #include <caf/all.hpp>
+#include <iostream>
 #include <caf/io/all.hpp>
 #include <optional>
 #include <spdlog/spdlog.h>
@@ -72,6 +75,12 @@ result<embedded_options> with_port_offset(embedded_options options, int offset) 
     *port = static_cast<std::uint16_t>(moved);
   }
   return options;
+}
+
+void start_box_launcher_early(const std::string& who) {
+  if (auto launcher = sandbox::start_box_launcher(); !launcher)
+    std::cerr << who << ": warning: " << launcher.error().message
+              << "; boxes are cloned by this process\n";
 }
 
 result<void> setup_embedded_logging(const std::string& level) {

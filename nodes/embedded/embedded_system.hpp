@@ -58,6 +58,11 @@ std::vector<std::string> describe(const embedded_system& system);
 // deploy/environments. Empty when none exists.
 std::filesystem::path find_environments_dir();
 
+// Starts the box launcher (sandbox/box_launcher.hpp): call it first in a process that will run
+// the embedded system, before any thread starts, while the process is small. On failure it warns
+// on stderr (`who: warning: ...`) and the slots clone their boxes themselves.
+void start_box_launcher_early(const std::string& who);
+
 // Logs of every component to stderr at `level` (trace ... off), one logger per room.
 result<void> setup_embedded_logging(const std::string& level);
 

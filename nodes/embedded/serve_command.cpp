@@ -86,6 +86,7 @@ int serve_command(const std::vector<std::string>& args) {
     std::cerr << "recodex serve: " << p.message << "\nTry 'recodex serve --help'.\n";
     return 2;
   }
+  start_box_launcher_early("recodex serve");
   if (auto r = setup_embedded_logging(flags.log_level); !r) {
     std::cerr << "recodex serve: " << r.error().message << "\n";
     return 1;
