@@ -5,9 +5,9 @@
 #include "sandbox/dir_rule.hpp"
 #include "sandbox/host_box_dir.hpp"
 
+#include <sys/random.h>
 #include <unistd.h>
 
-#include <random>
 #include <utility>
 
 namespace recodex::worker {
@@ -34,13 +34,20 @@ sandbox::dir_rule to_dir_rule(const bound_directory& dir) {
   return rule;
 }
 
+// Unpredictable (a program sees the names of its own run's files and must not guess the next
+// run's), from getrandom: constructing a std::random_device per task cost more than the draw.
 std::string random_suffix() {
   static const char alnum[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-  std::random_device device;
-  std::uniform_int_distribution<std::size_t> pick(0, sizeof(alnum) - 2);
+  constexpr unsigned symbols = sizeof(alnum) - 1;
+  constexpr unsigned usable = 256 / symbols * symbols; // rejecting above it keeps picks uniform
   std::string out;
-  for (int i = 0; i < 10; ++i)
-    out += alnum[pick(device)];
+  unsigned char bytes[32];
+  while (out.size() < 10) {
+    ssize_t got = ::getrandom(bytes, sizeof bytes, 0);
+    for (ssize_t i = 0; i < got && out.size() < 10; ++i)
+      if (bytes[i] < usable)
+        out += alnum[bytes[i] % symbols];
+  }
   return out;
 }
 
