@@ -246,11 +246,15 @@ int run(caf::actor_system& sys, node_config config, sigset_t stop_signals) {
   if (cluster && !config.cluster_tls.enabled())
     sys.middleman().unpublish(broker.value().handle, *cluster);
   // Reports first: the broker's last ones reach the notifier, whose waiting retries then get
-  // a bounded time to go out instead of being dropped with the process.
+  // a bounded time to go out; the broker's face journals the notifier's answers meanwhile, so
+  // only the reports still owed after the drain are sent again at the next start.
+  recodex::broker::close_broker(sys, broker.value(), std::chrono::seconds(10));
+  if (auto owed = recodex::notifier::drain_notifier(sys, config.broker.notifier, config.notifier.drain_timeout,
+                                                    config.notifier.timeout + std::chrono::seconds(1)))
+    spdlog::error("{} status reports could not be delivered before shutdown: they are sent again "
+                  "at the next start (with a journal)",
+                  owed);
   recodex::broker::stop_broker(sys, broker.value(), std::chrono::seconds(10));
-  if (auto dropped = recodex::notifier::drain_notifier(sys, config.broker.notifier, config.notifier.drain_timeout,
-                                                       config.notifier.timeout + std::chrono::seconds(1)))
-    spdlog::error("{} status reports could not be delivered before shutdown", dropped);
   stop_all();
   return 0;
 }

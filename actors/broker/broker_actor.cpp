@@ -1,15 +1,19 @@
 // The broker's CAF face: state, the reactor's outputs, handlers for CAF peers, spawn.
 //
-// Reports and their delivery: a report goes to the notifier as a request. The notifier's
-// handler answers once its (first) attempt is over, whether the web application took the
-// report or the notifier keeps it for a retry: CAF answers a request to a handler without a
-// result with an empty message. The face then tells the reactor, which journals the delivery;
-// a report without that record is sent again after a restart (at-least-once). So a broker
-// killed between the journal's record of a completion and the notifier's attempt sends the
-// report after its restart instead of losing it, and one killed in the short window between
-// the web application's answer and the journal's record of it sends it twice. Reports the
-// notifier still holds for a retry when the process dies are lost (the notifier does not say
-// when a retry succeeds).
+// Reports and their settlement: a report goes to the notifier as a request, which the notifier
+// answers once it is through with the report: `true` when the web application took it (at the
+// first attempt or a retry), `false` when it gave the report up after its last attempt (logged
+// there; ReCodEx drops such a report too). Only then does the face tell the reactor, which
+// journals the delivery record; a report without one is sent again after a restart
+// (at-least-once). So a broker killed at any point before that record (before the first
+// attempt, during the retries' back-off, while the web application answers) sends the report
+// again after its restart instead of losing it, and one killed between the web application's
+// 2xx and the record sends it twice. An error instead of an answer (the notifier's drain ran
+// out of time, the notifier is gone) journals nothing: the report is sent again after a restart.
+//
+// Stopping: close_broker closes the reactor's intake and passes its last outputs on; the node
+// then drains the notifier, whose answers this face still journals; stop_broker waits at most
+// report_wait for answers still missing, stops the reactor and ends the face.
 #include "actors/broker/broker_actor.hpp"
 
 #include "actors/broker/broker_reactor.hpp"
@@ -29,7 +33,10 @@ namespace recodex::broker {
 
 namespace {
 
-// stop_broker's request, and the face's note to itself that the reactor's last outputs are done.
+// close_broker's and stop_broker's requests, and the face's notes to itself that the reactor's
+// last outputs have been performed.
+using close_atom = caf::atom_constant<caf::atom("brclose")>;
+using closed_atom = caf::atom_constant<caf::atom("brclosed")>;
 using stop_atom = caf::atom_constant<caf::atom("brstop")>;
 using stopped_atom = caf::atom_constant<caf::atom("brstopped")>;
 // The face's deadline for the notifier's last answers at a stop.
@@ -48,8 +55,9 @@ struct face_state {
   std::unordered_map<std::uint64_t, caf::typed_response_promise<eval_reply>> evals;
   std::unordered_map<std::uint64_t, caf::typed_response_promise<runtime_stats>> stats;
   std::unordered_map<std::uint64_t, caf::typed_response_promise<set_frozen>> freezes;
-  caf::response_promise stopping; // stop_broker's, answered once the last outputs left
-  bool finishing = false;         // stopping: waiting for the notifier's last answers
+  std::vector<caf::response_promise> closing; // close_broker's, answered once the last outputs left
+  caf::response_promise stopping;             // stop_broker's, answered when the face ends
+  bool finishing = false;                     // stopping: waiting for the notifier's last answers
   std::uint64_t reports_unanswered = 0;
   std::chrono::milliseconds report_wait{2000};
   static inline const char* name = "broker";
@@ -122,21 +130,22 @@ struct output_performer {
       return;
     auto job_id = x.job_id;
     ++st().reports_unanswered;
-    auto answered = [s = self, job_id](bool attempted) {
+    auto answered = [s = self, job_id](std::optional<bool> delivered) {
       auto& state = s->state;
-      if (attempted)
-        state.reactor->post(report_delivered{job_id});
+      if (delivered)
+        state.reactor->post(report_settled{job_id, *delivered});
       --state.reports_unanswered;
       if (state.finishing && state.reports_unanswered == 0)
         s->send(s, drained_atom::value);
     };
+    // The handlers outlive this performer: they capture the actor, never `this`.
     self->request(st().notifier, caf::infinite, std::move(x))
-        .then([=]() { answered(true); },
-              [=](caf::error& e) {
-                spdlog::warn("[job {}] the notifier did not take the report ({}): it is sent again "
-                             "after a restart",
-                             job_id, self->system().render(e));
-                answered(false);
+        .then([answered](bool delivered) { answered(delivered); },
+              [answered, s = self, job_id](caf::error& e) {
+                spdlog::warn("[job {}] the notifier is not through with the report ({}): it is "
+                             "sent again after a restart",
+                             job_id, s->system().render(e));
+                answered(std::nullopt);
               });
   }
   void operator()(error_report& x) {
@@ -147,6 +156,11 @@ struct output_performer {
   void operator()(stats_answer& x) { answer(st().stats, x.ticket, std::move(x.stats)); }
   void operator()(freeze_answer& x) { answer(st().freezes, x.ticket, set_frozen{x.frozen}); }
 };
+
+bool from_this_node(face_self self) {
+  auto sender = self->current_sender();
+  return !sender || sender->node() == self->node();
+}
 
 template <class T, class Map>
 caf::typed_response_promise<T> wait_for(face_self self, Map& waiting, std::uint64_t& ticket) {
@@ -208,13 +222,24 @@ caf::behavior face_behavior(face_self self, std::shared_ptr<broker_reactor> reac
           std::visit(perform, item);
       },
       // -- shutdown (local only: a remote peer must not stop the broker) --
-      [=](stop_atom) {
-        auto sender = self->current_sender();
-        if (sender && sender->node() != self->node())
+      // close_intake() returns after the reactor's last commit (idempotent); the outputs it
+      // handed over are in the mailbox before the note the face sends itself, so they reach
+      // workers, monitors and the notifier first.
+      [=](close_atom) {
+        if (!from_this_node(self))
           return;
-        // close_intake() returns after the reactor's last commit; the outputs it handed over are
-        // in the mailbox before the note below, so they reach workers, monitors and the notifier
-        // first.
+        self->state.reactor->close_intake();
+        self->state.closing.push_back(self->make_response_promise());
+        self->send(self, closed_atom::value);
+      },
+      [=](closed_atom) {
+        for (auto& p : self->state.closing)
+          p.deliver(true);
+        self->state.closing.clear();
+      },
+      [=](stop_atom) {
+        if (!from_this_node(self))
+          return;
         self->state.reactor->close_intake();
         self->state.stopping = self->make_response_promise();
         self->send(self, stopped_atom::value);
@@ -273,6 +298,12 @@ result<spawned_broker> spawn_broker(caf::actor_system& sys, broker_actor_config 
     caf::anon_send(face, face_outputs{std::move(items)});
   });
   return out;
+}
+
+void close_broker(caf::actor_system& sys, const spawned_broker& broker, std::chrono::milliseconds timeout) {
+  caf::scoped_actor self{sys};
+  self->request(broker.actor, timeout, close_atom::value)
+    .receive([](bool) {}, [&](caf::error& e) { spdlog::error("broker close: {}", sys.render(e)); });
 }
 
 void stop_broker(caf::actor_system& sys, const spawned_broker& broker, std::chrono::milliseconds timeout) {

@@ -25,8 +25,9 @@ struct broker_actor_config {
   std::filesystem::path journal;    // empty: no durability
   std::vector<caf::actor> monitors; // receive `progress`
   caf::actor notifier;              // receives job_status_report / error_report; may be null
-  // At a stop, how long the face waits for the notifier to answer the last reports (an
-  // unanswered report is sent again at the next start).
+  // At stop_broker, how long the face still waits for the notifier's final answers (a report
+  // without one is sent again at the next start). After a drain of the notifier (the node's
+  // order) none is missing.
   std::chrono::milliseconds report_wait{2000};
   std::chrono::milliseconds tick{100};
   // tcp://<address>:<port> of the ZeroMQ ROUTERs to bind (port 0: any); empty: none.
@@ -45,8 +46,13 @@ struct spawned_broker {
 // stops when the face terminates. Fails when the journal cannot be opened or a socket bound.
 result<spawned_broker> spawn_broker(caf::actor_system& sys, broker_actor_config config);
 
-// Stops the reactor (its last decisions are committed), lets the face pass the last outputs on
-// (reports to the notifier included) and terminates the face; blocks until done or timeout.
+// The first half of a stop: closes the reactor's intake (its last decisions are committed) and
+// lets the face pass the last outputs on (reports to the notifier included); the face still
+// journals the notifier's answers. Blocks until done or timeout. Idempotent.
+void close_broker(caf::actor_system& sys, const spawned_broker& broker, std::chrono::milliseconds timeout);
+
+// Closes as above if that has not happened, waits up to report_wait for the notifier's answers
+// still missing, stops the reactor and terminates the face; blocks until done or timeout.
 void stop_broker(caf::actor_system& sys, const spawned_broker& broker, std::chrono::milliseconds timeout);
 
 } // namespace recodex::broker

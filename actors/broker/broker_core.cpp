@@ -44,7 +44,7 @@ bool operator==(const journal_assign& a, const journal_assign& b) {
 bool operator==(const journal_finish& a, const journal_finish& b) {
   return a.report == b.report;
 }
-bool operator==(const journal_delivered& a, const journal_delivered& b) {
+bool operator==(const journal_settled& a, const journal_settled& b) {
   return a.job_id == b.job_id;
 }
 bool operator==(const forget_worker& a, const forget_worker& b) { return a.worker_id == b.worker_id; }
@@ -93,8 +93,8 @@ struct printer {
     return "journal_finish{" + quoted(r.job_id) + ", " + recodex::to_string(r.status) + ", " +
            quoted(r.message) + "}";
   }
-  std::string operator()(const journal_delivered& x) const {
-    return "journal_delivered{" + quoted(x.job_id) + "}";
+  std::string operator()(const journal_settled& x) const {
+    return "journal_settled{" + quoted(x.job_id) + "}";
   }
   std::string operator()(const forget_worker& x) const {
     return "forget_worker{" + quoted(x.worker_id) + "}";
@@ -728,8 +728,8 @@ void broker_core::place_held(time_point now, commands& out) {
   }
 }
 
-commands broker_core::on_report_delivered(const std::string& job_id) {
-  return {journal_delivered{job_id}};
+commands broker_core::on_report_settled(const std::string& job_id) {
+  return {journal_settled{job_id}};
 }
 
 commands broker_core::recover(recovered_state state, time_point now) {

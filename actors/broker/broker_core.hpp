@@ -59,7 +59,8 @@ struct notify_error {
 };
 // Durability: an accepted job (must be on disk before the reply), a job handed to a worker
 // (with its failure count), a job that left the broker with its report (kept until the
-// report is delivered: a restart sends it again), a report the web application has received.
+// report is settled: a restart sends it again), a report the notifier is through with (the web
+// application has it, or it was given up after the notifier's last attempt).
 struct journal_accept {
   job_request request;
 };
@@ -70,7 +71,7 @@ struct journal_assign {
 struct journal_finish {
   job_status_report report;
 };
-struct journal_delivered {
+struct journal_settled {
   std::string job_id;
 };
 // A worker left the registry: the shell forgets its transport.
@@ -85,7 +86,7 @@ struct log_warning {
 using command =
     std::variant<send_job, send_pong, send_intro, reply_accept, reply_reject, send_progress,
                  notify_job_status, notify_error, journal_accept, journal_assign, journal_finish,
-                 journal_delivered, forget_worker, log_warning>;
+                 journal_settled, forget_worker, log_warning>;
 using commands = std::vector<command>;
 
 bool operator==(const send_job& a, const send_job& b);
@@ -99,7 +100,7 @@ bool operator==(const notify_error& a, const notify_error& b);
 bool operator==(const journal_accept& a, const journal_accept& b);
 bool operator==(const journal_assign& a, const journal_assign& b);
 bool operator==(const journal_finish& a, const journal_finish& b);
-bool operator==(const journal_delivered& a, const journal_delivered& b);
+bool operator==(const journal_settled& a, const journal_settled& b);
 bool operator==(const forget_worker& a, const forget_worker& b);
 bool operator==(const log_warning& a, const log_warning& b);
 
@@ -149,8 +150,10 @@ public:
   commands on_tick(time_point now);
   // A native worker's actor is down: the same as missed heartbeats, at once.
   commands on_worker_down(const std::string& worker_id, time_point now);
-  // The notifier has handed a job's report to the web application.
-  commands on_report_delivered(const std::string& job_id);
+  // The notifier is through with a job's report: the web application has it, or the notifier
+  // gave it up after its last attempt (ReCodEx's rule). Not before: a report still waiting for
+  // a retry when the process dies is sent again after the restart.
+  commands on_report_settled(const std::string& job_id);
   // Journal replay at start-up, before any other input: unfinished jobs wait for their workers,
   // reports not delivered are sent again (at-least-once), and jobs finished recently are known
   // as finished (a worker repeating its `done` or progress after a reconnect is not reported or

@@ -63,7 +63,7 @@ struct broker_reactor::impl {
   std::string worker_bound;
   std::unique_ptr<bridge::wakeup_queue<face_input>> inbox;
   std::atomic<bool> stopping{false};
-  // close_intake(): the loop stops taking input but deliveries, commits what is pending, and
+  // close_intake(): the loop stops taking input but settled reports, commits what is pending, and
   // then sets `intake_closed`.
   std::atomic<bool> closing{false};
   bool intake_closing_done = false;
@@ -166,7 +166,7 @@ struct broker_reactor::impl {
     void operator()(journal_finish& x) {
       if (!r.log)
         return;
-      // With a notifier the report is kept until it is delivered (sent again after a restart).
+      // With a notifier the report is kept until it is settled (sent again after a restart).
       if (auto done = r.log->finished(x.report, r.options.reports_wanted); !done)
         spdlog::error("{} completion not journaled: {}", job_tag(x.report.job_id),
                       done.error().message);
@@ -174,9 +174,9 @@ struct broker_reactor::impl {
       // run the job again.
       r.must_sync = true;
     }
-    void operator()(journal_delivered& x) {
+    void operator()(journal_settled& x) {
       if (spdlog::should_log(spdlog::level::debug))
-        spdlog::debug("{} report delivered", job_tag(x.job_id));
+        spdlog::debug("{} report settled", job_tag(x.job_id));
       if (r.log)
         if (auto done = r.log->delivered(x.job_id); !done)
           spdlog::error("{} delivery not journaled: {}", job_tag(x.job_id), done.error().message);
@@ -284,13 +284,13 @@ struct broker_reactor::impl {
   // -- the face --
 
   void on_face_input(face_input& input, time_point t) {
-    if (intake_closing_done && !std::holds_alternative<report_delivered>(input))
-      return; // stopping: only deliveries are still journaled
+    if (intake_closing_done && !std::holds_alternative<report_settled>(input))
+      return; // stopping: only settled reports are still journaled
     std::visit(
       [&](auto& x) {
         using type = std::decay_t<decltype(x)>;
-        if constexpr (std::is_same_v<type, report_delivered>) {
-          perform(core.on_report_delivered(x.job_id));
+        if constexpr (std::is_same_v<type, report_settled>) {
+          perform(core.on_report_settled(x.job_id));
         } else if constexpr (std::is_same_v<type, native_down>) {
           perform(core.on_worker_down(x.worker_id, t));
         } else if constexpr (std::is_same_v<type, caf_eval>) {

@@ -9,7 +9,7 @@
 // goes to the face wait for it, evals to ZeroMQ workers and progress for the monitors do not:
 // they promise nothing), write the frames, and hand the face one batch of outputs (two when
 // progress passes outputs that wait). Stopping takes two steps: close_intake() (last commit;
-// the notifier's answers about delivered reports are still journaled), then stop().
+// the notifier's answers about settled reports are still journaled), then stop().
 // ZeroMQ and CAF stay out of this header.
 #pragma once
 
@@ -57,8 +57,8 @@ public:
   // Thread-safe.
   void post(face_input input);
   // The first half of a stop: no more input from the sockets, the ticks or the face except
-  // report_delivered; commits and syncs what is pending and returns once its outputs went to
-  // `deliver`. The thread stays to journal deliveries until stop(). Idempotent.
+  // report_settled; commits and syncs what is pending and returns once its outputs went to
+  // `deliver`. The thread stays to journal settled reports until stop(). Idempotent.
   void close_intake();
   // Commits what is pending, stops and joins the thread (idempotent).
   void stop();

@@ -32,14 +32,16 @@ struct caf_freeze {
   std::uint64_t ticket = 0;
   bool frozen = false;
 };
-// The notifier has finished its attempt at a job's report (see broker_actor.cpp).
-struct report_delivered {
+// The notifier is through with a job's report: delivered, or given up after its last attempt
+// (see broker_actor.cpp). Either way the report is not sent again after a restart.
+struct report_settled {
   std::string job_id;
+  bool delivered = true; // false: given up
 };
 
 // Worker messages carry the id the face gave the native worker ("caf:...").
 using face_input = std::variant<worker_info, worker_ping, worker_progress, worker_done, native_down,
-                                caf_eval, caf_stats, caf_freeze, report_delivered>;
+                                caf_eval, caf_stats, caf_freeze, report_settled>;
 
 // -- reactor -> face --
 

@@ -10,8 +10,9 @@
 // Record: 1 byte kind ('A' accept, 'S' assign, 'F' finish), 4 bytes body length (LE), body of
 // length-prefixed strings; 'A' = job id, header count, key/value pairs, payload count, frames;
 // 'S' = job id, failure count; 'F' = job id [, status ("OK", "FAILED"), message]. An 'F' with a
-// report is a completion whose report is not yet delivered; an 'F' with the job id alone is a
-// delivery (or a completion with nothing to deliver: no notifier, or a journal written before
+// report is a completion whose report is not yet settled; an 'F' with the job id alone is a
+// delivery record: the notifier is through with the report, delivered or given up after its
+// last attempt (or a completion with nothing to deliver: no notifier, or a journal written before
 // reports were kept). Older readers skip the extra fields of an 'F', so a journal stays
 // readable by the broker version before this one (which then loses only the re-sending).
 #pragma once
@@ -58,6 +59,7 @@ public:
   // Not fsync'd either: the caller syncs before the report leaves (group commit). With
   // `awaiting_delivery` the report is kept until delivered() (or sent again after a restart).
   result<void> finished(const job_status_report& report, bool awaiting_delivery);
+  // The notifier is through with the report (delivered, or given up after its last attempt).
   // Not fsync'd: losing it only means the report is sent once more after a machine crash.
   result<void> delivered(const std::string& job_id);
 

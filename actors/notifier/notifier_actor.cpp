@@ -1,6 +1,7 @@
 // The notifier shell: one blocking Beast request per attempt on the actor's own thread
 // (detached), retries as delayed self-messages so other reports are not held up by a sleep;
-// at shutdown the waiting retries are drained within a budget.
+// a report's request is answered when the report is through (notifier_core's after_attempt
+// decides); at shutdown the waiting retries are drained within a budget.
 #include "actors/notifier/notifier_actor.hpp"
 
 #include "actors/notifier/notifier_core.hpp"
@@ -120,11 +121,13 @@ result<http_answer> attempt(asio::io_context& io, asio::ssl::context& tls, const
   }
 }
 
-// A report whose last attempt failed, waiting for its next one.
+// A report whose last attempt failed, waiting for its next one, with the answer the sender
+// waits for (none for an error report or a report that came without a request).
 struct waiting_post {
   std::string what;
   http_post post;
   unsigned number = 0; // the next attempt's number
+  caf::response_promise answer;
 };
 
 struct notifier_state {
@@ -158,27 +161,47 @@ std::optional<std::string> try_post(notifier_actor* self, const notifier_config&
   return outcome ? "HTTP " + std::to_string(outcome.value().status) : outcome.error().message;
 }
 
-void send_post(notifier_actor* self, const std::string& what, const http_post& post, unsigned number) {
+// The final outcome, once: true when the web application has the report, false when it was
+// given up. A report sent without a request (or from outside any actor) gets no answer.
+void answer(caf::response_promise& promise, bool delivered) {
+  if (promise.pending() && !promise.async())
+    promise.deliver(delivered);
+}
+
+void give_up(waiting_post& w, const std::string& failure) {
+  spdlog::error("notifier: {} given up after {} attempts, last: {}", w.what, w.number, failure);
+  answer(w.answer, false);
+}
+
+// Attempt w.number; then the report is through (answered) or waits for its retry.
+void send_post(notifier_actor* self, waiting_post w) {
   auto& st = self->state;
-  auto failure = try_post(self, st.config, post);
-  if (!failure) {
-    spdlog::debug("notifier: {} delivered", what);
-    return;
+  auto failure = try_post(self, st.config, w.post);
+  auto step = after_attempt(st.config, w.number, !failure);
+  switch (step.outcome) {
+    case attempt_outcome::delivered:
+      spdlog::debug("notifier: {} delivered", w.what);
+      answer(w.answer, true);
+      return;
+    case attempt_outcome::given_up:
+      give_up(w, *failure);
+      return;
+    case attempt_outcome::retry:
+      break;
   }
-  if (number >= st.config.attempts || st.config.retry_delays.empty()) {
-    spdlog::error("notifier: {} dropped after {} attempts, last: {}", what, number, *failure);
-    return;
-  }
-  auto delay = st.config.retry_delays[std::min<std::size_t>(number - 1, st.config.retry_delays.size() - 1)];
-  spdlog::warn("notifier: {} attempt {} failed ({}), retrying in {} ms", what, number, *failure, delay.count());
+  spdlog::warn("notifier: {} attempt {} failed ({}), retrying in {} ms", w.what, w.number, *failure,
+               step.delay.count());
+  ++w.number;
   auto ticket = st.next_ticket++;
-  st.waiting.emplace(ticket, waiting_post{what, post, number + 1});
-  self->delayed_send(self, delay, retry_atom::value, ticket);
+  st.waiting.emplace(ticket, std::move(w));
+  self->delayed_send(self, step.delay, retry_atom::value, ticket);
 }
 
 // Shutdown: every waiting report is tried again at once, and again after short pauses, until
 // it is delivered, runs out of attempts, or the budget is spent (no attempt outlives it).
-// Returns how many were dropped. Blocks this detached actor only.
+// Reports still waiting then are answered with an error: they are not through (the broker
+// sends them again after its restart). Returns how many those were. Blocks this detached
+// actor only; its answers reach their senders as they are decided, before the drain's own.
 std::uint64_t drain(notifier_actor* self, std::chrono::milliseconds budget) {
   auto& st = self->state;
   auto deadline = std::chrono::steady_clock::now() + budget;
@@ -189,22 +212,29 @@ std::uint64_t drain(notifier_actor* self, std::chrono::milliseconds budget) {
     for (auto i = st.waiting.begin(); i != st.waiting.end() && left().count() > 0;) {
       auto config = st.config;
       config.timeout = std::min(config.timeout, left());
-      auto failure = try_post(self, config, i->second.post);
-      if (!failure) {
-        spdlog::info("notifier: {} delivered at shutdown", i->second.what);
+      auto& w = i->second;
+      auto failure = try_post(self, config, w.post);
+      auto step = after_attempt(st.config, w.number, !failure);
+      if (step.outcome == attempt_outcome::delivered) {
+        spdlog::info("notifier: {} delivered at shutdown", w.what);
+        answer(w.answer, true);
         i = st.waiting.erase(i);
-      } else if (++i->second.number > st.config.attempts) {
-        spdlog::error("notifier: {} dropped after {} attempts, last: {}", i->second.what, st.config.attempts, *failure);
+      } else if (step.outcome == attempt_outcome::given_up) {
+        give_up(w, *failure);
         i = st.waiting.erase(i);
       } else {
+        ++w.number;
         ++i;
       }
     }
     if (!st.waiting.empty())
       std::this_thread::sleep_for(std::min(left(), std::chrono::milliseconds{200}));
   }
-  for (auto& [ticket, w] : st.waiting)
-    spdlog::error("notifier: {} dropped at shutdown ({} ms spent)", w.what, budget.count());
+  for (auto& [ticket, w] : st.waiting) {
+    spdlog::error("notifier: {} not delivered at shutdown ({} ms spent)", w.what, budget.count());
+    if (w.answer.pending() && !w.answer.async())
+      w.answer.deliver(caf::make_error(caf::sec::request_timeout, "not delivered at shutdown"));
+  }
   auto dropped = st.waiting.size();
   st.waiting.clear();
   return dropped;
@@ -222,20 +252,23 @@ caf::behavior notifier_behavior(notifier_actor* self, notifier_config config, ht
   }
   self->state.tls.set_verify_mode(asio::ssl::verify_peer);
   return {
+    // From the broker's face, as a request: answered once the report is through.
     [=](const job_status_report& report) {
+      auto promise = self->make_response_promise();
       auto post = job_status_post(self->state.config, self->state.endpoint, report);
-      send_post(self, "[job " + report.job_id + "] status " + to_string(report.status), post, 1);
+      send_post(self, {"[job " + report.job_id + "] status " + to_string(report.status), std::move(post), 1, promise});
+      return promise;
     },
     [=](const error_report& report) {
-      send_post(self, "error report", error_post(self->state.config, self->state.endpoint, report), 1);
+      send_post(self, {"error report", error_post(self->state.config, self->state.endpoint, report), 1, {}});
     },
     [=](retry_atom, std::uint64_t ticket) {
       auto i = self->state.waiting.find(ticket);
       if (i == self->state.waiting.end())
-        return; // delivered or dropped by a drain
+        return; // settled by a drain
       auto w = std::move(i->second);
       self->state.waiting.erase(i);
-      send_post(self, w.what, w.post, w.number);
+      send_post(self, std::move(w));
     },
     [=](drain_atom, caf::timespan budget) -> std::uint64_t {
       return drain(self, std::chrono::duration_cast<std::chrono::milliseconds>(budget));

@@ -1,7 +1,11 @@
 // The notifier actor: receives job_status_report and error_report from the broker and POSTs
 // them to the web application (spec 2.9) on its own thread (a detached actor), so a slow or
 // absent web application never blocks the broker. Failed attempts (connection errors, HTTP >=
-// 400) are retried after 1, 2, 4 s; after the last attempt the report is logged and dropped.
+// 400) are retried after 1, 2, 4 s; after the last attempt the report is logged and given up
+// (as ReCodEx does). A job_status_report sent as a request is answered once, with the final
+// outcome: `true` when the web application took it (maybe after retries), `false` when it was
+// given up; an error when a drain ended with the report still waiting for a retry (it is not
+// through: the broker keeps it and sends it again after a restart). Error reports get no answer.
 // At shutdown, drain_notifier gives the reports waiting for a retry a bounded time to get out.
 #pragma once
 

@@ -1,6 +1,7 @@
 // Callback requests as values; see notifier_core.hpp.
 #include "actors/notifier/notifier_core.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 namespace recodex::notifier {
@@ -126,6 +127,27 @@ http_post job_status_post(const notifier_config& config, const http_endpoint& en
 http_post error_post(const notifier_config& config, const http_endpoint& endpoint,
                      const error_report& report) {
   return {endpoint.path + "/error", "message=" + url_escape(report.message), authorization(config)};
+}
+
+std::string to_string(attempt_outcome outcome) {
+  switch (outcome) {
+    case attempt_outcome::delivered:
+      return "delivered";
+    case attempt_outcome::retry:
+      return "retry";
+    case attempt_outcome::given_up:
+      return "given up";
+  }
+  return "?";
+}
+
+next_step after_attempt(const notifier_config& config, unsigned number, bool succeeded) {
+  if (succeeded)
+    return {attempt_outcome::delivered, {}};
+  if (number >= config.attempts || config.retry_delays.empty())
+    return {attempt_outcome::given_up, {}};
+  auto index = std::min<std::size_t>(number == 0 ? 0 : number - 1, config.retry_delays.size() - 1);
+  return {attempt_outcome::retry, config.retry_delays[index]};
 }
 
 } // namespace recodex::notifier

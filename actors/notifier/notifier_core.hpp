@@ -1,12 +1,14 @@
 // What the notifier sends, as plain values: the parsed callback URL, the POST target, the
 // URL-escaped form body (the original does not escape; ARCHITECTURE.md 7 says we do) and the
-// Basic auth header. No sockets here; notifier_actor.cpp performs the requests.
+// Basic auth header; and what follows an attempt (deliver, retry after a delay, give up). No
+// sockets here; notifier_actor.cpp performs the requests.
 #pragma once
 
 #include "actors/notifier/notifier_config.hpp"
 #include "messages/job_messages.hpp"
 #include "messages/result.hpp"
 
+#include <chrono>
 #include <string>
 #include <string_view>
 
@@ -54,5 +56,25 @@ bool is_redirect(unsigned status);
 // POST <path>/error: `message=<text>`.
 http_post error_post(const notifier_config& config, const http_endpoint& endpoint,
                      const error_report& report);
+
+// -- what follows an attempt --
+
+// A report is through (delivered or given up) or waits for its next attempt.
+enum class attempt_outcome { delivered, retry, given_up };
+std::string to_string(attempt_outcome outcome);
+
+struct next_step {
+  attempt_outcome outcome = attempt_outcome::delivered;
+  std::chrono::milliseconds delay{0}; // before the next attempt (retry only)
+
+  friend bool operator==(const next_step& a, const next_step& b) {
+    return a.outcome == b.outcome && a.delay == b.delay;
+  }
+};
+
+// After attempt `number` (1-based) succeeded or failed: the web application has it; or the
+// next attempt after retry_delays[number - 1] (the last delay repeats); or, after attempt
+// `config.attempts` (ReCodEx: 4), the report is given up, as ReCodEx does.
+next_step after_attempt(const notifier_config& config, unsigned number, bool succeeded);
 
 } // namespace recodex::notifier

@@ -1,7 +1,8 @@
 // Durability: kill -9 the broker with 100 queued jobs and 2 running, restart it on the same
 // journal and ports; the workers come back reporting their running jobs (current_job=), and all
-// 102 jobs finish, each reported to the web application exactly once. And a report the broker
-// had not seen delivered when it was killed is sent again after the restart.
+// 102 jobs finish, each reported to the web application exactly once. A report the broker had
+// not seen delivered when it was killed is sent again after the restart, also one that was
+// waiting for the notifier's retry (its first attempt failed).
 #include "tests/conformance/broker/broker_fixture.hpp"
 
 #include <catch2/catch.hpp>
@@ -10,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <memory>
 #include <set>
 #include <thread>
 #include <unistd.h>
@@ -54,30 +56,69 @@ frames init(const std::string& current = "") {
   return f;
 }
 
-} // namespace
+// What outlives a broker across its restarts: the journal, the monitor, the web application
+// (answering `http_failures` requests with 500 first) and the ports the first start picked,
+// which every restart binds again (the workers' DEALERs reconnect to them).
+class restart_rig {
+public:
+  explicit restart_rig(const std::string& name, int http_failures = 0)
+      : journal{std::filesystem::temp_directory_path()
+                / ("broker-" + name + "-" + std::to_string(::getpid()) + ".journal")},
+        http{http_failures, 500} {
+    std::filesystem::remove(journal);
+  }
+  ~restart_rig() { std::filesystem::remove(journal); }
 
-TEST_CASE("a broker killed with 100 queued and 2 running jobs finishes all 102 after a restart, "
-          "each reported once", "[broker][conformance][restart]") {
-  auto journal = std::filesystem::temp_directory_path() / ("broker-restart-" + std::to_string(::getpid()) + ".journal");
-  std::filesystem::remove(journal);
+  std::unique_ptr<broker_process> start() {
+    auto broker = std::make_unique<broker_process>(
+        yaml(clients_port, workers_port, monitor.port(), http.port(), journal.string()));
+    clients_port = broker->clients_port();
+    workers_port = broker->workers_port();
+    return broker;
+  }
+  std::vector<std::string> targets() {
+    std::vector<std::string> out;
+    for (const auto& r : http.requests())
+      out.push_back(r.target);
+    return out;
+  }
+
+  const std::filesystem::path journal;
   monitor_router monitor;
   http_sink http;
   std::uint16_t clients_port = 0;
   std::uint16_t workers_port = 0;
+};
+
+// One job through a registered worker, up to its `done OK`.
+void run_job(dealer& client, dealer& worker, const std::string& job) {
+  worker.send({"ping"}); // alive (max_liveness 5 x 100 ms)
+  client.send({"eval", job, "hwgroup=group1", "", "a", "r"});
+  REQUIRE(client.recv() == frames{"ack"});
+  REQUIRE(client.recv() == frames{"accept"});
+  auto eval = worker.recv_skipping("pong");
+  REQUIRE(eval);
+  REQUIRE(eval->at(1) == job);
+  worker.send({"done", job, "OK", ""});
+}
+
+} // namespace
+
+TEST_CASE("a broker killed with 100 queued and 2 running jobs finishes all 102 after a restart, "
+          "each reported once", "[broker][conformance][restart]") {
+  restart_rig rig{"restart"};
   std::string running[2];
   {
-    broker_process first{yaml(0, 0, monitor.port(), http.port(), journal.string())};
-    clients_port = first.clients_port();
-    workers_port = first.workers_port();
-    dealer w1{workers_port, "rw1"};
+    auto first = rig.start();
+    dealer w1{rig.workers_port, "rw1"};
     w1.send(init());
-    dealer w2{workers_port, "rw2"};
+    dealer w2{rig.workers_port, "rw2"};
     w2.send(init());
     w1.send({"ping"});
     w2.send({"ping"});
     REQUIRE(w1.recv() == frames{"pong"});
     REQUIRE(w2.recv() == frames{"pong"});
-    dealer client{clients_port};
+    dealer client{rig.clients_port};
     for (int i = 0; i < 102; ++i)
       client.send({"eval", "job_" + std::to_string(i), "hwgroup=group1", "", "a", "r"});
     int accepted = 0;
@@ -93,18 +134,18 @@ TEST_CASE("a broker killed with 100 queued and 2 running jobs finishes all 102 a
     REQUIRE(e2);
     running[0] = e1->at(1);
     running[1] = e2->at(1);
-    first.kill9();
+    first->kill9();
   }
-  broker_process second{yaml(clients_port, workers_port, monitor.port(), http.port(), journal.string())};
-  dealer w1{workers_port, "rw1"};
-  dealer w2{workers_port, "rw2"};
+  auto second = rig.start();
+  dealer w1{rig.workers_port, "rw1"};
+  dealer w2{rig.workers_port, "rw2"};
   w1.send(init(running[0]));
   w2.send(init(running[1]));
   w1.send({"done", running[0], "OK", ""});
   w2.send({"done", running[1], "OK", ""});
   dealer* workers[] = {&w1, &w2};
   auto deadline = std::chrono::steady_clock::now() + 30s;
-  while (http.requests().size() < 102 && std::chrono::steady_clock::now() < deadline) {
+  while (rig.http.requests().size() < 102 && std::chrono::steady_clock::now() < deadline) {
     for (auto* w : workers) {
       w->send({"ping"});
       while (auto m = w->recv(5ms)) {
@@ -114,7 +155,7 @@ TEST_CASE("a broker killed with 100 queued and 2 running jobs finishes all 102 a
     }
   }
   std::this_thread::sleep_for(500ms);
-  auto reports = http.requests();
+  auto reports = rig.http.requests();
   std::set<std::string> targets;
   for (auto& r : reports) {
     CHECK(r.body == "status=OK");
@@ -123,61 +164,75 @@ TEST_CASE("a broker killed with 100 queued and 2 running jobs finishes all 102 a
   CHECK(reports.size() == 102);
   CHECK(targets.size() == 102);
   CHECK(targets.count("/r/job-status/" + running[0]) == 1);
-  CHECK(second.stop() == 0);
-  std::filesystem::remove(journal);
+  CHECK(second->stop() == 0);
 }
 
 TEST_CASE("a report the broker had not seen delivered when it was killed is sent again after the "
           "restart, "
           "a delivered one is not",
           "[broker][conformance][restart][notifier]") {
-  auto journal = std::filesystem::temp_directory_path() /
-                 ("broker-owed-" + std::to_string(::getpid()) + ".journal");
-  std::filesystem::remove(journal);
-  monitor_router monitor;
-  http_sink http;
-  std::uint16_t clients_port = 0;
-  std::uint16_t workers_port = 0;
+  restart_rig rig{"owed"};
   {
-    broker_process first{yaml(0, 0, monitor.port(), http.port(), journal.string())};
-    clients_port = first.clients_port();
-    workers_port = first.workers_port();
-    dealer worker{workers_port, "ow1"};
+    auto first = rig.start();
+    dealer worker{rig.workers_port, "ow1"};
     worker.send(init());
-    dealer client{clients_port};
-    auto run = [&](const std::string& job) {
-      worker.send({"ping"}); // alive (max_liveness 5 x 100 ms)
-      client.send({"eval", job, "hwgroup=group1", "", "a", "r"});
-      REQUIRE(client.recv() == frames{"ack"});
-      REQUIRE(client.recv() == frames{"accept"});
-      auto eval = worker.recv_skipping("pong");
-      REQUIRE(eval);
-      REQUIRE(eval->at(1) == job);
-      worker.send({"done", job, "OK", ""});
-    };
-    run("delivered_1");
-    REQUIRE(http.wait_for(1).size() == 1);
+    dealer client{rig.clients_port};
+    run_job(client, worker, "delivered_1");
+    REQUIRE(rig.http.wait_for(1).size() == 1);
     // Killed before the delivery is on record, the broker would rightly send it again (the
     // documented duplicate window): let the record reach the file first.
-    REQUIRE(journal_names(journal, "delivered_1", 4, 5s));
+    REQUIRE(journal_names(rig.journal, "delivered_1", 4, 5s));
     // The web application is slow with the next answer; the broker dies waiting for it.
-    http.hold_answers(1, 2s);
-    run("owed_1");
-    REQUIRE(http.wait_for(2).size() == 2);
-    first.kill9();
+    rig.http.hold_answers(1, 2s);
+    run_job(client, worker, "owed_1");
+    REQUIRE(rig.http.wait_for(2).size() == 2);
+    first->kill9();
   }
-  broker_process second{
-      yaml(clients_port, workers_port, monitor.port(), http.port(), journal.string())};
-  auto reports = http.wait_for(3, 10s);
-  std::this_thread::sleep_for(1s); // a fourth would show up here
-  reports = http.requests();
-  std::multiset<std::string> targets;
-  for (const auto& r : reports)
-    targets.insert(r.target);
-  INFO(Catch::Detail::stringify(std::vector<std::string>(targets.begin(), targets.end())));
-  CHECK(reports.size() == 3);
-  CHECK(targets.count("/r/job-status/delivered_1") == 1);
-  CHECK(targets.count("/r/job-status/owed_1") == 2);
-  CHECK(second.stop() == 0);
-  std::filesystem::remove(journal);
+  auto second = rig.start();
+  rig.http.wait_for(3, 10s);
+  rig.http.wait_for(4, 1s); // a fourth would show up here
+  auto targets = rig.targets();
+  std::multiset<std::string> counted(targets.begin(), targets.end());
+  INFO(Catch::Detail::stringify(targets));
+  CHECK(targets.size() == 3);
+  CHECK(counted.count("/r/job-status/delivered_1") == 1);
+  CHECK(counted.count("/r/job-status/owed_1") == 2);
+  CHECK(second->stop() == 0);
+}
+
+TEST_CASE("a report waiting for the notifier's retry when the broker is killed is sent again "
+          "after the restart, and the web application takes it exactly once, with 200",
+          "[broker][conformance][restart][notifier]") {
+  // The first two callbacks get 500. The retry after the first failure shows that the broker
+  // had its answer (the old face journaled the report as delivered right then); the kill falls
+  // in the 2 s back-off after the second.
+  restart_rig rig{"retry", 2};
+  {
+    auto first = rig.start();
+    dealer worker{rig.workers_port, "rr1"};
+    worker.send(init());
+    dealer client{rig.clients_port};
+    run_job(client, worker, "retried_1");
+    REQUIRE(rig.http.wait_for(2, 5s).size() == 2);
+    first->kill9();
+    REQUIRE(rig.http.requests().size() == 2); // killed during the back-off, before the next retry
+  }
+  {
+    auto second = rig.start(); // sends the report again at once
+    REQUIRE(rig.http.wait_for(3, 10s).size() == 3);
+    // A stop, unlike a kill, waits for the notifier's answer and journals it: the report is
+    // settled, so the next start must not send it.
+    CHECK(second->stop() == 0);
+  }
+  auto third = rig.start();
+  rig.http.wait_for(4, 1500ms); // a resend or a stray retry would show up here
+  auto requests = rig.http.requests();
+  std::vector<int> statuses;
+  for (const auto& r : requests) {
+    CHECK(r.target == "/r/job-status/retried_1");
+    CHECK(r.body == "status=OK");
+    statuses.push_back(r.status);
+  }
+  CHECK(statuses == std::vector<int>{500, 500, 200});
+  CHECK(third->stop() == 0);
 }

@@ -755,11 +755,11 @@ TEST_CASE(
         commands{monitor("1", "STARTED")});
 }
 
-TEST_CASE("a delivered report is written to the journal", "[broker][core][delivery]") {
+TEST_CASE("a settled report (delivered or given up) is written to the journal", "[broker][core][delivery]") {
   auto core = with_workers(1);
   core.on_job(job("1"), t0);
   core.on_worker_done("w1", {"1", job_status::ok, ""}, t0 + 1s);
-  CHECK(core.on_report_delivered("1") == commands{journal_delivered{"1"}});
+  CHECK(core.on_report_settled("1") == commands{journal_settled{"1"}});
 }
 
 TEST_CASE("recovered ids are live: a duplicate eval is refused", "[broker][core][recovery]") {
@@ -774,7 +774,7 @@ TEST_CASE("commands print readably", "[broker][core]") {
   CHECK(to_string(dispatched("w", "j")) == R"(send_job{"w", "j", ["http://api/archive", "http://api/result"]})");
   CHECK(to_string(reported_failed("j", "m")) == R"(notify_job_status{"j", FAILED, "m"})");
   CHECK(to_string(finished_failed("j", "m")) == R"(journal_finish{"j", FAILED, "m"})");
-  CHECK(to_string(command{journal_delivered{"j"}}) == R"(journal_delivered{"j"})");
+  CHECK(to_string(command{journal_settled{"j"}}) == R"(journal_settled{"j"})");
   CHECK(to_string(command{send_pong{std::string("\0", 1)}}) == R"(send_pong{"\x00"})");
   CHECK(to_string(queue_policy::multi) == "multi");
 }

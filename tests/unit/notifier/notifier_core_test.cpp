@@ -82,3 +82,24 @@ TEST_CASE("redirects lead to absolute URLs or paths on the same endpoint", "[not
   CHECK_FALSE(is_redirect(304));
   CHECK_FALSE(is_redirect(200));
 }
+
+TEST_CASE("after an attempt: delivered, a retry after 1, 2, 4 s, given up after the fourth",
+          "[notifier][retry]") {
+  notifier_config c; // ReCodEx: 4 attempts, 1, 2, 4, 8 s
+  using namespace std::chrono_literals;
+  CHECK(after_attempt(c, 1, true) == next_step{attempt_outcome::delivered, 0ms});
+  CHECK(after_attempt(c, 3, true) == next_step{attempt_outcome::delivered, 0ms});
+  CHECK(after_attempt(c, 1, false) == next_step{attempt_outcome::retry, 1s});
+  CHECK(after_attempt(c, 2, false) == next_step{attempt_outcome::retry, 2s});
+  CHECK(after_attempt(c, 3, false) == next_step{attempt_outcome::retry, 4s});
+  CHECK(after_attempt(c, 4, false) == next_step{attempt_outcome::given_up, 0ms});
+  c.attempts = 6; // the last delay repeats
+  CHECK(after_attempt(c, 5, false) == next_step{attempt_outcome::retry, 8s});
+  c.retry_delays.clear(); // no schedule: one attempt
+  CHECK(after_attempt(c, 1, false) == next_step{attempt_outcome::given_up, 0ms});
+}
+
+TEST_CASE("every attempt outcome has a name", "[notifier]") {
+  for (auto o : {attempt_outcome::delivered, attempt_outcome::retry, attempt_outcome::given_up})
+    CHECK(to_string(o) != "?");
+}
