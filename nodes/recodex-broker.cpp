@@ -1,10 +1,9 @@
 // recodex-broker: the broker as its own process, a drop-in for the ReCodEx broker. Reads the
 // ReCodEx broker YAML (plus our `journal`, `cluster.port`, `recovery_grace`), then builds the
-// actors: notifier, monitor bridge, broker (replaying the journal; its reactor binds the client
-// and worker sockets), and optionally publishes the broker's typed handle to native workers. Prints one line per bound
+// actors: notifier, broker (replaying the journal; its reactor binds the client and worker
+// sockets and connects to the monitor), and optionally publishes the broker's typed handle to native workers. Prints one line per bound
 // endpoint on stdout, waits for SIGINT/SIGTERM, and stops everything in reverse order.
 // Exit codes: 0 after a signal, 1 for usage, configuration or start-up errors.
-#include "actors/bridge/bridge_actors.hpp"
 #include "actors/broker/broker_actor.hpp"
 #include "actors/notifier/notifier_actor.hpp"
 #include "actors/notifier/notifier_core.hpp"
@@ -189,12 +188,8 @@ int run(caf::actor_system& sys, node_config config, sigset_t stop_signals) {
   if (notifier.value())
     actors.push_back(notifier.value());
 
-  auto monitor = recodex::bridge::spawn_monitor_bridge(sys, tcp(config.monitor_address, config.monitor_port));
-  if (!monitor)
-    fail(monitor.error().message);
-  actors.push_back(monitor.value().actor);
-  config.broker.monitors.push_back(monitor.value().actor);
-
+  // The reactor writes progress to the ReCodEx monitor itself (no CAF hop per message).
+  config.broker.monitor_endpoint = tcp(config.monitor_address, config.monitor_port);
   config.broker.client_endpoint = tcp(config.clients_address, config.clients_port);
   config.broker.worker_endpoint = tcp(config.workers_address, config.workers_port);
   auto stop_all = [&] {
@@ -291,11 +286,11 @@ int main(int argc, char** argv) {
 
   caf::actor_system_config cfg;
   recodex::configure_actor_system(cfg);
-  // ZeroMQ clients and workers never touch CAF (the reactor thread serves them); CAF carries
-  // native workers, CAF clients, progress and reports.
+  // ZeroMQ clients, workers and the monitor never touch CAF (the reactor thread serves them);
+  // CAF carries native workers, CAF clients and reports.
   recodex::sleep_when_idle(cfg);
-  // The face, the monitor bridge and the notifier pass messages along a pipeline: on one
-  // scheduler thread those are queue pushes instead of cross-thread wake-ups.
+  // The face and the notifier pass messages along a pipeline: on one scheduler thread those are
+  // queue pushes instead of cross-thread wake-ups.
   cfg.set("scheduler.max-threads", 1);
   if (config.cluster_tls.enabled())
     if (auto tls = recodex::nodes::enable_cluster_tls(cfg, config.cluster_tls); !tls)

@@ -283,6 +283,7 @@ result<spawned_broker> spawn_broker(caf::actor_system& sys, broker_actor_config 
   options.core = config.core;
   options.client_endpoint = config.client_endpoint;
   options.worker_endpoint = config.worker_endpoint;
+  options.monitor_endpoint = config.monitor_endpoint;
   options.tick = config.tick;
   options.progress_wanted = !config.monitors.empty();
   options.reports_wanted = static_cast<bool>(config.notifier);

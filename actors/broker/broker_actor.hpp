@@ -1,9 +1,9 @@
-// The broker node's actors: the reactor (broker_reactor.hpp: ZeroMQ clients and workers, the
-// core, the journal, on one thread) and its CAF face, which stands for the broker towards
-// native workers over the middleman (whom it names and monitors: a down_msg is an immediate
-// death), CAF clients (job_request / get_runtime_stats / set_frozen answered through
-// promises), the monitors (progress) and the notifier (reports). The face decides nothing: it
-// posts what arrives to the reactor and performs the reactor's outputs.
+// The broker node's actors: the reactor (broker_reactor.hpp: ZeroMQ clients, workers and the
+// ReCodEx monitor, the core, the journal, on one thread) and its CAF face, which stands for the
+// broker towards native workers over the middleman (whom it names and monitors: a down_msg is
+// an immediate death), CAF clients (job_request / get_runtime_stats / set_frozen answered
+// through promises), CAF-native monitors (progress) and the notifier (reports). The face
+// decides nothing: it posts what arrives to the reactor and performs the reactor's outputs.
 #pragma once
 
 #include "actors/broker/broker_config.hpp"
@@ -23,7 +23,7 @@ namespace recodex::broker {
 struct broker_actor_config {
   broker_config core;
   std::filesystem::path journal;    // empty: no durability
-  std::vector<caf::actor> monitors; // receive `progress`
+  std::vector<caf::actor> monitors; // CAF-native monitors: receive `progress` through the face
   caf::actor notifier;              // receives job_status_report / error_report; may be null
   // At stop_broker, how long the face still waits for the notifier's final answers (a report
   // without one is sent again at the next start). After a drain of the notifier (the node's
@@ -33,6 +33,9 @@ struct broker_actor_config {
   // tcp://<address>:<port> of the ZeroMQ ROUTERs to bind (port 0: any); empty: none.
   std::string client_endpoint;
   std::string worker_endpoint;
+  // tcp://<host>:<port> of the ReCodEx monitor's ROUTER: the reactor connects a ROUTER and
+  // writes progress to it itself (no CAF hop); empty: none.
+  std::string monitor_endpoint;
 };
 
 struct spawned_broker {

@@ -7,6 +7,7 @@
 #include "actors/broker/broker_core.hpp"
 #include "actors/broker/journal_syncer.hpp"
 #include "messages/wire/client_codec.hpp"
+#include "messages/wire/monitor_codec.hpp"
 #include "messages/wire/worker_codec.hpp"
 
 #include <atomic>
@@ -35,12 +36,13 @@ wire::frames routed(const std::string& identity, wire::frames body) {
 }
 
 std::optional<zmq::socket_t> open_socket(zmq::context_t& context, const std::string& endpoint,
-                                         std::string& bound, result<void>& status) {
+                                         std::string& bound, result<void>& status, bool bind = true) {
   if (endpoint.empty() || !status)
     return std::nullopt;
   zmq::socket_t socket{context, zmq::socket_type::router};
   bridge::socket_options options;
   options.endpoint = endpoint;
+  options.bind = bind;
   auto opened = bridge::open_router(socket, options);
   if (!opened) {
     status = opened.error();
@@ -59,8 +61,10 @@ struct broker_reactor::impl {
   zmq::context_t context{1};
   std::optional<zmq::socket_t> clients;
   std::optional<zmq::socket_t> workers;
+  std::optional<zmq::socket_t> monitor; // connects to the ReCodEx monitor
   std::string client_bound;
   std::string worker_bound;
+  std::string monitor_connected;
   std::unique_ptr<bridge::wakeup_queue<face_input>> inbox;
   std::atomic<bool> stopping{false};
   // close_intake(): the loop stops taking input but settled reports, commits what is pending, and
@@ -75,10 +79,11 @@ struct broker_reactor::impl {
   // What the current wake-up decided, written by commit().
   std::vector<wire::frames> to_clients;
   std::vector<wire::frames> to_workers;
+  std::vector<wire::frames> to_monitor_socket; // the ReCodEx monitor's socket; never waits either
   std::vector<face_output> to_face;
-  // Progress for the monitors: it promises nothing, so it never waits for a sync (a FINISHED
-  // held behind the sync of its job's completion would be lost with a crash in between, and
-  // the restarted broker drops the worker's repetition of it as stale).
+  // Progress for CAF-native monitors (through the face): it promises nothing, so it never waits
+  // for a sync (a FINISHED held behind the sync of its job's completion would be lost with a
+  // crash in between, and the restarted broker drops the worker's repetition of it as stale).
   std::vector<face_output> to_monitors;
   bool must_sync = false; // the journal holds accepts or completions not yet on disk
   // Group commit off this thread: outputs that wait for the journal sequence they need, in
@@ -137,6 +142,8 @@ struct broker_reactor::impl {
         *reply = eval_reply{false, x.reason};
     }
     void operator()(send_progress& x) {
+      if (r.monitor)
+        r.to_monitor_socket.push_back(routed(std::string{wire::monitor_identity}, wire::encode_monitor_progress(x.update)));
       if (r.options.progress_wanted)
         r.to_monitors.emplace_back(std::move(x.update));
     }
@@ -281,6 +288,10 @@ struct broker_reactor::impl {
   }
   void on_worker_event(worker_done& x, time_point t) { worker_done_from(x.worker_id, x.done, t); }
 
+  // -- the monitor: a ReCodEx monitor sends nothing; whatever arrives is read and dropped --
+
+  void on_monitor_message(wire::frames&, time_point) {}
+
   // -- the face --
 
   void on_face_input(face_input& input, time_point t) {
@@ -316,6 +327,9 @@ struct broker_reactor::impl {
     for (auto& m : to_workers)
       bridge::send_message(*workers, m);
     to_workers.clear();
+    for (auto& m : to_monitor_socket)
+      bridge::send_message(*monitor, m);
+    to_monitor_socket.clear();
     if (must_sync && log) {
       must_sync = false;
       int fd = syncer ? ::dup(log->native_handle()) : -1;
@@ -395,6 +409,11 @@ struct broker_reactor::impl {
       client_index = static_cast<int>(items.size());
       items.push_back({static_cast<void*>(*clients), 0, ZMQ_POLLIN, 0});
     }
+    int monitor_index = -1;
+    if (monitor) {
+      monitor_index = static_cast<int>(items.size());
+      items.push_back({static_cast<void*>(*monitor), 0, ZMQ_POLLIN, 0});
+    }
     // After close_intake() only the inbox and the syncer are polled.
     const std::size_t intake_items = syncer ? 2 : 1;
     auto next_tick = now() + options.tick;
@@ -428,6 +447,8 @@ struct broker_reactor::impl {
           drain(*workers, t, &impl::on_worker_message);
         if (client_index >= 0 && (items[client_index].revents & ZMQ_POLLIN))
           drain(*clients, t, &impl::on_client_message);
+        if (monitor_index >= 0 && (items[monitor_index].revents & ZMQ_POLLIN))
+          drain(*monitor, t, &impl::on_monitor_message);
         if (t >= next_tick) {
           perform(core.on_tick(t));
           next_tick = t + options.tick;
@@ -459,6 +480,7 @@ result<std::unique_ptr<broker_reactor>> broker_reactor::open(reactor_options opt
   result<void> status = ok();
   p->workers = open_socket(p->context, p->options.worker_endpoint, p->worker_bound, status);
   p->clients = open_socket(p->context, p->options.client_endpoint, p->client_bound, status);
+  p->monitor = open_socket(p->context, p->options.monitor_endpoint, p->monitor_connected, status, false);
   if (!status)
     return status.error();
   if (p->log) {

@@ -1,9 +1,11 @@
-// The broker's engine: one thread that owns the ZeroMQ client ROUTER (core API) and worker
-// ROUTER sockets, the pure core and the journal, and polls both sockets plus an eventfd for
-// input from the CAF face. A job costs two thread hand-overs inside the broker (ZeroMQ io
-// thread -> reactor -> io thread) instead of four through separate bridge threads and a CAF
-// scheduler thread (bench/broker/REPORT.md).
-// Each wake-up: take the face's inputs, read what is ready on both sockets (bounded), feed the
+// The broker's engine: one thread that owns the ZeroMQ client ROUTER (core API), worker ROUTER
+// and monitor ROUTER sockets, the pure core and the journal, and polls the sockets plus an
+// eventfd for input from the CAF face. A job costs two thread hand-overs inside the broker
+// (ZeroMQ io thread -> reactor -> io thread) instead of four through separate bridge threads and
+// a CAF scheduler thread (bench/broker/REPORT.md); so does a progress message on its way from a
+// ZeroMQ worker to the ReCodEx monitor (the reactor writes it to the monitor socket itself; only
+// CAF-native monitors get it through the face).
+// Each wake-up: take the face's inputs, read what is ready on the sockets (bounded), feed the
 // core, run the liveness tick when due, then commit: fsync the journal when it holds accepts or
 // completions (group commit: one fsync per wake-up, on the syncer thread; `accept`s and what
 // goes to the face wait for it, evals to ZeroMQ workers and progress for the monitors do not:
@@ -32,10 +34,14 @@ struct reactor_options {
   // tcp://<address>:<port> to bind (port 0: any free port); empty: no such socket.
   std::string client_endpoint;
   std::string worker_endpoint;
+  // tcp://<host>:<port> of the ReCodEx monitor's ROUTER, which a ROUTER of ours connects to and
+  // sends progress to, routed to `recodex-monitor` (spec 3.2; dropped while no monitor is
+  // connected, as in ReCodEx); empty: none.
+  std::string monitor_endpoint;
   // Liveness checks and the end of the recovery grace period.
   std::chrono::milliseconds tick{100};
-  // Whether the face has monitors / a notifier: outputs nobody receives are not handed over
-  // (each hand-over wakes a CAF thread).
+  // Whether the face has (CAF-native) monitors / a notifier: outputs nobody receives are not
+  // handed over (each hand-over wakes a CAF thread).
   bool progress_wanted = true;
   bool reports_wanted = true;
 };

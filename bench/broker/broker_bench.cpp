@@ -4,8 +4,10 @@
 // holding one job per worker, and libzmq's own forwarder device (zmq_proxy, ROUTER -> DEALER);
 // ratios are taken within a round. p50/p99 latency from eval to the worker's receipt at window 1
 // (broker, with zmq_proxy as the transport's reference); broker CPU with 1000 idle workers
-// pinging at 1 s; broker RSS with 100 000 queued jobs.
-// Usage: broker_bench [jobs=20000] [workers=4] [only: throughput|ratio|latency|idle|rss]
+// pinging at 1 s; broker RSS with 100 000 queued jobs; broker CPU and context switches per
+// progress message forwarded from a worker to a monitor ROUTER (`jobs` messages per run).
+// Usage: broker_bench [jobs=20000] [workers=4] [only: throughput|ratio|latency|idle|rss|progress]
+// RECODEX_BROKER_BIN=<path> runs another recodex-broker build (e.g. the previous commit's).
 #include <zmq.hpp>
 #include <zmq_addon.hpp>
 
@@ -59,11 +61,12 @@ struct broker_process {
   int pid = -1;
   std::uint16_t clients = 0, workers = 0;
 
-  explicit broker_process(const std::string& extra) {
+  // monitor_port 1: nobody listens there, the broker's monitor ROUTER drops the progress.
+  explicit broker_process(const std::string& extra, std::uint16_t monitor_port = 1) {
     auto path = "/tmp/broker-bench-" + std::to_string(::getpid()) + ".yml";
     std::ofstream(path) << "clients: {address: 127.0.0.1, port: 0}\n"
                            "workers: {address: 127.0.0.1, port: 0, ping_interval: 1000, max_liveness: 30}\n"
-                           "monitor: {address: 127.0.0.1, port: 1}\n"
+                           "monitor: {address: 127.0.0.1, port: " << monitor_port << "}\n"
                            "logger: {level: error}\n" << extra;
     int p[2];
     if (::pipe(p) != 0)
@@ -536,6 +539,89 @@ void queued_rss(long jobs) {
               b.rss_kib() / 1024.0, rss0 / 1024.0);
 }
 
+
+// -- progress forwarding: worker -> broker -> monitor --
+
+// What the broker spends per forwarded progress message: one worker DEALER sends `progress`
+// frames, a ROUTER with the monitor's routing id receives them; at most `window` are on their
+// way at a time (1: each message alone, the way progress trickles in from real jobs; 64: bursts).
+// Broker CPU and context switches (all its threads) per message, over `messages`.
+struct progress_figures {
+  double cpu_us = 0;
+  double switches = 0;
+  double messages_per_s = 0;
+};
+
+progress_figures progress_cost(long messages, long window) {
+  zmq::socket_t monitor{ctx, zmq::socket_type::router};
+  monitor.set(zmq::sockopt::linger, 0);
+  monitor.set(zmq::sockopt::routing_id, "recodex-monitor");
+  monitor.set(zmq::sockopt::rcvhwm, 0);
+  auto monitor_port = forwarder::bind(monitor);
+  broker_process b{"", monitor_port};
+  zmq::socket_t w{ctx, zmq::socket_type::dealer};
+  w.set(zmq::sockopt::linger, 0);
+  w.set(zmq::sockopt::sndhwm, 0);
+  w.connect("tcp://127.0.0.1:" + std::to_string(b.workers));
+  send(w, {"init", "group1", "env=c", "", "description=progress"});
+  frames m;
+  // The broker's ROUTER drops what it sends before its connection to the monitor is up.
+  auto deadline = clock_type::now() + 10s;
+  while (!recv(monitor, m, 20)) {
+    send(w, {"progress", "student_p", "STARTED"});
+    if (clock_type::now() > deadline) {
+      std::printf("  progress: the monitor got nothing in 10 s\n");
+      return {};
+    }
+  }
+  while (recv(monitor, m, 100)) {
+  }
+  auto run = [&](long count) {
+    long sent = 0, received = 0;
+    while (received < count) {
+      if (sent < count && sent - received < window) {
+        send(w, {"progress", "student_p", "TASK", "t" + std::to_string(sent), "COMPLETED"});
+        ++sent;
+        continue;
+      }
+      if (recv(monitor, m, 1000))
+        ++received;
+      else
+        break; // lost: reported below
+    }
+    return received;
+  };
+  run(std::min(messages / 10, 1000L)); // warm-up
+  auto cpu0 = b.cpu_seconds();
+  auto cs0 = b.context_switches();
+  auto t0 = clock_type::now();
+  auto received = run(messages);
+  auto wall = std::chrono::duration<double>(clock_type::now() - t0).count();
+  progress_figures f;
+  f.cpu_us = (b.cpu_seconds() - cpu0) * 1e6 / double(messages);
+  f.switches = double(b.context_switches() - cs0) / double(messages);
+  f.messages_per_s = double(received) / wall;
+  if (received < messages)
+    std::printf("  progress: only %ld of %ld messages reached the monitor\n", received, messages);
+  return f;
+}
+
+void progress_rounds(long messages, int rounds) {
+  const char* other = std::getenv("RECODEX_BROKER_BIN");
+  std::printf("  progress worker -> broker -> monitor ROUTER, %ld messages per run (%s):\n", messages,
+              other ? other : "this build");
+  for (int round = 1; round <= rounds; ++round) {
+    double load = load_average();
+    for (long window : {1L, 64L}) {
+      auto f = progress_cost(messages, window);
+      std::printf("    round %d window %2ld (load average %.2f): %6.1f us broker CPU, %5.2f context "
+                  "switches per message, %7.0f messages/s\n",
+                  round, window, load, f.cpu_us, f.switches, f.messages_per_s);
+    }
+    std::fflush(stdout);
+  }
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -562,5 +648,7 @@ int main(int argc, char** argv) {
     idle_workers_cpu();
   if (wanted("rss"))
     queued_rss(100000);
+  if (wanted("progress"))
+    progress_rounds(jobs, 3);
   return 0;
 }

@@ -1,12 +1,11 @@
 // The web application's stand-in; see http_sink.hpp.
 #include "tests/conformance/broker/http_sink.hpp"
 
-#include <openssl/ssl.h>
-
 #include <arpa/inet.h>
 #include <cctype>
 #include <csignal>
 #include <netinet/in.h>
+#include <openssl/ssl.h>
 #include <poll.h>
 #include <stdexcept>
 #include <sys/socket.h>
@@ -17,16 +16,19 @@ namespace recodex::testing {
 
 using namespace std::chrono_literals;
 
-http_sink::http_sink(int failures, int status) : failures_(failures), status_(status) { start(); }
+http_sink::http_sink(int failures, int status) : failures_(failures), status_(status) {
+  start();
+}
 
-http_sink::http_sink(const std::filesystem::path& certificate, const std::filesystem::path& private_key)
-  : failures_(0), status_(500) {
+http_sink::http_sink(const std::filesystem::path& certificate,
+                     const std::filesystem::path& private_key)
+    : failures_(0), status_(500) {
   // OpenSSL's socket BIO writes without MSG_NOSIGNAL: a handshake alert or close_notify to a
   // client that already hung up (the broker refusing our certificate) would kill the test.
   ::signal(SIGPIPE, SIG_IGN);
   auto* ctx = SSL_CTX_new(TLS_server_method());
-  if (!ctx || SSL_CTX_use_certificate_chain_file(ctx, certificate.c_str()) != 1
-      || SSL_CTX_use_PrivateKey_file(ctx, private_key.c_str(), SSL_FILETYPE_PEM) != 1)
+  if (!ctx || SSL_CTX_use_certificate_chain_file(ctx, certificate.c_str()) != 1 ||
+      SSL_CTX_use_PrivateKey_file(ctx, private_key.c_str(), SSL_FILETYPE_PEM) != 1)
     throw std::runtime_error("http_sink: cannot load the TLS certificate or key");
   tls_ = ctx;
   start();
@@ -126,7 +128,8 @@ void http_sink::serve() {
       if (n <= 0)
         break;
       data.append(buf, static_cast<std::size_t>(n));
-      if (header_end == std::string::npos && (header_end = data.find("\r\n\r\n")) != std::string::npos) {
+      if (header_end == std::string::npos &&
+          (header_end = data.find("\r\n\r\n")) != std::string::npos) {
         auto lower = data.substr(0, header_end);
         for (auto& ch : lower)
           ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
@@ -183,8 +186,9 @@ void http_sink::serve() {
       std::this_thread::sleep_for(10ms);
     }
     std::string body = R"({"success":true,"code":200,"payload":"OK"})";
-    std::string response = "HTTP/1.1 " + std::to_string(status) + " X\r\nContent-Type: application/json\r\n" + extra
-                           + "Content-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+    std::string response =
+        "HTTP/1.1 " + std::to_string(status) + " X\r\nContent-Type: application/json\r\n" + extra +
+        "Content-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
     peer.write(response);
   }
 }
@@ -195,7 +199,8 @@ void http_sink::hold_answers(int count, std::chrono::milliseconds delay) {
   hold_delay_ = delay;
 }
 
-std::vector<http_request> http_sink::wait_for(std::size_t count, std::chrono::milliseconds timeout) {
+std::vector<http_request> http_sink::wait_for(std::size_t count,
+                                              std::chrono::milliseconds timeout) {
   std::unique_lock<std::mutex> lock{mutex_};
   changed_.wait_for(lock, timeout, [&] { return requests_.size() >= count; });
   return requests_;

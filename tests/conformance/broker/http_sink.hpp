@@ -36,8 +36,8 @@ public:
   // The next `count` requests are recorded at once but answered only after `delay` (a web
   // application that is slow to answer; the sink serves one connection at a time).
   void hold_answers(int count, std::chrono::milliseconds delay);
-  std::vector<http_request> wait_for(std::size_t count,
-                                     std::chrono::milliseconds timeout = std::chrono::milliseconds{5000});
+  std::vector<http_request>
+  wait_for(std::size_t count, std::chrono::milliseconds timeout = std::chrono::milliseconds{5000});
   std::vector<http_request> requests();
 
 private:

@@ -4,7 +4,6 @@
 // attempt; a drain answers what it delivers and, when its budget runs out, answers the
 // reports still waiting with an error (they are not through). Retry delays are short here.
 #include "actors/notifier/notifier_actor.hpp"
-
 #include "messages/actor_system_setup.hpp"
 #include "messages/job_messages.hpp"
 #include "messages/type_ids.hpp"
@@ -12,7 +11,6 @@
 
 #include <caf/all.hpp>
 #include <catch2/catch.hpp>
-
 #include <chrono>
 #include <string>
 #include <vector>
@@ -77,8 +75,11 @@ struct notifier_rig {
   // The next answer, or nothing within `timeout`.
   std::optional<answer> next_answer(std::chrono::milliseconds timeout = 5000ms) {
     std::optional<answer> out;
-    (*self)->receive([&](const std::string& outcome, std::size_t seen) { out = answer{outcome, seen}; },
-                     caf::after(timeout) >> [] {});
+    (*self)->receive(
+        [&](const std::string& outcome, std::size_t seen) {
+          out = answer{outcome, seen};
+        },
+        caf::after(timeout) >> [] {});
     return out;
   }
 };
@@ -101,7 +102,7 @@ TEST_CASE("a report whose first attempt fails and second succeeds is answered on
   auto first = rig.next_answer();
   REQUIRE(first);
   CHECK(first->outcome == "delivered");
-  CHECK(first->requests_seen == 2); // not at the failed first attempt
+  CHECK(first->requests_seen == 2);    // not at the failed first attempt
   CHECK_FALSE(rig.next_answer(300ms)); // the remaining delays (40, 80 ms) have passed twice over
   CHECK(statuses(http.requests()) == std::vector<int>{500, 200});
 }
