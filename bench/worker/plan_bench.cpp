@@ -64,8 +64,7 @@ job_context context_for() {
   return c;
 }
 
-template <typename Step>
-double median_ms(int iterations, Step step) {
+template <typename Step> double median_ms(int iterations, Step step) {
   std::vector<double> ms;
   for (int i = 0; i < iterations; ++i) {
     const auto start = std::chrono::steady_clock::now();
@@ -83,7 +82,8 @@ int main(int argc, char** argv) {
   const int iterations = argc > 1 ? std::max(1, std::atoi(argv[1])) : 200;
   const auto environment = c_environment();
   const auto context = context_for();
-  std::printf("%6s %7s %6s %18s %18s\n", "tests", "tasks", "KB", "parse_job_config", "build_job_plan");
+  std::printf("%6s %7s %6s %18s %18s\n", "tests", "tasks", "KB", "parse_job_config",
+              "build_job_plan");
   for (int tests : {20, 200}) {
     const auto text = config_for(environment, tests);
     auto check = build_job_plan(text, context);

@@ -1,13 +1,14 @@
-// job-config.yml -> job_config. yaml-cpp throws, so it is wrapped at this file's door
-// (parse_job_config) and navigated only through helpers that never index a node blindly; scalars
-// are parsed here rather than with as<T>() so each message can say what was expected.
+// job-config.yml -> job_config. The text becomes a yaml_tree (libyaml, yaml-cpp's rules and
+// errors), which is walked by the schema through helpers that check a node's kind before reading
+// it; scalars are parsed here so each message can say what was expected.
 #include "actors/worker/evaluation/job_config.hpp"
+#include "actors/worker/evaluation/yaml_tree.hpp"
 
 #include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cmath>
-#include <yaml-cpp/yaml.h>
+#include <variant>
 
 namespace recodex::worker {
 
@@ -32,11 +33,10 @@ bool task_metadata::is_success_exit_code(int code) const {
 
 namespace {
 
-using node = YAML::Node;
+using node = yaml_node;
 
 int line_of(const node& n) {
-  const auto mark = n.Mark();
-  return mark.line >= 0 ? mark.line + 1 : 0;
+  return n.line();
 }
 
 std::string lower(std::string_view text) {
@@ -47,13 +47,13 @@ std::string lower(std::string_view text) {
 }
 
 std::string describe(const node& n) {
-  switch (n.Type()) {
-  case YAML::NodeType::Map:
+  switch (n.type()) {
+  case node::kind::mapping:
     return "a mapping";
-  case YAML::NodeType::Sequence:
+  case node::kind::sequence:
     return "a list";
-  case YAML::NodeType::Scalar:
-    return "'" + n.Scalar() + "'";
+  case node::kind::scalar:
+    return "'" + std::string(n.scalar()) + "'";
   default:
     return "nothing";
   }
@@ -65,13 +65,16 @@ error schema_error(const node& at, const std::string& path, const std::string& m
                "line " + std::to_string(line_of(at)) + ": " + path + ": " + message};
 }
 
-// A mapping value by key, without yaml-cpp's zombie nodes; a null value counts as absent.
+// A mapping value by key: the first entry with that key decides, and a null value counts as
+// absent.
 std::optional<node> find(const node& map, std::string_view key) {
-  for (auto it = map.begin(); it != map.end(); ++it) {
-    if (it->first.IsScalar() && it->first.Scalar() == key) {
-      if (it->second.IsNull())
+  for (std::size_t i = 0; i < map.size(); ++i) {
+    const auto k = map.key(i);
+    if (k.is_scalar() && k.scalar() == key) {
+      const auto value = map.value(i);
+      if (value.is_null())
         return std::nullopt;
-      return it->second;
+      return value;
     }
   }
   return std::nullopt;
@@ -143,20 +146,20 @@ public:
   }
 
   static result<map_reader> of(const node& n, const std::string& path) {
-    if (!n.IsMap())
+    if (!n.is_mapping())
       return schema_error(n, path, "expected a mapping, found " + describe(n));
     return map_reader{n, path};
   }
 
   static result<std::string> as_string(const node& n, const std::string& path) {
-    if (!n.IsScalar())
+    if (!n.is_scalar())
       return schema_error(n, path, "expected a string, found " + describe(n));
-    return n.Scalar();
+    return std::string(n.scalar());
   }
 
   static result<bool> as_bool(const node& n, const std::string& path) {
-    if (n.IsScalar()) {
-      const auto text = lower(n.Scalar());
+    if (n.is_scalar()) {
+      const auto text = lower(n.scalar());
       if (text == "true" || text == "yes" || text == "on")
         return true;
       if (text == "false" || text == "no" || text == "off")
@@ -166,8 +169,8 @@ public:
   }
 
   static result<std::uint64_t> as_uint(const node& n, const std::string& path) {
-    if (n.IsScalar()) {
-      const auto& text = n.Scalar();
+    if (n.is_scalar()) {
+      const auto text = n.scalar();
       std::uint64_t value = 0;
       auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
       if (!text.empty() && ec == std::errc() && end == text.data() + text.size())
@@ -177,8 +180,8 @@ public:
   }
 
   static result<double> as_seconds(const node& n, const std::string& path) {
-    if (n.IsScalar()) {
-      const auto& text = n.Scalar();
+    if (n.is_scalar()) {
+      const auto text = n.scalar();
       double value = 0;
       auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
       if (!text.empty() && ec == std::errc() && end == text.data() + text.size() &&
@@ -189,7 +192,7 @@ public:
   }
 
   static result<std::vector<std::string>> as_strings(const node& n, const std::string& path) {
-    if (!n.IsSequence())
+    if (!n.is_sequence())
       return schema_error(n, path, "expected a list of strings, found " + describe(n));
     std::vector<std::string> out;
     for (std::size_t i = 0; i < n.size(); ++i) {
@@ -218,18 +221,18 @@ result<int> parse_exit_code(const node& n, const std::string& path) {
 // `success-exit-codes`: one code, or a list of codes and [from, to] ranges.
 result<std::vector<exit_code_range>> parse_exit_codes(const node& n, const std::string& path) {
   std::vector<exit_code_range> out;
-  if (n.IsScalar()) {
+  if (n.is_scalar()) {
     RECODEX_TRY(code, parse_exit_code(n, path));
     out.push_back({code, code});
     return out;
   }
-  if (!n.IsSequence())
+  if (!n.is_sequence())
     return schema_error(
         n, path, "expected an exit code or a list of codes and ranges, found " + describe(n));
   for (std::size_t i = 0; i < n.size(); ++i) {
     const node item = n[i];
     const auto item_path = index_path(path, i);
-    if (item.IsSequence()) {
+    if (item.is_sequence()) {
       if (item.size() != 2)
         return schema_error(item, item_path, "a range must be [from, to]");
       RECODEX_TRY(from, parse_exit_code(item[0], index_path(item_path, 0)));
@@ -248,18 +251,18 @@ result<std::vector<exit_code_range>> parse_exit_codes(const node& n, const std::
 }
 
 result<environment> parse_environ(const node& n, const std::string& path) {
-  if (!n.IsMap())
+  if (!n.is_mapping())
     return schema_error(n, path,
                         "expected a mapping of variable names to values, found " + describe(n));
   environment out;
-  for (auto it = n.begin(); it != n.end(); ++it) {
-    RECODEX_TRY(name, map_reader::as_string(it->first, path));
+  for (std::size_t i = 0; i < n.size(); ++i) {
+    RECODEX_TRY(name, map_reader::as_string(n.key(i), path));
     const auto value_path = join(path, name);
     if (name.empty() || name.find('=') != std::string::npos)
-      return schema_error(it->first, value_path, "not a valid environment variable name");
+      return schema_error(n.key(i), value_path, "not a valid environment variable name");
     std::string value;
-    if (!it->second.IsNull()) {
-      RECODEX_TRY(text, map_reader::as_string(it->second, value_path));
+    if (!n.value(i).is_null()) {
+      RECODEX_TRY(text, map_reader::as_string(n.value(i), value_path));
       value = std::move(text);
     }
     out.emplace_back(std::move(name), std::move(value));
@@ -269,7 +272,7 @@ result<environment> parse_environ(const node& n, const std::string& path) {
 
 result<std::vector<bound_directory>> parse_bound_directories(const node& n,
                                                              const std::string& path) {
-  if (!n.IsSequence())
+  if (!n.is_sequence())
     return schema_error(n, path, "expected a list of directories, found " + describe(n));
   std::vector<bound_directory> out;
   for (std::size_t i = 0; i < n.size(); ++i) {
@@ -375,7 +378,7 @@ result<sandbox_config> parse_sandbox(const node& n, const std::string& path) {
   out.working_directory = std::move(working_directory);
   if (auto limits = sandbox.optional("limits")) {
     const auto limits_path = sandbox.path_of("limits");
-    if (!limits->IsSequence())
+    if (!limits->is_sequence())
       return schema_error(*limits, limits_path,
                           "expected a list of per-hw-group entries, found " + describe(*limits));
     for (std::size_t i = 0; i < limits->size(); ++i) {
@@ -460,18 +463,17 @@ result<submission_metadata> parse_submission(const map_reader& root) {
 }
 
 result<job_config> parse_document(const node& document) {
-  if (!document.IsMap())
-    return error{
-        errc::invalid_argument,
-        "line " + std::to_string(line_of(document)) +
-            ": the document must be a mapping with submission and tasks, found " +
-            describe(document)};
+  if (!document.is_mapping())
+    return error{errc::invalid_argument,
+                 "line " + std::to_string(line_of(document)) +
+                     ": the document must be a mapping with submission and tasks, found " +
+                     describe(document)};
   const map_reader root{document, ""};
   job_config out;
   RECODEX_TRY(submission, parse_submission(root));
   out.submission = std::move(submission);
   RECODEX_TRY(tasks, root.required("tasks"));
-  if (!tasks.IsSequence())
+  if (!tasks.is_sequence())
     return schema_error(tasks, "tasks", "expected a list of tasks, found " + describe(tasks));
   for (std::size_t i = 0; i < tasks.size(); ++i) {
     RECODEX_TRY(task, parse_task(tasks[i], index_path("tasks", i)));
@@ -483,22 +485,16 @@ result<job_config> parse_document(const node& document) {
 } // namespace
 
 result<job_config> parse_job_config(std::string_view yaml_text) {
-  node document;
+  // Only std::bad_alloc can be thrown on the way; it is this door's to turn into an error.
   try {
-    document = YAML::Load(std::string(yaml_text));
-  } catch (const YAML::Exception& e) {
-    return error{errc::internal, "job-config.yml is not valid YAML: " + e.msg + " (line " +
-                                     std::to_string(e.mark.line + 1) + ")"};
-  } catch (const std::exception& e) {
-    return error{errc::internal, std::string("job-config.yml could not be read: ") + e.what()};
-  }
-  // The helpers check node kinds before indexing; this catch is the door's guarantee that no
-  // yaml-cpp exception escapes should one of its accessors still throw.
-  try {
-    auto parsed = parse_document(document);
-    if (!parsed)
-      return error{parsed.error().code, "job-config.yml " + parsed.error().message};
-    return parsed;
+    const auto parsed = parse_yaml(yaml_text);
+    if (const auto* bad = std::get_if<yaml_syntax_error>(&parsed))
+      return error{errc::internal, "job-config.yml is not valid YAML: " + bad->message + " (line " +
+                                       std::to_string(bad->line) + ")"};
+    auto config = parse_document(std::get<yaml_tree>(parsed).root());
+    if (!config)
+      return error{config.error().code, "job-config.yml " + config.error().message};
+    return config;
   } catch (const std::exception& e) {
     return error{errc::internal, std::string("job-config.yml could not be read: ") + e.what()};
   }
@@ -506,9 +502,13 @@ result<job_config> parse_job_config(std::string_view yaml_text) {
 
 result<sandbox_limits> parse_worker_limits(std::string_view yaml_document, std::string_view key) {
   try {
-    const node document = YAML::Load(std::string(yaml_document));
+    const auto parsed = parse_yaml(yaml_document);
+    if (const auto* bad = std::get_if<yaml_syntax_error>(&parsed))
+      return error{errc::invalid_argument,
+                   "not valid YAML: " + bad->message + " (line " + std::to_string(bad->line) + ")"};
+    const auto document = std::get<yaml_tree>(parsed).root();
     const std::string path(key);
-    auto limits = document.IsMap() ? find(document, key) : std::nullopt;
+    auto limits = document.is_mapping() ? find(document, key) : std::nullopt;
     if (!limits)
       return error{errc::invalid_argument, path + ": required key is missing"};
     RECODEX_TRY(entry, map_reader::of(*limits, path));
@@ -528,9 +528,6 @@ result<sandbox_limits> parse_worker_limits(std::string_view yaml_document, std::
     out.environ_variables = std::move(items.environ_variables);
     out.bound_directories = std::move(items.bound_directories);
     return out;
-  } catch (const YAML::Exception& e) {
-    return error{errc::invalid_argument, "not valid YAML: " + e.msg + " (line " +
-                                             std::to_string(e.mark.line + 1) + ")"};
   } catch (const std::exception& e) {
     return error{errc::internal, std::string("cannot read the limits: ") + e.what()};
   }
