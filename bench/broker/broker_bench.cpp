@@ -6,7 +6,8 @@
 // (broker, with zmq_proxy as the transport's reference); broker CPU with 1000 idle workers
 // pinging at 1 s; broker RSS with 100 000 queued jobs; broker CPU and context switches per
 // progress message forwarded from a worker to a monitor ROUTER (`jobs` messages per run).
-// Usage: broker_bench [jobs=20000] [workers=4] [only: throughput|ratio|latency|idle|rss|progress]
+// And a K sweep: the throughput round for K = 4, 16 and 64 workers as one table.
+// Usage: broker_bench [jobs=20000] [workers=4] [only: throughput|ratio|latency|idle|rss|progress|sweep]
 // RECODEX_BROKER_BIN=<path> runs another recodex-broker build (e.g. the previous commit's).
 #include <zmq.hpp>
 #include <zmq_addon.hpp>
@@ -385,38 +386,56 @@ double load_average() {
 
 // The machine is shared and its load changes by the second, so the configurations take turns:
 // each round measures all of them back to back and the ratios are taken within a round.
+struct round_figures {
+  double load = 0;
+  drive_result limit, bound, proxy, ours, journaled;
+  double cpu_us = 0, switches = 0; // the broker's, per job
+};
+
+round_figures measure_round(long jobs, int k, bool with_journal) {
+  round_figures f;
+  f.load = load_average();
+  {
+    forwarder fw;
+    f.limit = throughput(fw.client_port, fw.worker_port, k, jobs);
+  }
+  {
+    forwarder fw{true};
+    f.bound = throughput(fw.client_port, fw.worker_port, k, jobs);
+  }
+  {
+    zmq_proxy_forwarder fw;
+    f.proxy = throughput(fw.client_port, fw.worker_port, k, jobs, true);
+  }
+  {
+    broker_process b{""};
+    fake_workers w{b.workers, k};
+    std::this_thread::sleep_for(300ms); // let the inits land
+    drive(b.clients, w, std::min(jobs / 10, 2000L), 64); // warm-up
+    auto cpu0 = b.cpu_seconds();
+    auto cs0 = b.context_switches();
+    f.ours = drive(b.clients, w, jobs, 64);
+    // Per job, independent of how loaded the machine is: what the broker itself spends.
+    f.cpu_us = (b.cpu_seconds() - cpu0) * 1e6 / double(jobs);
+    f.switches = double(b.context_switches() - cs0) / double(jobs);
+  }
+  if (with_journal) {
+    auto journal = "/tmp/broker-bench-" + std::to_string(::getpid()) + ".journal";
+    ::unlink(journal.c_str());
+    {
+      broker_process b{"journal: " + journal + "\n"};
+      f.journaled = throughput(b.clients, b.workers, k, jobs);
+    }
+    ::unlink(journal.c_str());
+  }
+  return f;
+}
+
+double ratio(const drive_result& a, const drive_result& b) { return a.jobs_per_s / b.jobs_per_s; }
+
 void throughput_rounds(long jobs, int k, int rounds, bool with_journal) {
   for (int round = 1; round <= rounds; ++round) {
-    double load = load_average();
-    drive_result limit, bound, proxy, ours, journaled;
-    {
-      forwarder f;
-      limit = throughput(f.client_port, f.worker_port, k, jobs);
-    }
-    {
-      forwarder f{true};
-      bound = throughput(f.client_port, f.worker_port, k, jobs);
-    }
-    {
-      zmq_proxy_forwarder f;
-      proxy = throughput(f.client_port, f.worker_port, k, jobs, true);
-    }
-    double cpu_us = 0, switches = 0;
-    {
-      broker_process b{""};
-      fake_workers w{b.workers, k};
-      std::this_thread::sleep_for(300ms); // let the inits land
-      drive(b.clients, w, std::min(jobs / 10, 2000L), 64); // warm-up
-      auto cpu0 = b.cpu_seconds();
-      auto cs0 = b.context_switches();
-      ours = drive(b.clients, w, jobs, 64);
-      // Per job, independent of how loaded the machine is: what the broker itself spends.
-      cpu_us = (b.cpu_seconds() - cpu0) * 1e6 / double(jobs);
-      switches = double(b.context_switches() - cs0) / double(jobs);
-    }
-    auto r = [](const drive_result& a, const drive_result& b) {
-      return a.jobs_per_s / b.jobs_per_s;
-    };
+    auto f = measure_round(jobs, k, with_journal);
     auto line = [](const char* name, const drive_result& d, const std::string& rest) {
       std::printf("    %-58s %7.0f  (%4ld empty 1 ms waits)%s\n", name, d.jobs_per_s, d.empty_waits,
                   rest.c_str());
@@ -427,29 +446,42 @@ void throughput_rounds(long jobs, int k, int rounds, bool with_journal) {
       return std::string(buffer);
     };
     std::printf("  round %d (load average %.2f), jobs/s from eval to the worker's done:\n", round,
-                load);
-    line("round-robin forwarder (ack+accept, evals dealt at once)", limit, "");
-    line("one-job-per-worker forwarder (ack+accept)", bound,
-         text(" = %.2f of round robin", r(bound, limit)));
-    line("zmq_proxy ROUTER->DEALER (no ack/accept, done returned)", proxy,
+                f.load);
+    line("round-robin forwarder (ack+accept, evals dealt at once)", f.limit, "");
+    line("one-job-per-worker forwarder (ack+accept)", f.bound,
+         text(" = %.2f of round robin", ratio(f.bound, f.limit)));
+    line("zmq_proxy ROUTER->DEALER (no ack/accept, done returned)", f.proxy,
          text(" = %.2f of round robin; %ld/%ld dones back at the client, %.0f jobs/s there",
-              r(proxy, limit), proxy.dones_returned, jobs, proxy.returned_jobs_per_s));
-    line("recodex-broker, journal off", ours,
+              ratio(f.proxy, f.limit), f.proxy.dones_returned, jobs, f.proxy.returned_jobs_per_s));
+    line("recodex-broker, journal off", f.ours,
          text(" = %.2f of round robin, %.2f of zmq_proxy, %.2f of one-job; %.1f us CPU, %.1f "
               "context switches per job",
-              r(ours, limit), r(ours, proxy), r(ours, bound), cpu_us, switches));
-    if (with_journal) {
-      auto journal = "/tmp/broker-bench-" + std::to_string(::getpid()) + ".journal";
-      ::unlink(journal.c_str());
-      {
-        broker_process b{"journal: " + journal + "\n"};
-        journaled = throughput(b.clients, b.workers, k, jobs);
-      }
-      ::unlink(journal.c_str());
-      line("recodex-broker, journal on", journaled,
-           text(" = %.2f of the journal-off run", r(journaled, ours)));
-    }
+              ratio(f.ours, f.limit), ratio(f.ours, f.proxy), ratio(f.ours, f.bound), f.cpu_us,
+              f.switches));
+    if (with_journal)
+      line("recodex-broker, journal on", f.journaled,
+           text(" = %.2f of the journal-off run", ratio(f.journaled, f.ours)));
     std::fflush(stdout);
+  }
+}
+
+// K = 4, 16, 64 (the client's window) in one run, one table row per round. With K below the
+// window the one-job-per-worker rule of the ReCodEx protocol caps the jobs in flight at K (the
+// `one-job` column is that cap with no logic at all); at K = 64 it no longer binds, and the
+// broker is measured against the transport.
+void k_sweep(long jobs, int rounds) {
+  std::printf("  K sweep, %ld jobs per run, window 64, journal off; jobs/s and ratios within a round:\n", jobs);
+  std::printf("  %3s %5s %5s %8s %8s %8s %8s %9s %9s %9s %7s %7s\n", "K", "round", "load", "rr-fwd",
+              "zmq_prx", "one-job", "broker", "brk/prx", "1job/prx", "brk/1job", "us/job", "cs/job");
+  for (int k : {4, 16, 64}) {
+    for (int round = 1; round <= rounds; ++round) {
+      auto f = measure_round(jobs, k, false);
+      std::printf("  %3d %5d %5.2f %8.0f %8.0f %8.0f %8.0f %9.2f %9.2f %9.2f %7.1f %7.2f\n", k, round,
+                  f.load, f.limit.jobs_per_s, f.proxy.jobs_per_s, f.bound.jobs_per_s, f.ours.jobs_per_s,
+                  ratio(f.ours, f.proxy), ratio(f.bound, f.proxy), ratio(f.ours, f.bound), f.cpu_us,
+                  f.switches);
+      std::fflush(stdout);
+    }
   }
 }
 
@@ -650,5 +682,7 @@ int main(int argc, char** argv) {
     queued_rss(100000);
   if (wanted("progress"))
     progress_rounds(jobs, 3);
+  if (only == "sweep") // about 3 minutes: only when asked for
+    k_sweep(jobs, 3);
   return 0;
 }
