@@ -130,22 +130,23 @@ struct output_performer {
       return;
     auto job_id = x.job_id;
     ++st().reports_unanswered;
-    auto answered = [s = self, job_id](std::optional<bool> delivered) {
+    // `settled`: the notifier answered (delivered or given up; it logs which).
+    auto answered = [s = self, job_id](bool settled) {
       auto& state = s->state;
-      if (delivered)
-        state.reactor->post(report_settled{job_id, *delivered});
+      if (settled)
+        state.reactor->post(report_settled{job_id});
       --state.reports_unanswered;
       if (state.finishing && state.reports_unanswered == 0)
         s->send(s, drained_atom::value);
     };
     // The handlers outlive this performer: they capture the actor, never `this`.
     self->request(st().notifier, caf::infinite, std::move(x))
-        .then([answered](bool delivered) { answered(delivered); },
+        .then([answered](bool) { answered(true); },
               [answered, s = self, job_id](caf::error& e) {
                 spdlog::warn("[job {}] the notifier is not through with the report ({}): it is "
                              "sent again after a restart",
                              job_id, s->system().render(e));
-                answered(std::nullopt);
+                answered(false);
               });
   }
   void operator()(error_report& x) {

@@ -36,7 +36,6 @@ struct caf_freeze {
 // (see broker_actor.cpp). Either way the report is not sent again after a restart.
 struct report_settled {
   std::string job_id;
-  bool delivered = true; // false: given up
 };
 
 // Worker messages carry the id the face gave the native worker ("caf:...").
