@@ -8,8 +8,10 @@
 //    libyaml puts it at the token before, so it takes the line of the next event;
 //  - an alias is its anchor's node; a later anchor of the same name replaces the earlier one.
 // Whatever libyaml does not accept is handed to yaml-cpp whole: its own errors, an alias with
-// no anchor (libyaml's event parser does not check), and nesting near yaml-cpp's depth limit
-// (500 nested nodes), so that limit and its message stay yaml-cpp's.
+// no anchor (libyaml's event parser does not check), nesting near yaml-cpp's depth limit (500
+// nested nodes, so that limit and its message stay yaml-cpp's), and the spots where the two
+// scanners were found to disagree by differential fuzzing (anchor and alias names, plain
+// scalars in [ ] and { } with a '?' or over several lines).
 #include "actors/worker/evaluation/yaml_tree.hpp"
 
 #include <cassert>
@@ -275,9 +277,11 @@ std::optional<yaml_tree> parse_with_libyaml(std::string_view text) {
     case YAML_SCALAR_EVENT: {
       const auto& s = event->data.scalar;
       const std::string_view value(reinterpret_cast<const char*>(s.value), s.length);
-      // In [ ] and { }, yaml-cpp ends a plain scalar at any '?', libyaml does not.
+      // In [ ] and { }, yaml-cpp ends a plain scalar at any '?', libyaml does not; and yaml-cpp
+      // refuses some plain scalars there that go on over lines.
       if (flow_level > 0 && s.style == YAML_PLAIN_SCALAR_STYLE &&
-          value.find('?') != std::string_view::npos)
+          (value.find('?') != std::string_view::npos ||
+           event->start_mark.line != event->end_mark.line))
         return std::nullopt;
       const int line = line_of(event->start_mark);
       std::size_t id;
