@@ -195,7 +195,9 @@ result<fs::path> build_archive(const fs::path& dir, const fs::path& target) {
   RECODEX_TRY(files, list_regular_files(dir, has_temporary_component));
   RECODEX_TRY_VOID(write_zip(writer, files, target));
   RECODEX_TRY_VOID(writer.date_to_creation());
-  return writer.commit();
+  // Derived from the submission's files, which are synced: a crash that loses the archive only
+  // makes the next request build it again, so it is not worth an fsync per job.
+  return writer.commit(durability::unsynced);
 }
 
 } // namespace
