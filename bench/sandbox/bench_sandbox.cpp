@@ -4,10 +4,11 @@
 // runs both cloned by this process and through the box launcher. Each round runs every kind
 // once, so on a shared, noisy machine all kinds see the same load; then the CPU time the sandbox
 // reports for a 1.0 s busy loop. Prints figures and ratios.
-// The bench process plays a worker host: it holds `host_mb` MB (default 32) that a thread keeps
+// The bench process can play a worker host: it holds `host_mb` MB (default 0) that a thread keeps
 // writing, as a worker's service threads do, and the library rows also print this process's own
 // CPU per run (page-table copies and copy-on-write faults land there).
-// Usage: bench_sandbox [rounds=200] [host_mb=32]
+// Usage: bench_sandbox [rounds=200] [host_mb=0] (32 plays a worker: its fork+exec baseline then
+// also forks the big process)
 #include "sandbox/box_launcher.hpp"
 #include "sandbox/sandbox.hpp"
 
@@ -100,7 +101,7 @@ private:
 
 int main(int argc, char** argv) {
   const int runs = argc > 1 ? std::atoi(argv[1]) : 200;
-  const int host_mb = argc > 2 ? std::atoi(argv[2]) : 32;
+  const int host_mb = argc > 2 ? std::atoi(argv[2]) : 0;
   if (::geteuid() != 0) {
     std::printf("bench_sandbox: needs root; nothing measured\n");
     return 0;
