@@ -484,6 +484,12 @@ result<job_config> parse_document(const node& document) {
 
 } // namespace
 
+// The deepest the schema reads (document, tasks, task, sandbox, limits, entry,
+// bound-directories, directory, its fields) with room to spare, and how many nodes along those
+// paths a job config may have: about 10 000 tests' worth.
+constexpr unsigned max_schema_depth = 10;
+constexpr std::size_t max_expanded_nodes = 2'000'000;
+
 result<job_config> parse_job_config(std::string_view yaml_text) {
   // Only std::bad_alloc can be thrown on the way; it is this door's to turn into an error.
   try {
@@ -491,7 +497,13 @@ result<job_config> parse_job_config(std::string_view yaml_text) {
     if (const auto* bad = std::get_if<yaml_syntax_error>(&parsed))
       return error{errc::internal, "job-config.yml is not valid YAML: " + bad->message + " (line " +
                                        std::to_string(bad->line) + ")"};
-    auto config = parse_document(std::get<yaml_tree>(parsed).root());
+    const auto& tree = std::get<yaml_tree>(parsed);
+    // Aliases let a few KB name billions of tasks or limits; the schema walk would expand them.
+    if (tree.paths_within(max_schema_depth, max_expanded_nodes) >= max_expanded_nodes)
+      return error{errc::invalid_argument,
+                   "job-config.yml expands to " + std::to_string(max_expanded_nodes) +
+                       " or more nodes through its aliases (an alias bomb?)"};
+    auto config = parse_document(tree.root());
     if (!config)
       return error{config.error().code, "job-config.yml " + config.error().message};
     return config;

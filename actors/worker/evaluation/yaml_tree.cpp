@@ -22,10 +22,30 @@
 #include <unordered_map>
 #include <yaml-cpp/anchor.h>
 #include <yaml-cpp/eventhandler.h>
+#include <algorithm>
 #include <yaml-cpp/yaml.h>
 #include <yaml.h>
 
 namespace recodex::worker {
+
+// -- yaml_tree --
+
+std::size_t yaml_tree::paths_within(unsigned depth, std::size_t cap) const {
+  // below[n]: the nodes on paths from n at most d edges deep, for d = 0, 1, ... depth.
+  std::vector<std::size_t> below(nodes_.size(), 1), next(nodes_.size());
+  for (unsigned d = 1; d <= depth; ++d) {
+    for (std::size_t n = 0; n < nodes_.size(); ++n) {
+      const auto& r = nodes_[n];
+      std::size_t total = 1;
+      if (r.type == yaml_node::kind::sequence || r.type == yaml_node::kind::mapping)
+        for (std::size_t c = 0; c < r.count && total < cap; ++c)
+          total += std::min(below[children_[r.first + c]], cap);
+      next[n] = std::min(total, cap);
+    }
+    below.swap(next);
+  }
+  return nodes_.empty() ? 0 : std::min(below[root_], cap);
+}
 
 // -- yaml_node --
 

@@ -52,6 +52,12 @@ class yaml_tree {
 public:
   yaml_node root() const { return {this, root_}; }
 
+  // How many nodes a reader that follows every path from the root, at most `depth` edges deep,
+  // would visit: a node reached along several paths (through aliases) counts once per path.
+  // Counting stops at `cap`. Linear in the tree's size times `depth`, however the aliases nest,
+  // so a reader can refuse an "alias bomb" before expanding it.
+  std::size_t paths_within(unsigned depth, std::size_t cap) const;
+
 private:
   friend class yaml_node;
   friend class yaml_tree_builder;
