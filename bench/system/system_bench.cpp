@@ -153,14 +153,21 @@ struct raw_figures {
   double cpu_ms_per_job = 0;
 };
 
+// A fresh directory under $TMPDIR (default /tmp), so a run can put everything on another
+// filesystem (TMPDIR=/dev/shm: tmpfs) and show what the disk costs.
+std::filesystem::path make_temp_dir(const std::string& prefix) {
+  const char* base = std::getenv("TMPDIR");
+  std::string pattern = std::string(base && *base ? base : "/tmp") + "/" + prefix + "-XXXXXX";
+  if (!::mkdtemp(pattern.data()))
+    die("mkdtemp " + pattern);
+  return pattern;
+}
+
 raw_figures raw_cost(int rounds) {
   auto box = sandbox::acquire_box({}, 900);
   if (!box)
     die("box 900: " + box.error().message);
-  char name[] = "/tmp/recodex-bench-raw-XXXXXX";
-  if (!::mkdtemp(name))
-    die("mkdtemp");
-  std::filesystem::path dir = name;
+  std::filesystem::path dir = make_temp_dir("recodex-bench-raw");
   std::filesystem::copy_file(examples / "solutions/sum-c/sum.c", dir / "sum.c");
   for (int t = 1; t <= 5; ++t) {
     std::filesystem::copy_file(examples / "sum/tests" / (std::to_string(t) + ".in"),
@@ -218,11 +225,9 @@ struct system_figures {
 
 system_figures measure(unsigned slots, int latency_jobs, int burst_jobs) {
   finish_board board;
-  char name[] = "/tmp/recodex-bench-system-XXXXXX";
-  if (!::mkdtemp(name))
-    die("mkdtemp");
+  const std::filesystem::path name = make_temp_dir("recodex-bench-system");
   embedded::embedded_options o;
-  o.data_dir = std::filesystem::path(name) / "var";
+  o.data_dir = name / "var";
   o.slots = slots;
   o.client_port = o.worker_port = o.cluster_port = o.monitor_port = o.fileserver_port = 0;
   o.judges_dir = bin_dir;
