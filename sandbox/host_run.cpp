@@ -473,6 +473,10 @@ result<run_result> run(const box& b, const run_options& options) {
 }
 
 result<run_result> run(prepared_run&& prepared) {
+  return run(std::move(prepared), {});
+}
+
+result<run_result> run(prepared_run&& prepared, const std::function<void()>& once_started) {
   if (!prepared.state_)
     return make_error(errc::invalid_argument, "the prepared run was already used");
   // Whatever happens, the state (and with it the box, if still alive) goes at the end.
@@ -542,6 +546,8 @@ result<run_result> run(prepared_run&& prepared) {
       host_failure = errno_error(errno, "cannot start", "the program").message;
   }
   ps.start_w.reset();
+  if (once_started && host_failure.empty() && !st.failed && (ps.eager || st.got_ready))
+    once_started();
   // When the host killed the box, its wall time ends there, not after the namespace teardown.
   std::uint64_t killed_at_ns = 0;
   // The program's start: its own "started" time, else the start byte (never later than it).

@@ -10,6 +10,7 @@
 #include "sandbox/status.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -143,7 +144,7 @@ public:
 
 private:
   friend result<prepared_run> detail::prepare_run(const box&, const run_options&, bool);
-  friend result<run_result> run(prepared_run&&);
+  friend result<run_result> run(prepared_run&&, const std::function<void()>&);
   explicit prepared_run(std::unique_ptr<detail::prepared_state> state);
   std::unique_ptr<detail::prepared_state> state_;
 };
@@ -151,6 +152,10 @@ private:
 // Fails like run(), and with `conflict` when `b` already has a prepared run.
 result<prepared_run> prepare(const box& b, const run_options& options);
 result<run_result> run(prepared_run&& prepared);
+// The same; `once_started` is called on this thread right after the program was told to start
+// (not when the run failed before that), while it runs: a caller that prepares its next run on
+// another thread wakes that thread there, so the wake-up does not delay this start.
+result<run_result> run(prepared_run&& prepared, const std::function<void()>& once_started);
 
 // Starts this process's box launcher: a small helper process, forked now, that clones every box
 // init from then on (see box_launcher.hpp). A long-running host with threads and tens of MB

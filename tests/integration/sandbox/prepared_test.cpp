@@ -44,6 +44,32 @@ TEST_CASE("a prepared run sees the files put into the box after prepare()",
   CHECK(ran.value().time_s < 0.05);
 }
 
+TEST_CASE("run(prepared, once_started) calls back once, while the program runs",
+          "[sandbox][prepared][root]") {
+  REQUIRE_SANDBOX_HOST();
+  temp_box box;
+  auto leased = acquire_box();
+  REQUIRE(leased);
+  // The program waits for a file only the callback creates: called after the run (or never),
+  // the program would reach its wall-time limit instead.
+  auto options = program({"/bin/sh", "-c", "while [ ! -e go ]; do sleep 0.01; done; echo went"});
+  options.box_dir = box.dir;
+  options.stdout_path = "out";
+  options.wall_time_s = 5;
+  auto prepared = prepare(leased.value(), options);
+  REQUIRE(prepared);
+  int calls = 0;
+  auto ran = run(std::move(prepared.value()), [&] {
+    ++calls;
+    box.write("go", "");
+  });
+  REQUIRE(ran);
+  INFO(ran.value().message);
+  CHECK(ran.value().result == status::ok);
+  CHECK(calls == 1);
+  CHECK(box.read("out") == "went\n");
+}
+
 TEST_CASE("a box takes one prepared run at a time", "[sandbox][prepared][root]") {
   REQUIRE_SANDBOX_HOST();
   temp_box box;
