@@ -175,4 +175,15 @@ long peak_rss_kib(pid_t pid) {
   return -1;
 }
 
+finished_process run_to_end(const std::vector<std::string>& args, std::chrono::milliseconds timeout) {
+  child_process child(args);
+  finished_process out;
+  auto code = child.wait_exit(timeout);
+  out.exit_code = code ? *code : -1;
+  child.collect_output(std::chrono::milliseconds(10));
+  out.out = child.stdout_text();
+  out.err = child.stderr_text();
+  return out;
+}
+
 } // namespace recodex::testing

@@ -56,4 +56,13 @@ long peak_rss_kib(pid_t pid);
 // /proc/<pid>/task/<tid>/schedstat, nanosecond resolution); -1 when it cannot be read.
 double cpu_seconds_of_threads(pid_t pid);
 
+// What a process that was run to its end left: its exit status (-1 when it did not end within
+// the time given, and was killed) and its whole output.
+struct finished_process {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+finished_process run_to_end(const std::vector<std::string>& args, std::chrono::milliseconds timeout);
+
 } // namespace recodex::testing

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <iterator>
+#include <thread>
 
 namespace recodex::testing {
 
@@ -78,6 +79,29 @@ std::optional<frames> monitor_router::recv(std::chrono::milliseconds timeout) {
   if (!parts)
     return std::nullopt;
   return to_frames(*parts, 1);
+}
+
+std::optional<std::uint64_t> runtime_stat(dealer& client, const std::string& key,
+                                          std::chrono::milliseconds timeout) {
+  client.send({"get-runtime-stats"});
+  auto reply = client.recv(timeout);
+  if (reply)
+    for (std::size_t i = 0; i + 1 < reply->size(); i += 2)
+      if ((*reply)[i] == key)
+        return std::stoull((*reply)[i + 1]);
+  return std::nullopt;
+}
+
+bool await_runtime_stat(dealer& client, const std::string& key, std::uint64_t at_least,
+                        std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    if (runtime_stat(client, key).value_or(0) >= at_least)
+      return true;
+    if (std::chrono::steady_clock::now() >= deadline)
+      return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
 }
 
 } // namespace recodex::testing

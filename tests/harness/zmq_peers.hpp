@@ -44,4 +44,13 @@ private:
   std::uint16_t port_ = 0;
 };
 
+// One number of the broker's runtime statistics (`get-runtime-stats` over a client DEALER, e.g.
+// "worker-count"); nullopt without an answer within `timeout` or without that key.
+std::optional<std::uint64_t> runtime_stat(dealer& client, const std::string& key,
+                                          std::chrono::milliseconds timeout = std::chrono::seconds(2));
+// Asks again every 50 ms until the statistic reaches `at_least` (true) or `timeout` passes; the
+// broker counts registrations asynchronously.
+bool await_runtime_stat(dealer& client, const std::string& key, std::uint64_t at_least,
+                        std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
 } // namespace recodex::testing

@@ -34,14 +34,7 @@ void write_file(const std::filesystem::path& path, const std::string& text) {
 cli_run run_recodex(const std::vector<std::string>& args, std::chrono::milliseconds timeout) {
   std::vector<std::string> argv{bin_dir + "/recodex"};
   argv.insert(argv.end(), args.begin(), args.end());
-  child_process cli(argv);
-  cli_run out;
-  auto code = cli.wait_exit(timeout);
-  out.exit_code = code ? *code : -1;
-  cli.collect_output(10ms);
-  out.out = cli.stdout_text();
-  out.err = cli.stderr_text();
-  return out;
+  return run_to_end(argv, timeout);
 }
 
 cli_system::cli_system(bool full) {

@@ -15,11 +15,7 @@
 
 namespace recodex::testing {
 
-struct cli_run {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
+using cli_run = finished_process;
 
 // Runs build/bin/recodex with `args` (nothing added); -1 when it does not end within `timeout`.
 cli_run run_recodex(const std::vector<std::string>& args, std::chrono::milliseconds timeout);

@@ -213,17 +213,6 @@ struct service_units {
   }
 };
 
-// The number of workers the broker counts, asked over its client port.
-std::uint64_t broker_worker_count(recodex::testing::dealer& client) {
-  client.send({"get-runtime-stats"});
-  auto reply = client.recv(2s);
-  if (reply)
-    for (std::size_t i = 0; i + 1 < reply->size(); ++i)
-      if ((*reply)[i] == "worker-count")
-        return std::stoull((*reply)[i + 1]);
-  return 0;
-}
-
 std::string help_of(const std::string& binary) {
   child_process help({(bin_dir / binary).string(), "--help"});
   auto status = help.wait_exit(10s);
@@ -455,11 +444,8 @@ TEST_CASE("two recodex-worker@ instances run side by side with their own boxes a
   }
 
   recodex::testing::dealer client{s.clients_port};
-  const auto deadline = std::chrono::steady_clock::now() + 20s;
-  std::uint64_t count = 0;
-  while ((count = broker_worker_count(client)) < 2 && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(50ms);
-  CHECK(count == 2);
+  CHECK(recodex::testing::await_runtime_stat(client, "worker-count", 2, 20s));
+  CHECK(recodex::testing::runtime_stat(client, "worker-count") == std::optional<std::uint64_t>{2});
 
   for (const std::string instance : {"1", "2"}) {
     INFO("instance " << instance);

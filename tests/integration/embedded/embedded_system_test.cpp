@@ -41,26 +41,6 @@ std::unique_ptr<embedded::embedded_system> start(const embedded::embedded_option
   return std::move(system).value();
 }
 
-// The broker's runtime statistics, read over its ZeroMQ client port.
-std::uint64_t worker_count(dealer& client) {
-  client.send({"get-runtime-stats"});
-  auto reply = client.recv(2s);
-  if (reply)
-    for (std::size_t i = 0; i + 1 < reply->size(); ++i)
-      if ((*reply)[i] == "worker-count")
-        return std::stoull((*reply)[i + 1]);
-  return 0;
-}
-
-bool wait_for_workers(dealer& client, std::uint64_t count) {
-  for (int attempt = 0; attempt < 200; ++attempt) {
-    if (worker_count(client) >= count)
-      return true;
-    std::this_thread::sleep_for(50ms);
-  }
-  return false;
-}
-
 const char* sum_source =
     "#include <stdio.h>\n"
     "int main(void) { long a, b; if (scanf(\"%ld %ld\", &a, &b) != 2) return 1;\n"
@@ -176,8 +156,8 @@ TEST_CASE("the embedded system's slots register with its broker and it stops wit
   CHECK(describe(*system).size() == 6);
   {
     dealer client{e.client_port};
-    REQUIRE(wait_for_workers(client, 3));
-    CHECK(worker_count(client) == 3);
+    REQUIRE(await_runtime_stat(client, "worker-count", 3));
+    CHECK(runtime_stat(client, "worker-count") == std::optional<std::uint64_t>{3});
   }
   auto before = std::chrono::steady_clock::now();
   system->stop();
@@ -198,7 +178,7 @@ TEST_CASE("a C job runs end to end through the client port and the file server, 
   };
   auto system = start(options);
   job_sender sender{*system};
-  REQUIRE(wait_for_workers(sender.client(), 2));
+  REQUIRE(await_runtime_stat(sender.client(), "worker-count", 2));
 
   ws_client browser{system->endpoints().monitor_port};
   browser.send("embedded_sum1");

@@ -28,23 +28,11 @@ std::uint16_t port_after_last_colon(const std::string& line) {
       std::stoul(line.substr(line.rfind(':') + 1, end - line.rfind(':') - 1)));
 }
 
-struct run_result {
-  int exit_code = -1; // -1: did not end in time
-  std::string out, err;
-};
-
 // Runs `recodex args...` to its end (at most `timeout`).
-run_result run_recodex(const std::vector<std::string>& args, std::chrono::milliseconds timeout) {
+finished_process run_recodex(const std::vector<std::string>& args, std::chrono::milliseconds timeout) {
   std::vector<std::string> argv{recodex_program};
   argv.insert(argv.end(), args.begin(), args.end());
-  child_process cli(argv);
-  run_result out;
-  auto code = cli.wait_exit(timeout);
-  out.exit_code = code ? *code : -1;
-  cli.collect_output(10ms);
-  out.out = cli.stdout_text();
-  out.err = cli.stderr_text();
-  return out;
+  return run_to_end(argv, timeout);
 }
 
 bool contains(const std::string& text, const std::string& part) {
@@ -174,16 +162,8 @@ TEST_CASE("recodex serve prints where each component listens and exits 0 on SIGT
     CHECK(out.find(component) != std::string::npos);
   auto clients = out.substr(out.find("broker clients"));
   dealer client{port_after_last_colon(clients.substr(0, clients.find('\n')))};
-  bool registered = false;
-  for (int attempt = 0; attempt < 100 && !registered; ++attempt) {
-    client.send({"get-runtime-stats"});
-    if (auto reply = client.recv(2s))
-      for (std::size_t i = 0; i + 1 < reply->size(); ++i)
-        registered = registered || ((*reply)[i] == "worker-count" && (*reply)[i + 1] == "2");
-    if (!registered)
-      std::this_thread::sleep_for(50ms);
-  }
-  CHECK(registered);
+  CHECK(await_runtime_stat(client, "worker-count", 2));
+  CHECK(runtime_stat(client, "worker-count") == std::optional<std::uint64_t>{2});
   auto before = std::chrono::steady_clock::now();
   CHECK(serve.terminate(10s) == 0);
   CHECK(std::chrono::steady_clock::now() - before < 5s);

@@ -245,17 +245,7 @@ std::size_t e2e_system::launch_worker(unsigned worker_id, worker_transport trans
 void e2e_system::kill_worker(std::size_t index) { workers_.at(index)->kill9(); }
 
 bool e2e_system::wait_for_workers(std::uint64_t count, std::chrono::milliseconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    client_->send({"get-runtime-stats"});
-    auto reply = client_->recv(2s);
-    if (reply)
-      for (std::size_t i = 0; i + 1 < reply->size(); ++i)
-        if ((*reply)[i] == "worker-count" && std::stoull((*reply)[i + 1]) >= count)
-          return true;
-    std::this_thread::sleep_for(50ms);
-  }
-  return false;
+  return await_runtime_stat(*client_, "worker-count", count, timeout);
 }
 
 std::string e2e_system::put_task_file(const std::string& content) {
