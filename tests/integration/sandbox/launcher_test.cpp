@@ -8,6 +8,7 @@
 #include <fstream>
 #include <string>
 #include <sys/wait.h>
+#include <vector>
 
 using namespace recodex::sandbox;
 using namespace sandbox_test;
@@ -52,6 +53,20 @@ long only_process_of(unsigned uid) {
   return count == 1 ? found : -1;
 }
 
+// The pid of the parent of the init of `box`'s prepared run: waits (prepare() is asynchronous)
+// for the parked program, the box user's only process, whose parent is the init.
+long parent_of_prepared_init(const box& b) {
+  long program_pid = -1;
+  for (int i = 0; i < 500 && program_pid < 0; ++i) {
+    program_pid = only_process_of(b.uid());
+    if (program_pid < 0)
+      ::usleep(10000);
+  }
+  REQUIRE(program_pid > 0);
+  const long init_pid = std::stol(status_field(program_pid, "PPid"));
+  return std::stol(status_field(init_pid, "PPid"));
+}
+
 } // namespace
 
 TEST_CASE("with a launcher, the box init is the launcher's child and the run behaves the same",
@@ -63,20 +78,14 @@ TEST_CASE("with a launcher, the box init is the launcher's child and the run beh
   REQUIRE(leased);
   auto options = program({"/bin/sh", "-c", "echo from the box > out.txt"});
   options.box_dir = dir.dir;
+  // This process grows after the launcher started, as a worker does: an init cloned from here
+  // would carry these 128 MB into the program's max-rss (exec keeps the old memory's peak).
+  std::vector<char> grown(std::size_t{128} << 20, 1);
   auto prepared = prepare(leased.value(), options);
   REQUIRE(prepared);
 
-  // The parked program runs as the box user; its parent is the init, whose parent is the
-  // launcher, a child of this process. (prepare() is asynchronous: wait for the program.)
-  long program_pid = -1;
-  for (int i = 0; i < 500 && program_pid < 0; ++i) {
-    program_pid = only_process_of(leased.value().uid());
-    if (program_pid < 0)
-      ::usleep(10000);
-  }
-  REQUIRE(program_pid > 0);
-  const long init_pid = std::stol(status_field(program_pid, "PPid"));
-  const long launcher_pid = std::stol(status_field(init_pid, "PPid"));
+  // The parked program's parent is the init, whose parent is the launcher, our child.
+  const long launcher_pid = parent_of_prepared_init(leased.value());
   CHECK(launcher_pid != ::getpid());
   CHECK(comm_of(launcher_pid) == "box-launcher");
   CHECK(std::stol(status_field(launcher_pid, "PPid")) == ::getpid());
@@ -85,8 +94,8 @@ TEST_CASE("with a launcher, the box init is the launcher's child and the run beh
   REQUIRE(ran);
   CHECK(ran.value().result == status::ok);
   CHECK(dir.read("out.txt") == "from the box\n");
-  // The launcher's small address space is what the program leaves exec with, not ours.
   CHECK(ran.value().max_rss_kib < 64 * 1024);
+  CHECK(grown[grown.size() / 2] == 1);
 }
 
 TEST_CASE("when the launcher has gone, the host clones the inits itself", "[sandbox][launcher][root]") {
@@ -101,15 +110,7 @@ TEST_CASE("when the launcher has gone, the host clones the inits itself", "[sand
   {
     auto prepared = prepare(leased.value(), options);
     REQUIRE(prepared);
-    long program_pid = -1;
-    for (int i = 0; i < 500 && program_pid < 0; ++i) {
-      program_pid = only_process_of(leased.value().uid());
-      if (program_pid < 0)
-        ::usleep(10000);
-    }
-    REQUIRE(program_pid > 0);
-    const long init_pid = std::stol(status_field(program_pid, "PPid"));
-    const long launcher_pid = std::stol(status_field(init_pid, "PPid"));
+    const long launcher_pid = parent_of_prepared_init(leased.value());
     REQUIRE(comm_of(launcher_pid) == "box-launcher");
     REQUIRE(::kill(static_cast<pid_t>(launcher_pid), SIGKILL) == 0);
     ::waitpid(static_cast<pid_t>(launcher_pid), nullptr, 0);
