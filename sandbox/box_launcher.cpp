@@ -188,6 +188,8 @@ void reap_children() {
   ::sigaddset(&child_signal, SIGCHLD);
   ::sigprocmask(SIG_BLOCK, &child_signal, nullptr);
   int children = ::signalfd(-1, &child_signal, SFD_CLOEXEC | SFD_NONBLOCK);
+  if (children < 0) // without it inits would stay zombies; the host clones them itself instead
+    ::_exit(1);
   // Not touched until used, so it adds no pages for the inits to copy.
   std::unique_ptr<char[]> buffer{new char[max_request_bytes]};
   for (;;) {
