@@ -383,13 +383,18 @@ struct broker_reactor::impl {
     received.clear();
   }
 
-  // close_intake(): what is decided leaves now, synced, before close_intake() returns.
-  void close_the_intake() {
+  // What is decided leaves now; one synchronous sync covers everything still held.
+  void flush_synced() {
     commit();
     if (log)
       if (auto synced = log->sync(); !synced)
         spdlog::error("journal fsync failed: {}", synced.error().message);
     release(std::numeric_limits<std::uint64_t>::max());
+  }
+
+  // close_intake(): what is decided leaves now, synced, before close_intake() returns.
+  void close_the_intake() {
+    flush_synced();
     intake_closing_done = true;
     intake_closed_promise.set_value();
   }
@@ -456,16 +461,11 @@ struct broker_reactor::impl {
       }
       commit();
     }
-    commit();
-    // Last words: one synchronous sync covers everything still held.
-    if (log)
-      if (auto synced = log->sync(); !synced)
-        spdlog::error("journal fsync failed: {}", synced.error().message);
-    release(std::numeric_limits<std::uint64_t>::max());
-    if (!intake_closing_done) {
-      intake_closing_done = true;
-      intake_closed_promise.set_value(); // a close_intake() racing the stop returns too
-    }
+    // Last words; a close_intake() racing the stop returns too.
+    if (intake_closing_done)
+      flush_synced();
+    else
+      close_the_intake();
   }
 };
 
