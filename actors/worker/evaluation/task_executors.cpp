@@ -5,6 +5,8 @@
 #include "sandbox/dir_rule.hpp"
 #include "sandbox/host_box_dir.hpp"
 
+#include <cerrno>
+#include <random>
 #include <sys/random.h>
 #include <unistd.h>
 
@@ -44,6 +46,12 @@ std::string random_suffix() {
   unsigned char bytes[32];
   while (out.size() < 10) {
     ssize_t got = ::getrandom(bytes, sizeof bytes, 0);
+    if (got < 0 && errno != EINTR) { // never on Linux >= 3.17; no endless loop all the same
+      std::random_device device;
+      for (auto& byte : bytes)
+        byte = static_cast<unsigned char>(device());
+      got = sizeof bytes;
+    }
     for (ssize_t i = 0; i < got && out.size() < 10; ++i)
       if (bytes[i] < usable)
         out += alnum[bytes[i] % symbols];
