@@ -9,6 +9,7 @@
 #include "actors/bridge/wakeup_queue.hpp"
 
 #include <atomic>
+#include <pthread.h>
 #include <thread>
 #include <vector>
 
@@ -74,7 +75,10 @@ result<std::unique_ptr<socket_thread>> socket_thread::open(const socket_options&
 }
 
 void socket_thread::run(deliver_fn deliver) {
-  impl_->thread = std::thread([this, deliver = std::move(deliver)] { impl_->loop(deliver); });
+  impl_->thread = std::thread([this, deliver = std::move(deliver)] {
+    ::pthread_setname_np(::pthread_self(), "zmq-bridge"); // per-thread CPU figures
+    impl_->loop(deliver);
+  });
 }
 
 void socket_thread::send(wire::frames message) { impl_->outbox->push(std::move(message)); }

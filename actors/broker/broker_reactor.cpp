@@ -16,6 +16,7 @@
 #include <limits>
 #include <spdlog/spdlog.h>
 #include <thread>
+#include <pthread.h>
 #include <unistd.h>
 
 namespace recodex::broker {
@@ -507,7 +508,10 @@ result<std::unique_ptr<broker_reactor>> broker_reactor::open(reactor_options opt
 
 void broker_reactor::run(deliver_fn deliver) {
   impl_->deliver = std::move(deliver);
-  impl_->thread = std::thread([this] { impl_->loop(); });
+  impl_->thread = std::thread([this] {
+    ::pthread_setname_np(::pthread_self(), "broker-reactor"); // per-thread CPU figures
+    impl_->loop();
+  });
 }
 
 void broker_reactor::post(face_input input) { impl_->inbox->push(std::move(input)); }

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <pthread.h>
 #include <unistd.h>
 
 namespace recodex::broker {
@@ -13,7 +14,10 @@ result<std::unique_ptr<journal_syncer>> journal_syncer::start() {
   std::unique_ptr<journal_syncer> syncer{new journal_syncer()};
   RECODEX_TRY(queue, bridge::wakeup_queue<std::uint64_t>::create());
   syncer->finished_ = std::move(queue);
-  syncer->thread_ = std::thread([s = syncer.get()] { s->run(); });
+  syncer->thread_ = std::thread([s = syncer.get()] {
+    ::pthread_setname_np(::pthread_self(), "journal-sync"); // per-thread CPU figures
+    s->run();
+  });
   return syncer;
 }
 

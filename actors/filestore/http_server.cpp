@@ -50,6 +50,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <optional>
+#include <pthread.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <sys/sendfile.h>
@@ -361,12 +362,21 @@ private:
   void run_blocking(filestore::deferred work) {
     disarm();
     asio::post(*core_.pool, [self = shared_from_this(), work = std::move(work)]() mutable {
+      name_blocking_thread();
       reply r = guarded(work);
       auto& executor = self->lane_.ioc;
       asio::post(executor, [self = std::move(self), r = std::move(r)]() mutable {
         self->respond(std::move(r));
       });
     });
+  }
+
+  // The pool's threads are Asio's; each names itself at its first task (per-thread CPU figures).
+  static void name_blocking_thread() {
+    thread_local bool named = false;
+    if (!named)
+      ::pthread_setname_np(::pthread_self(), "fs-blocking");
+    named = true;
   }
 
   // The exception boundary for work done off the io threads.
@@ -718,7 +728,10 @@ http_file_server::start(const filestore_config& config,
   });
   for (auto& l : state->lanes) {
     lane* lp = l.get();
-    l->thread = std::thread([raw, lp] { raw->run_lane(*lp); });
+    l->thread = std::thread([raw, lp] {
+      ::pthread_setname_np(::pthread_self(), "fs-io"); // per-thread CPU figures
+      raw->run_lane(*lp);
+    });
   }
   core.log->info("listening on {} with {} io threads and {} blocking threads, data in {}",
                  state->url, io_threads, blocking, core.config.data_dir.string());

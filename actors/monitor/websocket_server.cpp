@@ -18,6 +18,7 @@
 #include <boost/beast/websocket.hpp>
 
 #include <chrono>
+#include <pthread.h>
 #include <deque>
 #include <optional>
 #include <thread>
@@ -368,7 +369,10 @@ result<std::unique_ptr<websocket_server>> websocket_server::open(websocket_serve
 void websocket_server::run(websocket_server_callbacks callbacks) {
   impl_->callbacks = std::move(callbacks);
   impl_->accept();
-  impl_->thread = std::thread([raw = impl_.get()] { raw->ioc.run(); });
+  impl_->thread = std::thread([raw = impl_.get()] {
+    ::pthread_setname_np(::pthread_self(), "monitor-ws"); // per-thread CPU figures
+    raw->ioc.run();
+  });
 }
 
 void websocket_server::perform(std::vector<session_op> ops) {

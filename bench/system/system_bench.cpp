@@ -8,6 +8,7 @@
 //         message at the broker (so it includes building and uploading the archive). Throughput:
 //         a burst of M jobs submitted back to back, from the first submit to the last FINISHED.
 // Needs root (the sandbox). Usage: bench_system [--jobs M] [--latency-jobs K] [--raw-rounds R]
+//                                               [--threads 1] (services CPU by thread name)
 #include "nodes/client/client.hpp"
 #include "nodes/embedded/demo.hpp"
 #include "nodes/embedded/embedded_system.hpp"
@@ -25,6 +26,7 @@
 #include <map>
 #include <mutex>
 #include <spdlog/spdlog.h>
+#include <sstream>
 #include <string>
 #include <sys/resource.h>
 #include <time.h>
@@ -54,8 +56,36 @@ double percentile(std::vector<double> values, double p) {
   return values[std::min(index, values.size() - 1)];
 }
 
-// CPU seconds used so far by this process and its reaped children (the sandboxed programs, the
-// compiler, the judges): unlike wall time, barely changed by other load on the machine.
+// CPU seconds of this process's live children (the box launcher) and what they reaped: the box
+// inits are the launcher's children and reap the compiler, the programs and the judges, so their
+// CPU reaches this process only through the launcher's cutime/cstime (/proc/<pid>/stat).
+double live_children_cpu_seconds() {
+  const double tick = static_cast<double>(::sysconf(_SC_CLK_TCK));
+  double total = 0;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream children(task.path() / "children");
+    for (long pid = 0; children >> pid;) {
+      std::ifstream stat_file("/proc/" + std::to_string(pid) + "/stat");
+      std::string stat((std::istreambuf_iterator<char>(stat_file)), {});
+      auto after_name = stat.rfind(')');
+      if (after_name == std::string::npos)
+        continue;
+      std::istringstream fields(stat.substr(after_name + 2));
+      std::string skip;
+      for (int i = 3; i < 14; ++i) // fields 3..13: state .. cmajflt
+        fields >> skip;
+      unsigned long long utime = 0, stime = 0;
+      long long cutime = 0, cstime = 0;
+      fields >> utime >> stime >> cutime >> cstime;
+      total += static_cast<double>(utime + stime + cutime + cstime) / tick;
+    }
+  }
+  return total;
+}
+
+// CPU seconds used so far by this process, its reaped children and its live children's work
+// (the sandboxed programs, the compiler, the judges): unlike wall time, barely changed by other
+// load on the machine.
 double cpu_seconds() {
   auto seconds = [](const rusage& u) {
     return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
@@ -64,7 +94,7 @@ double cpu_seconds() {
   rusage self{}, children{};
   ::getrusage(RUSAGE_SELF, &self);
   ::getrusage(RUSAGE_CHILDREN, &children);
-  return seconds(self) + seconds(children);
+  return seconds(self) + seconds(children) + live_children_cpu_seconds();
 }
 
 // CPU seconds of the calling thread (the client's work: job config, archive, upload, eval).
@@ -79,9 +109,9 @@ double thread_cpu_seconds() {
 // broker (reactor, journal, CAF face, notifier), the monitor, the file server, the slots'
 // listeners, CAF and ZeroMQ. Those threads live as long as the system, so a difference over a
 // burst is theirs. Nanosecond resolution (/proc/self/task/<tid>/schedstat).
-double service_cpu_seconds() {
+std::map<std::string, unsigned long long> service_cpu_ns_by_thread_name() {
   const std::string self_tid = std::to_string(::gettid());
-  unsigned long long total_ns = 0;
+  std::map<std::string, unsigned long long> by_name;
   for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
     if (task.path().filename() == self_tid)
       continue;
@@ -91,8 +121,15 @@ double service_cpu_seconds() {
       continue;
     unsigned long long on_cpu_ns = 0;
     if (std::ifstream(task.path() / "schedstat") >> on_cpu_ns)
-      total_ns += on_cpu_ns;
+      by_name[name] += on_cpu_ns;
   }
+  return by_name;
+}
+
+double service_cpu_seconds(const std::map<std::string, unsigned long long>& by_name) {
+  unsigned long long total_ns = 0;
+  for (const auto& [name, ns] : by_name)
+    total_ns += ns;
   return static_cast<double>(total_ns) / 1e9;
 }
 
@@ -220,6 +257,7 @@ struct system_figures {
   double burst_cpu_ms_per_job = 0;
   double client_cpu_ms_per_job = 0; // of burst_cpu_ms_per_job
   double service_cpu_ms_per_job = 0; // of burst_cpu_ms_per_job: broker, monitor, file server
+  std::map<std::string, double> service_ms_per_job_by_thread; // the same, by thread name
   std::vector<double> burst_latencies;
 };
 
@@ -259,7 +297,7 @@ system_figures measure(unsigned slots, int latency_jobs, int burst_jobs) {
   std::vector<std::pair<std::string, clock_type::time_point>> burst;
   const double cpu_before = cpu_seconds();
   const double client_cpu_before = thread_cpu_seconds();
-  const double service_cpu_before = service_cpu_seconds();
+  const auto service_before = service_cpu_ns_by_thread_name();
   auto first = clock_type::now();
   for (int i = 0; i < burst_jobs; ++i) {
     auto start = clock_type::now();
@@ -274,7 +312,14 @@ system_figures measure(unsigned slots, int latency_jobs, int burst_jobs) {
   }
   f.burst_jobs_per_s = burst_jobs / std::chrono::duration<double>(last - first).count();
   f.burst_cpu_ms_per_job = (cpu_seconds() - cpu_before) * 1000 / burst_jobs;
-  f.service_cpu_ms_per_job = (service_cpu_seconds() - service_cpu_before) * 1000 / burst_jobs;
+  auto service_after = service_cpu_ns_by_thread_name();
+  f.service_cpu_ms_per_job =
+      (service_cpu_seconds(service_after) - service_cpu_seconds(service_before)) * 1000 / burst_jobs;
+  for (const auto& [thread, ns] : service_after) {
+    auto before = service_before.find(thread);
+    auto used = ns - (before == service_before.end() ? 0 : std::min(ns, before->second));
+    f.service_ms_per_job_by_thread[thread] = static_cast<double>(used) / 1e6 / burst_jobs;
+  }
   system.value()->stop();
   system.value().reset();
   std::filesystem::remove_all(name);
@@ -285,6 +330,7 @@ system_figures measure(unsigned slots, int latency_jobs, int burst_jobs) {
 
 int main(int argc, char** argv) {
   int burst_jobs = 40, latency_jobs = 30, raw_rounds = 20;
+  bool by_thread = false;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string flag = argv[i];
     int value = std::atoi(argv[i + 1]);
@@ -294,6 +340,8 @@ int main(int argc, char** argv) {
       latency_jobs = value;
     else if (flag == "--raw-rounds")
       raw_rounds = value;
+    else if (flag == "--threads")
+      by_thread = value != 0;
     else
       die("unknown flag " + flag);
   }
@@ -318,6 +366,10 @@ int main(int argc, char** argv) {
                 percentile(f.burst_latencies, 0.5), percentile(f.burst_latencies, 0.99),
                 f.burst_cpu_ms_per_job, f.burst_cpu_ms_per_job - raw.cpu_ms_per_job,
                 f.client_cpu_ms_per_job, f.service_cpu_ms_per_job);
+    if (by_thread)
+      for (const auto& [thread, ms_per_job] : f.service_ms_per_job_by_thread)
+        if (ms_per_job >= 0.005)
+          std::printf("      services thread %-16s %6.2f ms/job\n", thread.c_str(), ms_per_job);
     std::fflush(stdout);
   }
   std::printf(
