@@ -174,6 +174,17 @@ struct worker_progress {
   }
 };
 
+// Several progress events of one job in order, from a slot's evaluator to its listener
+// (actors/worker/progress_relay.hpp): a job's ~25 events then cost the listener, the broker and
+// the monitors a few messages instead of one each.
+struct progress_batch {
+  std::vector<progress> updates;
+
+  friend bool operator==(const progress_batch& a, const progress_batch& b) {
+    return a.updates == b.updates;
+  }
+};
+
 // -- broker -> worker --
 
 // `eval` to one worker: the job id and the client's payload frames verbatim.
@@ -278,6 +289,10 @@ typename Inspector::result_type inspect(Inspector& f, progress& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, worker_progress& x) {
   return f(caf::meta::type_name("worker_progress"), x.worker_id, x.update);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, progress_batch& x) {
+  return f(caf::meta::type_name("progress_batch"), x.updates);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, job_assignment& x) {

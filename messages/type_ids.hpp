@@ -47,5 +47,6 @@ CAF_BEGIN_TYPE_ID_BLOCK(recodex, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(recodex, (recodex::worker_intro))
   CAF_ADD_TYPE_ID(recodex, (recodex::job_status_report))
   CAF_ADD_TYPE_ID(recodex, (recodex::error_report))
+  CAF_ADD_TYPE_ID(recodex, (recodex::progress_batch))
 
 CAF_END_TYPE_ID_BLOCK(recodex)

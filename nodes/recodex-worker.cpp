@@ -72,6 +72,9 @@ Ours:
   slots                 jobs evaluated at once, each its own registration [1]
   parallel-tasks        run independent tasks of a job at once, on extra boxes
                         when the machine has more cores than slots [false]
+  progress-batch-window ms a progress event may wait to leave with others, so a
+                        job's events cost the broker a few messages; 0 sends
+                        each at once [20]
   judges-dir            ${JUDGES_DIR} [the directory of this executable]
   ca-file               extra CA certificates (PEM) for https:// [""]
   environments-dir      runtime environment definitions (relative to this
@@ -212,6 +215,7 @@ int main(int argc, char** argv) {
       }
       worker::evaluator_parts parts{std::move(evaluator_config), std::move(box.value()), shared_transfer,
                                     shared_cache, worker::pack_results, std::move(task_boxes.value())};
+      parts.progress_window = config.progress_batch_window;
       auto slot = worker::start_worker_slot(sys, std::move(parts), listener_config_of(config, k));
       if (!slot) {
         std::cerr << program << ": " << slot.error().message << "\n";

@@ -1,7 +1,8 @@
 // The evaluator shell: the job_evaluator does the work; this turns its progress callback into
-// messages to whoever sent the assignment.
+// batches (progress_relay) to whoever sent the assignment.
 #include "actors/worker/evaluator_actor.hpp"
 
+#include "actors/worker/progress_relay.hpp"
 #include "messages/type_ids.hpp"
 
 #include <caf/all.hpp>
@@ -15,6 +16,7 @@ namespace {
 struct evaluator_state {
   std::shared_ptr<evaluator_parts> parts;
   std::unique_ptr<job_evaluator> evaluator;
+  std::unique_ptr<progress_relay> relay;
   static inline const char* name = "evaluator";
 };
 
@@ -25,11 +27,14 @@ job_done evaluate(evaluator_actor* self, const job_assignment& assignment, const
   if (!order)
     return job_done{assignment.job_id, job_status::internal_error, order.error().message};
   spdlog::info("evaluator: [job {}] started", assignment.job_id);
-  auto sink = [self, listener](const progress& state) {
+  auto& relay = *self->state.relay;
+  relay.deliver_to([listener](std::vector<progress>&& batch) {
     if (listener)
-      self->send(listener, state);
-  };
-  auto done = self->state.evaluator->evaluate(order.value(), sink);
+      caf::anon_send(listener, progress_batch{std::move(batch)});
+  });
+  auto done = self->state.evaluator->evaluate(
+      order.value(), [&relay](const progress& state) { relay.push(state); });
+  relay.flush(); // every event before the done
   spdlog::info("evaluator: [job {}] done {} {}", done.job_id, to_string(done.status), done.message);
   return done;
 }
@@ -42,6 +47,7 @@ caf::behavior evaluator_behavior(evaluator_actor* self, std::shared_ptr<evaluato
   std::vector<const sandbox::box*> task_boxes;
   for (const auto& box : st.parts->task_boxes)
     task_boxes.push_back(&box);
+  st.relay = std::make_unique<progress_relay>(st.parts->progress_window);
   st.evaluator = std::make_unique<job_evaluator>(st.parts->config, st.parts->box, *st.parts->transfer,
                                                  *st.parts->cache, st.parts->pack,
                                                  std::move(task_boxes));

@@ -1,12 +1,14 @@
 // The evaluator actor: one per worker slot, on its own thread (detached) because a job blocks
 // it for as long as its tasks run. The listener sends it a job_assignment; it evaluates the job
-// with its job_evaluator (spec 6.3), sends the listener one `progress` per state as it happens
-// and finally the job's `job_done`. A second assignment waits in the mailbox until the first is
+// with its job_evaluator (spec 6.3), sends the listener its progress states in order as
+// `progress_batch`es (held at most progress_window, see progress_relay.hpp) and finally the
+// job's `job_done`. A second assignment waits in the mailbox until the first is
 // done. It owns its slot's sandbox box and never talks to the broker itself.
 #pragma once
 
 #include "actors/worker/evaluation/file_transfer.hpp"
 #include "actors/worker/evaluation/job_evaluator.hpp"
+#include "actors/worker/progress_batcher.hpp"
 #include "messages/result.hpp"
 #include "sandbox/sandbox.hpp"
 #include "storage/worker_cache.hpp"
@@ -14,6 +16,7 @@
 #include <caf/actor.hpp>
 #include <caf/fwd.hpp>
 
+#include <chrono>
 #include <memory>
 #include <vector>
 
@@ -29,6 +32,9 @@ struct evaluator_parts {
   // parallel-tasks: more boxes for the independent tasks of a job (lease_task_boxes); empty =
   // the job's tasks run one at a time in `box`.
   std::vector<sandbox::box> task_boxes{};
+  // How long a progress event may wait for others to leave with it (progress_batcher.hpp);
+  // zero sends each event alone.
+  std::chrono::milliseconds progress_window = default_progress_window;
 };
 
 // How many task boxes each slot gets besides its own box, and what for. With parallel-tasks and

@@ -187,6 +187,8 @@ void read_our_scalars(config_reader& r, worker_config& c) {
     c.slots = static_cast<unsigned>(*v);
   if (auto v = r.boolean("parallel-tasks"))
     c.parallel_tasks = *v;
+  if (auto v = r.integer("progress-batch-window", 0, 10000))
+    c.progress_batch_window = std::chrono::milliseconds{*v};
   if (auto v = r.size("file-cache.max-size"))
     c.cache_max_size = *v;
   if (auto v = r.seconds("file-cache.max-age"))

@@ -4,6 +4,8 @@
 //
 // Our keys beside ReCodEx's: judges-dir (${JUDGES_DIR}; default: the directory of the worker
 // executable), slots (jobs evaluated at once, default 1), parallel-tasks (default false),
+// progress-batch-window (ms a progress event may wait to leave with others, default 20, 0 = each
+// at once),
 // file-cache.max-size / file-cache.max-age (eviction of the fetch cache; 0 = never),
 // ca-file (extra CA certificates for HTTPS), environments-dir (env=<id> headers for the
 // installed runtime environments), and sandbox.{state-dir, box-count, first-uid,
@@ -13,6 +15,7 @@
 #include "actors/worker/evaluation/job_evaluator.hpp"
 #include "actors/worker/transfer/transfer_config.hpp"
 #include "actors/worker/evaluation/sandbox_limits.hpp"
+#include "actors/worker/progress_batcher.hpp"
 #include "messages/job_messages.hpp"
 #include "messages/result.hpp"
 #include "nodes/common/cluster_tls.hpp"
@@ -55,6 +58,8 @@ struct worker_config {
   std::string judges_dir;
   unsigned slots = 1;
   bool parallel_tasks = false;
+  // progress-batch-window (ms): how long a progress event may wait to leave with others.
+  std::chrono::milliseconds progress_batch_window = default_progress_window;
   std::uint64_t cache_max_size = 0;      // bytes; 0 = no size bound
   std::chrono::seconds cache_max_age{0}; // 0 = entries never expire
   std::string ca_file;                   // empty: the system's CA store only

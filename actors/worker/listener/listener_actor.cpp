@@ -113,6 +113,10 @@ caf::behavior listener_behavior(listener_self self, std::shared_ptr<listener_con
       [=](const worker_intro&) { perform(self, self->state.core->on_intro(now())); },
       // -- from the evaluator, in order --
       [=](progress& p) { perform(self, self->state.core->on_progress(std::move(p))); },
+      [=](progress_batch& batch) {
+        for (auto& p : batch.updates)
+          perform(self, self->state.core->on_progress(std::move(p)));
+      },
       [=](job_done& d) { perform(self, self->state.core->on_done(std::move(d))); },
       // -- from the link and the timer --
       [=](link_lost_atom) { perform(self, self->state.core->on_link_lost(now())); },

@@ -80,6 +80,9 @@ job_status_report sample(tag<job_status_report>) {
   return {"student_42", job_status::failed, "Job was reassigned too many (2) times."};
 }
 error_report sample(tag<error_report>) { return {"Received two different INIT messages"}; }
+progress_batch sample(tag<progress_batch>) {
+  return {{{"student_42", "TASK", "compile", "COMPLETED"}, {"student_42", "FINISHED", "", ""}}};
+}
 
 constexpr auto first_id = caf::id_block::recodex::begin;
 constexpr auto type_count = caf::id_block::recodex::end - caf::id_block::recodex::begin;

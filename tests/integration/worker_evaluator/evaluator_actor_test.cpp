@@ -1,5 +1,6 @@
-// The evaluator actor with a scoped_actor as its listener: an assignment in, each progress state
-// and then the job's done out, in order; a malformed assignment is answered, not dropped.
+// The evaluator actor with a scoped_actor as its listener: an assignment in, the progress states
+// (in batches) and then the job's done out, in order; a malformed assignment is answered, not
+// dropped.
 #include "actors/worker/evaluator_actor.hpp"
 #include "messages/actor_system_setup.hpp"
 #include "messages/type_ids.hpp"
@@ -42,7 +43,10 @@ struct actor_fixture {
     job_done done;
     bool finished = false;
     for (int i = 0; i < 100 && !finished; ++i)
-      self->receive([&](const progress& p) { events.push_back(p); },
+      self->receive([&](const progress_batch& b) {
+                      CHECK_FALSE(b.updates.empty());
+                      events.insert(events.end(), b.updates.begin(), b.updates.end());
+                    },
                     [&](const job_done& d) {
                       done = d;
                       finished = true;

@@ -127,6 +127,7 @@ TEST_CASE("optional keys take their documented defaults", "[worker][config]") {
   CHECK(c.judges_dir == "/opt/recodex/bin"); // the executable's directory
   CHECK(c.slots == 1);
   CHECK_FALSE(c.parallel_tasks);
+  CHECK(c.progress_batch_window == std::chrono::milliseconds{20});
   CHECK(c.cache_max_size == 0);
   CHECK(c.cache_max_age == std::chrono::seconds{0});
   CHECK(c.ca_file.empty());
@@ -168,6 +169,7 @@ logger:
 judges-dir: /usr/bin
 slots: 4
 parallel-tasks: true
+progress-batch-window: 0
 ca-file: /etc/ssl/our-ca.pem
 sandbox:
   state-dir: /run/boxes
@@ -193,6 +195,7 @@ cluster-tls:
   CHECK(c.judges_dir == "/usr/bin");
   CHECK(c.slots == 4);
   CHECK(c.parallel_tasks);
+  CHECK(c.progress_batch_window == std::chrono::milliseconds{0});
   CHECK(c.ca_file == "/etc/ssl/our-ca.pem");
   CHECK(c.sandbox.state_dir == "/run/boxes");
   CHECK(c.sandbox.box_count == 16);
@@ -258,6 +261,7 @@ TEST_CASE("bad values of the optional keys are refused", "[worker][config]") {
       {"judges-dir: judges\n", "judges-dir: must be an absolute path"},
       {"slots: 300\n", "slots: expected an integer from 1 to 256"},
       {"parallel-tasks: 2\n", "parallel-tasks: expected true or false"},
+      {"progress-batch-window: -5\n", "progress-batch-window: expected an integer from 0"},
       {"file-cache:\n  max-size: big\n", "file-cache.max-size: expected a size"},
       {"file-cache:\n  max-age: forever\n", "file-cache.max-age: expected seconds"},
       {"ca-file: {a: b}\n", "ca-file: expected a string, got a mapping"},
