@@ -2,8 +2,16 @@
 // fsync'd, renamed over the target, and the directory fsync'd, so after a crash the target is
 // either the old file or the complete new one. Also the low-level write/fsync steps the blob
 // store shares.
+//
+// Crash reasoning for a batch (commit_all): each file's content is on disk before its rename, so
+// a name that survives a crash always names a complete file. Until the directory fsyncs at the
+// end return, a crash may lose any subset of the batch's renames (and of the directories made for
+// it); the caller has not answered yet, so nothing promised is lost. Once they return, every new
+// name and every new directory's name in its parent is on disk, exactly as if each file had been
+// committed alone, with one fsync per directory instead of one per file.
 #include "storage/atomic_file.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <fcntl.h>
@@ -55,6 +63,30 @@ result<void> fsync_directory(const fs::path& dir) {
   return ok();
 }
 
+result<void> fsync_directories(std::vector<fs::path> dirs) {
+  std::sort(dirs.begin(), dirs.end());
+  dirs.erase(std::unique(dirs.begin(), dirs.end()), dirs.end());
+  for (const auto& dir : dirs) {
+    RECODEX_TRY_VOID(fsync_directory(dir));
+  }
+  return ok();
+}
+
+result<std::vector<fs::path>> make_missing_directories(const fs::path& dir) {
+  std::vector<fs::path> missing;
+  struct stat st {};
+  for (fs::path d = dir; !d.empty() && ::stat(d.c_str(), &st) != 0; d = d.parent_path()) {
+    missing.push_back(d);
+    if (d == d.parent_path())
+      break; // the root itself is missing: mkdir below reports it
+  }
+  std::reverse(missing.begin(), missing.end());
+  for (const auto& d : missing)
+    if (::mkdir(d.c_str(), 0777) != 0 && errno != EEXIST)
+      return make_errno_error(errno, "cannot create directory " + d.string());
+  return missing;
+}
+
 result<bool> rename_no_replace(const fs::path& from, const fs::path& to) {
   if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) == 0)
     return true;
@@ -78,10 +110,7 @@ result<atomic_file_writer> atomic_file_writer::create(fs::path target, std::uint
   if (!target.has_filename())
     return make_error(errc::invalid_argument, "no file name in target path " + target.string());
   auto dir = directory_of(target);
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec)
-    return make_errno_error(ec.value(), "cannot create directory " + dir.string());
+  RECODEX_TRY(made, make_missing_directories(dir));
 
   // The temporary sits in the target's directory so the final rename never crosses file
   // systems; the leading dot keeps it out of casual listings.
@@ -92,6 +121,7 @@ result<atomic_file_writer> atomic_file_writer::create(fs::path target, std::uint
   // mkostemp creates 0600; stored files are meant to be readable like any other output.
   ::fchmod(fd, 0644);
   atomic_file_writer writer{std::move(target), fs::path{temp_name}, fd, max_size};
+  writer.new_directories_ = std::move(made);
   struct stat st {};
   if (::fstat(fd, &st) != 0)
     return make_errno_error(errno, "cannot stat " + temp_name);
@@ -106,7 +136,7 @@ atomic_file_writer::atomic_file_writer(fs::path target, fs::path temp, int fd,
 atomic_file_writer::atomic_file_writer(atomic_file_writer&& other) noexcept
     : target_(std::move(other.target_)), temp_(std::move(other.temp_)),
       fd_(std::exchange(other.fd_, -1)), max_size_(other.max_size_), size_(other.size_),
-      created_(other.created_) {
+      created_(other.created_), new_directories_(std::move(other.new_directories_)) {
   other.temp_.clear();
 }
 
@@ -120,6 +150,7 @@ atomic_file_writer& atomic_file_writer::operator=(atomic_file_writer&& other) no
     max_size_ = other.max_size_;
     size_ = other.size_;
     created_ = other.created_;
+    new_directories_ = std::move(other.new_directories_);
   }
   return *this;
 }
@@ -165,7 +196,18 @@ result<void> atomic_file_writer::date_to_creation() {
   return ok();
 }
 
-result<fs::path> atomic_file_writer::commit(durability mode) {
+void atomic_file_writer::add_new_directories(const std::vector<fs::path>& made) {
+  new_directories_.insert(new_directories_.begin(), made.begin(), made.end());
+}
+
+std::vector<fs::path> atomic_file_writer::directories_to_sync() const {
+  std::vector<fs::path> dirs{directory_of(target_)};
+  for (const auto& made : new_directories_)
+    dirs.push_back(directory_of(made));
+  return dirs;
+}
+
+result<void> atomic_file_writer::flush(durability mode) {
   if (fd_ < 0)
     return make_error(errc::internal, "commit of a spent writer for " + target_.string());
   if (mode == durability::synced && ::fsync(fd_) != 0) {
@@ -173,12 +215,15 @@ result<fs::path> atomic_file_writer::commit(durability mode) {
     discard();
     return failure;
   }
-  int status = ::close(std::exchange(fd_, -1));
-  if (status != 0) {
+  if (::close(std::exchange(fd_, -1)) != 0) {
     auto failure = make_errno_error(errno, "cannot close " + temp_.string());
     discard();
     return failure;
   }
+  return ok();
+}
+
+result<void> atomic_file_writer::publish() {
   if (::rename(temp_.c_str(), target_.c_str()) != 0) {
     auto failure =
         make_errno_error(errno, "cannot rename " + temp_.string() + " to " + target_.string());
@@ -186,10 +231,39 @@ result<fs::path> atomic_file_writer::commit(durability mode) {
     return failure;
   }
   temp_.clear(); // it is the target now
+  return ok();
+}
+
+result<fs::path> atomic_file_writer::commit(durability mode) {
+  RECODEX_TRY_VOID(flush(mode));
+  RECODEX_TRY_VOID(publish());
   if (mode == durability::synced) {
-    RECODEX_TRY_VOID(fsync_directory(directory_of(target_)));
+    RECODEX_TRY_VOID(fsync_directories(directories_to_sync()));
   }
   return target_;
+}
+
+result<void> commit_all(std::vector<atomic_file_writer>& writers) {
+  auto discard_all = [&writers] {
+    for (auto& writer : writers)
+      writer.discard(); // a no-op for the writers already renamed
+  };
+  // Contents first: no name may reach the disk before the data it names.
+  for (auto& writer : writers)
+    if (auto flushed = writer.flush(durability::synced); !flushed) {
+      discard_all();
+      return flushed.error();
+    }
+  std::vector<fs::path> dirs;
+  for (auto& writer : writers) {
+    if (auto published = writer.publish(); !published) {
+      discard_all();
+      return published.error();
+    }
+    auto more = writer.directories_to_sync();
+    dirs.insert(dirs.end(), more.begin(), more.end());
+  }
+  return fsync_directories(std::move(dirs));
 }
 
 result<void> write_file_atomically(const fs::path& target, std::string_view content,

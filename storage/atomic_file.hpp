@@ -1,6 +1,8 @@
 // A file that appears complete or not at all: written to a temporary name in the target's
-// directory, fsync'd, then renamed (and the directory fsync'd). Used for results, archives and
-// submission files; the blob store builds its no-replace variant on the same idea.
+// directory, fsync'd, then renamed (and the directory fsync'd, with the parent of every directory
+// made for it). Used for results, archives and submission files, one at a time or as a batch
+// (commit_all: the files of one request, one fsync per distinct directory); the blob store builds
+// its no-replace variant on the same idea.
 #pragma once
 
 #include "messages/result.hpp"
@@ -10,6 +12,7 @@
 #include <filesystem>
 #include <string_view>
 #include <time.h>
+#include <vector>
 
 namespace recodex::storage {
 
@@ -22,7 +25,7 @@ class atomic_file_writer {
 public:
   static constexpr std::uint64_t unlimited = ~std::uint64_t{0};
 
-  // Creates the temporary file (and missing parent directories).
+  // Creates the temporary file (and missing parent directories, remembered for commit).
   static result<atomic_file_writer> create(std::filesystem::path target,
                                            std::uint64_t max_size = unlimited);
 
@@ -40,13 +43,26 @@ public:
   // read, not when its writing ended, so an input changed meanwhile still looks newer.
   result<void> date_to_creation();
 
-  // fsync + rename over the target (+ fsync of its directory); unsynced: only the rename.
+  // fsync + rename over the target (+ fsync of directories_to_sync()); unsynced: only the
+  // rename.
   result<std::filesystem::path> commit(durability mode = durability::synced);
+
+  // Directories made for this file before create() (the submission store makes a submission's
+  // directory under its index lock): a synced commit makes their entries durable too.
+  void add_new_directories(const std::vector<std::filesystem::path>& made);
+
+  // What a synced commit fsyncs after the rename: the target's directory (the new name) and the
+  // parent of every directory made for the file (the new directory's name).
+  std::vector<std::filesystem::path> directories_to_sync() const;
+
+  friend result<void> commit_all(std::vector<atomic_file_writer>& writers);
 
 private:
   atomic_file_writer(std::filesystem::path target, std::filesystem::path temp, int fd,
                      std::uint64_t max_size);
   void discard();
+  result<void> flush(durability mode); // fsync (when synced) and close
+  result<void> publish();              // rename over the target
 
   std::filesystem::path target_;
   std::filesystem::path temp_;
@@ -54,7 +70,15 @@ private:
   std::uint64_t max_size_ = unlimited;
   std::uint64_t size_ = 0;
   struct timespec created_ {};
+  std::vector<std::filesystem::path> new_directories_; // outermost first
 };
+
+// Commits several files as one durable step (the files of one upload): every file is fsync'd
+// before any is renamed, then all are renamed, then each directory that any of them needs synced
+// is fsync'd once. A failure before the renames leaves every target as it was; a failed rename
+// leaves the earlier targets replaced whole and the later ones untouched. No temporary remains
+// either way, and every writer is spent afterwards.
+result<void> commit_all(std::vector<atomic_file_writer>& writers);
 
 // Whole-content convenience.
 result<void> write_file_atomically(const std::filesystem::path& target, std::string_view content,
@@ -68,6 +92,15 @@ result<void> write_fully(int fd, const void* data, std::size_t size,
 
 // Makes a rename or new entry in `dir` durable.
 result<void> fsync_directory(const std::filesystem::path& dir);
+
+// fsync_directory for each distinct directory of `dirs`, once.
+result<void> fsync_directories(std::vector<std::filesystem::path> dirs);
+
+// Makes `dir` and its missing parents, and returns the ones made, outermost first. A directory a
+// concurrent caller made between our check and our mkdir counts as made here too: we cannot know
+// whether its entry is durable yet.
+result<std::vector<std::filesystem::path>>
+make_missing_directories(const std::filesystem::path& dir);
 
 // Moves `from` to `to` unless `to` exists: true when moved, false (and `from` left in place)
 // when `to` was already there. Concurrent callers with the same `to` get exactly one `true`.

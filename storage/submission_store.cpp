@@ -118,7 +118,11 @@ result<std::optional<std::string>> read_index(const fs::path& submits, std::stri
 // or process) take turns, so checking for collisions and recording the place is one step.
 result<unique_fd> lock_index(const fs::path& submits) {
   auto dir = submits / index_dir_name;
-  RECODEX_TRY_VOID(make_directories(dir));
+  RECODEX_TRY(made, make_missing_directories(dir));
+  if (!made.empty()) {
+    // The first submission ever: @index's own name must be durable before any entry in it is.
+    RECODEX_TRY_VOID(fsync_directory(submits));
+  }
   auto path = dir / "@lock";
   unique_fd lock{::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644)};
   if (!lock)
@@ -129,17 +133,22 @@ result<unique_fd> lock_index(const fs::path& submits) {
   return lock;
 }
 
+struct submission_place {
+  fs::path dir;
+  std::vector<fs::path> new_directories; // made by this call, outermost first
+};
+
 // Finds or decides where a submission's files go, refusing places that would mix an unowned
 // submission with a user's directory (both live directly below submits/).
-result<fs::path> place_submission(const fs::path& submits, std::string_view id,
-                                  const std::optional<submission_owner>& owner) {
+result<submission_place> place_submission(const fs::path& submits, std::string_view id,
+                                          const std::optional<submission_owner>& owner) {
   std::string wanted =
       owner ? owner->user_id + "/" + owner->course + "/" + std::string{id} : std::string{id};
-  auto agree = [&](const std::string& recorded) -> result<fs::path> {
+  auto agree = [&](const std::string& recorded) -> result<submission_place> {
     if (owner && recorded != wanted)
       return make_error(errc::conflict, "submission " + std::string{id} + " is stored under " +
                                             (submits / recorded).string());
-    return submits / recorded;
+    return submission_place{submits / recorded, {}};
   };
 
   RECODEX_TRY(recorded, read_index(submits, id));
@@ -164,9 +173,14 @@ result<fs::path> place_submission(const fs::path& submits, std::string_view id,
                                             (submits / wanted).string());
   }
   // Index first: a crash before the directory exists leaves a place that the next write fills.
+  // The entry is synced here (file and @index), not with the request's other directories at its
+  // end: the kernel may write the new directory's name in submits/ back at any moment after the
+  // mkdir, and a directory that survives a crash without its entry would make every retry of an
+  // unowned submission a conflict ("collides with submits/<id>").
   RECODEX_TRY_VOID(write_file_atomically(index_entry_path(submits, id), wanted + "\n"));
-  RECODEX_TRY_VOID(make_directories(submits / wanted));
-  return submits / wanted;
+  // The new directories' names are synced with the submission's files (commit, commit_all).
+  RECODEX_TRY(made, make_missing_directories(submits / wanted));
+  return submission_place{submits / wanted, std::move(made)};
 }
 
 // -- archives --
@@ -224,12 +238,15 @@ submission_store::begin_submission_file(std::string_view submit_id, std::string_
     RECODEX_TRY_VOID(check_id("user id", owner->user_id));
     RECODEX_TRY_VOID(check_id("course", owner->course));
   }
-  RECODEX_TRY(dir, place_submission(data_dir_ / "submits", submit_id, owner));
+  RECODEX_TRY(place, place_submission(data_dir_ / "submits", submit_id, owner));
 
   auto cached = data_dir_ / "submit_archives" / (std::string{submit_id} + ".zip");
   if (::unlink(cached.c_str()) != 0 && errno != ENOENT)
     return make_errno_error(errno, "cannot remove the outdated archive " + cached.string());
-  return atomic_file_writer::create(dir / fs::path{relative_path}, max_file_size_);
+  RECODEX_TRY(writer,
+              atomic_file_writer::create(place.dir / fs::path{relative_path}, max_file_size_));
+  writer.add_new_directories(place.new_directories);
+  return std::move(writer);
 }
 
 result<void>

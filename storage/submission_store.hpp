@@ -30,7 +30,9 @@ public:
                                        std::uint64_t max_file_size = atomic_file_writer::unlimited);
 
   // Starts writing one file of a submission; ids, owner parts and the relative path are
-  // validated (invalid_argument). Writing a file invalidates a cached archive.
+  // validated (invalid_argument). Writing a file invalidates a cached archive. The writer's
+  // synced commit (alone, or with the request's other files in commit_all) also makes the names
+  // of the directories this call made durable, the submission's own included.
   result<atomic_file_writer>
   begin_submission_file(std::string_view submit_id, std::string_view relative_path,
                         const std::optional<submission_owner>& owner = std::nullopt) const;

@@ -3,6 +3,7 @@
 #include "storage/atomic_file.hpp"
 #include "temp_directory.hpp"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <string>
 #include <sys/stat.h>
@@ -247,4 +248,129 @@ TEST_CASE("date_to_creation dates the committed file to when its writer was crea
   auto dated = fs::last_write_time(dir / "archive.zip");
   CHECK(dated < before + std::chrono::hours{1});
   CHECK(dated > before - std::chrono::hours{1});
+}
+
+// -- batches (commit_all) and the directories a commit syncs --
+
+namespace {
+
+atomic_file_writer writer_with(const fs::path& target, const std::string& content) {
+  auto writer = atomic_file_writer::create(target);
+  REQUIRE(writer);
+  REQUIRE(writer.value().write(content));
+  return std::move(writer.value());
+}
+
+// Our temporaries anywhere below `dir`.
+std::size_t count_temporaries(const fs::path& dir) {
+  std::size_t count = 0;
+  for (const auto& entry : fs::recursive_directory_iterator{dir})
+    if (entry.path().filename().string().find(".tmp-") != std::string::npos)
+      ++count;
+  return count;
+}
+
+std::vector<fs::path> sorted(std::vector<fs::path> paths) {
+  std::sort(paths.begin(), paths.end());
+  paths.erase(std::unique(paths.begin(), paths.end()), paths.end());
+  return paths;
+}
+
+} // namespace
+
+TEST_CASE("commit_all puts several files in one directory and in new nested directories in place",
+          "[storage][atomic_file]") {
+  testing::temp_directory dir;
+  std::vector<atomic_file_writer> writers;
+  writers.push_back(writer_with(dir / "sub" / "job-config.yml", "config"));
+  writers.push_back(writer_with(dir / "sub" / "sum.c", "int main() {}"));
+  writers.push_back(writer_with(dir / "sub" / "src" / "deep" / "util.h", "#pragma once"));
+  CHECK_FALSE(fs::exists(dir / "sub" / "sum.c"));
+
+  REQUIRE(commit_all(writers));
+  CHECK(testing::read_whole_file(dir / "sub" / "job-config.yml") == "config");
+  CHECK(testing::read_whole_file(dir / "sub" / "sum.c") == "int main() {}");
+  CHECK(testing::read_whole_file(dir / "sub" / "src" / "deep" / "util.h") == "#pragma once");
+  CHECK(testing::count_files(dir.path()) == 3);
+  CHECK_FALSE(writers.front().write("spent")); // every writer is spent afterwards
+}
+
+TEST_CASE("a commit syncs the target's directory and the parent of every directory made for it",
+          "[storage][atomic_file]") {
+  testing::temp_directory dir;
+  fs::create_directories(dir / "old");
+  SECTION("an existing directory: only itself") {
+    auto writer = writer_with(dir / "old" / "f", "x");
+    CHECK(writer.directories_to_sync() == std::vector<fs::path>{dir / "old"});
+  }
+  SECTION("new nested directories: each one's parent too") {
+    auto writer = writer_with(dir / "old" / "a" / "b" / "f", "x");
+    CHECK(sorted(writer.directories_to_sync()) ==
+          std::vector<fs::path>{dir / "old", dir / "old" / "a", dir / "old" / "a" / "b"});
+  }
+  SECTION("directories made before create() and handed over") {
+    auto made = make_missing_directories(dir / "new" / "place");
+    REQUIRE(made);
+    CHECK(made.value() == std::vector<fs::path>{dir / "new", dir / "new" / "place"});
+    auto writer = writer_with(dir / "new" / "place" / "f", "x");
+    CHECK(writer.directories_to_sync() == std::vector<fs::path>{dir / "new" / "place"});
+    writer.add_new_directories(made.value());
+    CHECK(sorted(writer.directories_to_sync()) ==
+          std::vector<fs::path>{dir.path(), dir / "new", dir / "new" / "place"});
+  }
+}
+
+TEST_CASE("make_missing_directories makes nothing for an existing directory",
+          "[storage][atomic_file]") {
+  testing::temp_directory dir;
+  auto made = make_missing_directories(dir.path());
+  REQUIRE(made);
+  CHECK(made.value().empty());
+  REQUIRE(fsync_directories({dir.path(), dir.path()}));
+}
+
+TEST_CASE("commit_all failing before any rename leaves every target as it was and no temporary",
+          "[storage][atomic_file]") {
+  testing::temp_directory dir;
+  testing::write_whole_file(dir / "a", "old a");
+  std::vector<atomic_file_writer> writers;
+  writers.push_back(writer_with(dir / "a", "new a"));
+  writers.push_back(writer_with(dir / "b", "b"));
+  REQUIRE(writers.back().commit()); // a spent writer: its flush fails
+  testing::write_whole_file(dir / "b", "old b");
+  writers.push_back(writer_with(dir / "c", "new c"));
+
+  auto committed = commit_all(writers);
+  REQUIRE_FALSE(committed);
+  CHECK(committed.error().code == errc::internal);
+  CHECK(testing::read_whole_file(dir / "a") == "old a");
+  CHECK(testing::read_whole_file(dir / "b") == "old b");
+  CHECK_FALSE(fs::exists(dir / "c"));
+  CHECK(count_temporaries(dir.path()) == 0);
+}
+
+TEST_CASE("commit_all failing at a rename leaves earlier targets whole, later ones untouched and "
+          "no temporary",
+          "[storage][atomic_file]") {
+  testing::temp_directory dir;
+  testing::write_whole_file(dir / "blocked" / "inside", "a directory cannot be replaced by a file");
+  testing::write_whole_file(dir / "c", "old c");
+  std::vector<atomic_file_writer> writers;
+  writers.push_back(writer_with(dir / "a", "new a"));
+  writers.push_back(writer_with(dir / "blocked", "never"));
+  writers.push_back(writer_with(dir / "c", "new c"));
+
+  auto committed = commit_all(writers);
+  REQUIRE_FALSE(committed);
+  CHECK(committed.error().code == errc::io_error);
+  CHECK(committed.error().message.find((dir / "blocked").string()) != std::string::npos);
+  CHECK(testing::read_whole_file(dir / "a") == "new a");
+  CHECK(fs::is_directory(dir / "blocked"));
+  CHECK(testing::read_whole_file(dir / "c") == "old c");
+  CHECK(count_temporaries(dir.path()) == 0);
+}
+
+TEST_CASE("commit_all of no writers succeeds", "[storage][atomic_file]") {
+  std::vector<atomic_file_writer> none;
+  CHECK(commit_all(none));
 }

@@ -3,6 +3,7 @@
 #include "storage/submission_store.hpp"
 #include "temp_directory.hpp"
 
+#include <algorithm>
 #include <archive.h>
 #include <archive_entry.h>
 #include <atomic>
@@ -342,4 +343,56 @@ TEST_CASE("results are stored at results/<id>.zip and looked up by id", "[storag
   REQUIRE(big);
   CHECK(big.value().write(std::string(101, 'r')).error().code == errc::too_large);
   CHECK(store.result_file("job_2").error().code == errc::not_found);
+}
+
+TEST_CASE("a new submission's first writer syncs the names of the directories made for it; later "
+          "writers only their own directory",
+          "[storage][submissions]") {
+  testing::temp_directory dir;
+  auto store = open_store(dir);
+  auto submits = dir / "submits";
+  auto sorted = [](std::vector<fs::path> paths) {
+    std::sort(paths.begin(), paths.end());
+    return paths;
+  };
+
+  SECTION("without an owner") {
+    auto first = store.begin_submission_file("sub-1", "job-config.yml");
+    REQUIRE(first);
+    CHECK(sorted(first.value().directories_to_sync()) ==
+          std::vector<fs::path>{submits, submits / "sub-1"});
+    auto second = store.begin_submission_file("sub-1", "sum.c");
+    REQUIRE(second);
+    CHECK(second.value().directories_to_sync() == std::vector<fs::path>{submits / "sub-1"});
+    auto nested = store.begin_submission_file("sub-1", "src/lib/util.h");
+    REQUIRE(nested);
+    CHECK(sorted(nested.value().directories_to_sync()) ==
+          std::vector<fs::path>{submits / "sub-1", submits / "sub-1" / "src",
+                                submits / "sub-1" / "src" / "lib"});
+  }
+  SECTION("with an owner whose user and course directories are new") {
+    auto first = store.begin_submission_file("42", "job-config.yml", submission_owner{"u", "c"});
+    REQUIRE(first);
+    CHECK(sorted(first.value().directories_to_sync()) ==
+          std::vector<fs::path>{submits, submits / "u", submits / "u" / "c",
+                                submits / "u" / "c" / "42"});
+  }
+}
+
+TEST_CASE("a submission's files committed together are all stored", "[storage][submissions]") {
+  testing::temp_directory dir;
+  auto store = open_store(dir);
+  std::vector<atomic_file_writer> writers;
+  for (const char* name : {"job-config.yml", "sum.c", "tests/1.in"}) {
+    auto writer = store.begin_submission_file("sub-9", name);
+    REQUIRE(writer);
+    REQUIRE(writer.value().write(std::string{"content of "} + name));
+    writers.push_back(std::move(writer.value()));
+  }
+  REQUIRE(commit_all(writers));
+  auto found = store.submission_dir("sub-9");
+  REQUIRE(found);
+  CHECK(testing::read_whole_file(found.value() / "sum.c") == "content of sum.c");
+  CHECK(testing::read_whole_file(found.value() / "tests" / "1.in") == "content of tests/1.in");
+  CHECK(testing::count_files(found.value()) == 3);
 }
