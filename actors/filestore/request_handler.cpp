@@ -219,8 +219,10 @@ result<unique_fd> anonymous_file(const std::filesystem::path& dir) {
 }
 
 // POST /submissions/<id>: each field name is a relative path in the submission. Parts are
-// spooled to unnamed temporary files and enter the submission only once the whole body has
-// parsed, because opening a submission file already creates the submission.
+// spooled and enter the submission only once the whole body has parsed, because opening a
+// submission file already creates the submission. The spool is memory while the request's parts
+// total at most spool_in_memory (the usual few source files), and unnamed temporary files beyond:
+// a new file per part (an inode to allocate) cost more than the rest of a small upload.
 class submission_upload final : public multipart_upload {
 public:
   submission_upload(std::string boundary, const storage::submission_store& store, std::string id)
@@ -233,15 +235,24 @@ protected:
                     "'" + header.name +
                         "' is not a valid relative path (no leading '/', no '.' or '..', no '\\')");
     RECODEX_TRY_VOID(claim_name(header.name));
-    RECODEX_TRY(file, anonymous_file(store_.temp_dir()));
-    files_.push_back(spooled{header.name, std::move(file)});
+    files_.push_back(spooled{header.name, {}, unique_fd{}});
     return ok();
   }
   result<void> on_part_data(std::string_view data) override {
     auto& file = files_.back();
-    RECODEX_TRY_VOID(storage::write_fully(file.fd.get(), data.data(), data.size(),
-                                          store_.temp_dir() / ("(spool of " + file.name + ")")));
-    return ok();
+    if (!file.fd && in_memory_ + data.size() <= spool_in_memory) {
+      file.memory.append(data);
+      in_memory_ += data.size();
+      return ok();
+    }
+    if (!file.fd) { // over the budget: this part moves to a file
+      RECODEX_TRY(spool, anonymous_file(store_.temp_dir()));
+      file.fd = std::move(spool);
+      RECODEX_TRY_VOID(write_spool(file, file.memory));
+      in_memory_ -= file.memory.size();
+      std::string().swap(file.memory);
+    }
+    return write_spool(file, data);
   }
   result<void> on_part_end() override { return ok(); }
 
@@ -251,13 +262,7 @@ protected:
       auto writer = store_.begin_submission_file(id_, file.name);
       if (!writer)
         return error_reply(writer.error());
-      auto spool = store_.temp_dir() / ("(spool of " + file.name + ")");
-      if (::lseek(file.fd.get(), 0, SEEK_SET) != 0)
-        return error_reply(make_errno_error(errno, "cannot rewind " + spool.string()));
-      auto copied = storage::read_chunks(file.fd.get(), spool, [&](std::string_view chunk) {
-        return writer.value().write(chunk);
-      });
-      if (!copied)
+      if (auto copied = copy_spool(file, writer.value()); !copied)
         return error_reply(copied.error());
       writers.push_back(std::move(writer.value()));
     }
@@ -270,13 +275,30 @@ protected:
   }
 
 private:
+  static constexpr std::size_t spool_in_memory = 1 << 20;
   struct spooled {
     std::string name;
+    std::string memory; // the content while `fd` is not open
     unique_fd fd;
   };
+  std::filesystem::path spool_name(const spooled& file) const {
+    return store_.temp_dir() / ("(spool of " + file.name + ")");
+  }
+  result<void> write_spool(spooled& file, std::string_view data) {
+    return storage::write_fully(file.fd.get(), data.data(), data.size(), spool_name(file));
+  }
+  result<void> copy_spool(spooled& file, storage::atomic_file_writer& writer) {
+    if (!file.fd)
+      return writer.write(file.memory);
+    if (::lseek(file.fd.get(), 0, SEEK_SET) != 0)
+      return make_errno_error(errno, "cannot rewind " + spool_name(file).string());
+    return storage::read_chunks(file.fd.get(), spool_name(file),
+                                [&](std::string_view chunk) { return writer.write(chunk); });
+  }
   const storage::submission_store& store_;
   std::string id_;
   std::vector<spooled> files_;
+  std::size_t in_memory_ = 0; // bytes of all parts held in memory
 };
 
 // POST /tasks and /exercises: every part becomes a blob named by its SHA-1.

@@ -9,6 +9,8 @@
 
 #include <atomic>
 #include <catch2/catch.hpp>
+
+#include <fstream>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -34,7 +36,8 @@ constexpr std::uint64_t test_upload_limit = 1024 * 1024;
 
 // A running server over a fresh data directory.
 struct server_fixture {
-  explicit server_fixture(std::optional<recodex::filestore_credentials> auth = std::nullopt) {
+  explicit server_fixture(std::optional<recodex::filestore_credentials> auth = std::nullopt,
+                          std::uint64_t upload_limit = test_upload_limit) {
     auto log = spdlog::get("filestore");
     if (!log)
       log = spdlog::stderr_color_mt("filestore");
@@ -43,7 +46,7 @@ struct server_fixture {
     config.port = 0;
     config.data_dir = dir.path() / "data";
     config.auth = std::move(auth);
-    config.max_upload_size = test_upload_limit;
+    config.max_upload_size = upload_limit;
     config.io_threads = 2;
     config.stop_timeout = 5s;
     auto started = recodex::http_file_server::start(config);
@@ -232,6 +235,27 @@ TEST_CASE("legacy submissions: POST /submissions/<id>, the archive holds the fil
   }
   check_error(f.get("/submission_archives/nobody.zip"), 404, "not_found");
   check_error(f.get("/v1/worker-files/submission-archive/student/nobody"), 404, "not_found");
+}
+
+TEST_CASE("a submission larger than the in-memory spool is stored whole, each part intact",
+          "[filestore][http]") {
+  server_fixture f{std::nullopt, 4 * test_upload_limit};
+  // 700 KiB + 700 KiB pass the request's 1 MiB memory budget: the second part is spooled to a
+  // file, the small third one fits in memory again.
+  const std::string first(700 * 1024, 'a'), second(700 * 1024, 'b'), third = "int x;\n";
+  auto posted = f.post_form("/submissions/big_1", {{"a.txt", first, "a.txt"},
+                                                   {"dir/b.txt", second, "b.txt"},
+                                                   {"c.c", third, "c.c"}});
+  REQUIRE(posted.status == 200);
+  auto read = [&](const std::string& name) {
+    std::ifstream in(f.dir.path() / "data/submits/big_1" / name, std::ios::binary);
+    return std::string{std::istreambuf_iterator<char>(in), {}};
+  };
+  CHECK(read("a.txt") == first);
+  CHECK(read("dir/b.txt") == second);
+  CHECK(read("c.c") == third);
+  // Nothing of the spool is left behind.
+  CHECK(std::filesystem::is_empty(f.dir.path() / "data/temp"));
 }
 
 TEST_CASE("results: PUT on both families, GET /results/<id>.zip", "[filestore][http]") {
