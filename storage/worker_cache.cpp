@@ -100,6 +100,28 @@ result<fs::path> worker_cache::fill(std::string_view name, const downloader& dow
   return entry;
 }
 
+namespace {
+
+// The entry's content at `destination` (parents created, an existing file overwritten), writable
+// by owner, group and others as 4.3 gives downloaded files. ENOENT from the entry itself (evicted
+// meanwhile) is returned as is, so the caller can fill it again.
+std::error_code copy_entry(const fs::path& entry, const fs::path& destination) {
+  std::error_code ec;
+  if (destination.has_parent_path())
+    fs::create_directories(destination.parent_path(), ec);
+  if (!ec)
+    fs::copy_file(entry, destination, fs::copy_options::overwrite_existing, ec);
+  if (ec)
+    return ec;
+  std::error_code not_writable; // as before: the copy stands even if this fails
+  fs::permissions(destination,
+                  fs::perms::owner_write | fs::perms::group_write | fs::perms::others_write,
+                  fs::perm_options::add, not_writable);
+  return ec;
+}
+
+} // namespace
+
 result<void> worker_cache::fetch_to(std::string_view name, const fs::path& destination,
                                     const downloader& download) const {
   for (int attempt = 0; attempt < 2; ++attempt) {
@@ -111,23 +133,29 @@ result<void> worker_cache::fetch_to(std::string_view name, const fs::path& desti
       RECODEX_TRY(filled, fill(name, download));
       entry = std::move(filled);
     }
-    std::error_code ec;
-    if (destination.has_parent_path())
-      fs::create_directories(destination.parent_path(), ec);
-    if (!ec)
-      fs::copy_file(entry, destination, fs::copy_options::overwrite_existing, ec);
+    auto ec = copy_entry(entry, destination);
     if (ec == std::errc::no_such_file_or_directory && fs::exists(destination.parent_path()))
       continue; // evicted between lookup and copy: fill again
     if (ec)
       return make_error(errc::io_error, "cannot copy cache entry " + std::string{name} + " to " +
                                             destination.string() + ": " + ec.message());
-    fs::permissions(destination,
-                    fs::perms::owner_write | fs::perms::group_write | fs::perms::others_write,
-                    fs::perm_options::add, ec);
     return ok();
   }
   return make_error(errc::conflict, "cache entry " + std::string{name} +
                                         " was evicted while being fetched twice");
+}
+
+result<bool> worker_cache::copy_cached(std::string_view name, const fs::path& destination) const {
+  RECODEX_TRY(found, lookup(name));
+  if (!found)
+    return false;
+  if (auto ec = copy_entry(*found, destination)) {
+    if (ec == std::errc::no_such_file_or_directory && !fs::exists(*found))
+      return false; // evicted meanwhile
+    return make_error(errc::io_error, "cannot copy cache entry " + std::string{name} + " to " +
+                                          destination.string() + ": " + ec.message());
+  }
+  return true;
 }
 
 result<eviction_summary> worker_cache::evict(std::uint64_t max_bytes, std::chrono::seconds max_age,

@@ -48,6 +48,9 @@ public:
   result<void> fetch_to(std::string_view name, const std::filesystem::path& destination,
                         const downloader& download) const;
 
+  // As fetch_to, but only from the cache: false (and nothing written) when `name` is not cached.
+  result<bool> copy_cached(std::string_view name, const std::filesystem::path& destination) const;
+
   // Removes entries older than `max_age` (and temporary files of fills that died), then the
   // oldest entries until the rest totals at most `max_bytes`.
   result<eviction_summary> evict(std::uint64_t max_bytes, std::chrono::seconds max_age,

@@ -22,6 +22,9 @@ struct internal_task_context {
   // Puts the file `name` of the job's file collector at `destination` (the worker cache).
   std::function<result<void>(const std::string& name, const std::filesystem::path& destination)>
       fetch;
+  // Optional: told the names of the fetches that come next, so their copies can be made ahead
+  // (fetch_stager.hpp); `fetch` still puts each file in place at its turn.
+  std::function<void(const std::vector<std::string>& names)> stage_fetches;
   extract_options extract; // limits of the `extract` task
 };
 

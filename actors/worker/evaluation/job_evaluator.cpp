@@ -4,6 +4,8 @@
 // the broker it is an INTERNAL_ERROR like any other download or extraction failure.
 #include "actors/worker/evaluation/job_evaluator.hpp"
 
+#include "actors/worker/evaluation/fetch_stager.hpp"
+
 #include "actors/worker/evaluation/job_plan.hpp"
 #include "actors/worker/evaluation/job_results.hpp"
 #include "actors/worker/evaluation/job_runner.hpp"
@@ -238,7 +240,20 @@ private:
     context.allowed_roots = {dirs_.source, dirs_.results, dirs_.temp};
     context.extract = config_.extract;
     context.extract.group_other_writable = false;
-    context.fetch = [this, collector](const std::string& name, const fs::path& destination) {
+    // The fetches after a running program are copied ahead, outside the job's directories.
+    fetch_stager stager{dirs_.downloads / "staged",
+                        [this](const std::string& name, const fs::path& file) {
+                          return cache_.copy_cached(name, file);
+                        }};
+    context.stage_fetches = [&stager](const std::vector<std::string>& names) {
+      stager.stage(names);
+    };
+    context.fetch = [this, collector, &stager](const std::string& name,
+                                               const fs::path& destination) -> result<void> {
+      if (stager.place(name, destination)) {
+        log("fetch " + name + ": from the cache");
+        return ok();
+      }
       bool downloaded = false;
       auto download = [this, &collector, &downloaded](const std::string& file_name, const fs::path& file) {
         downloaded = true;

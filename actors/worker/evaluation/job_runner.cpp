@@ -79,6 +79,14 @@ task_result internal_task_result(const task_metadata& task, internal_task_outcom
   return r;
 }
 
+// The internal tasks between position `i` and the next external task in plan order.
+std::vector<const planned_task*> internal_tasks_after(const job_plan& plan, std::size_t i) {
+  std::vector<const planned_task*> out;
+  for (std::size_t j = i + 1; j < plan.tasks.size() && plan.tasks[j].kind; ++j)
+    out.push_back(&plan.tasks[j]);
+  return out;
+}
+
 // The first external task after position `i` in plan order, or nullptr.
 const planned_task* next_external(const job_plan& plan, std::size_t i) {
   for (std::size_t j = i + 1; j < plan.tasks.size(); ++j)
@@ -152,8 +160,12 @@ job_run run_job(const job_plan& plan, const std::string& hw_group,
       continue;
     }
 
-    if (!planned.kind)
+    if (!planned.kind) {
       external.expect_next(next_external(plan, i));
+      if (auto upcoming = internal_tasks_after(plan, i); !upcoming.empty())
+        external.after_next_start(
+            [&internal, upcoming = std::move(upcoming)] { internal.expect_soon(upcoming); });
+    }
     auto executed = execute_task(planned, internal, external);
     if (executed.done != done_status::ok) {
       run.done = executed.done;

@@ -57,6 +57,10 @@ class internal_task_executor {
 public:
   virtual ~internal_task_executor() = default;
   virtual internal_task_outcome run(const planned_task& task) = 0;
+  // The internal tasks that will probably run next (those between the next two external tasks
+  // in plan order), told while an external task runs, so the executor may start on their work
+  // that nobody can see yet (fetch_stager.hpp). Only a hint: run() must not rely on it.
+  virtual void expect_soon(const std::vector<const planned_task*>& upcoming) { (void) upcoming; }
 };
 
 // What the sandbox measured (the meta file, before exit-code post-processing) and the captured
@@ -77,6 +81,10 @@ public:
   // in plan order; nullptr when none), so the executor may set it up while the current one
   // runs. Only a hint: it may still be skipped, and run() must not rely on it.
   virtual void expect_next(const planned_task* next) { (void) next; }
+  // Work for the caller's thread once the next run()'s program has started (or, when it runs
+  // cold, before it starts); dropped when the run fails before that. Executors without such a
+  // moment drop it.
+  virtual void after_next_start(std::function<void()> work) { (void) work; }
 };
 
 // What one run produced. When `done` is OK, `results` is what result.yml should say; otherwise

@@ -20,6 +20,17 @@ internal_task_outcome internal_executor::run(const planned_task& task) {
   return run_internal_task(*task.kind, task.task.args, context_);
 }
 
+void internal_executor::expect_soon(const std::vector<const planned_task*>& upcoming) {
+  if (!context_.stage_fetches)
+    return;
+  std::vector<std::string> names;
+  for (const auto* task : upcoming)
+    if (task->kind == internal_task_kind::fetch && !task->task.args.empty())
+      names.push_back(task->task.args.front());
+  if (!names.empty())
+    context_.stage_fetches(names);
+}
+
 namespace {
 
 sandbox::dir_rule to_dir_rule(const bound_directory& dir) {
@@ -288,13 +299,17 @@ result<external_task_outcome> sandbox_executor::run(const planned_task& task) {
   auto prepare_next = [&] {
     next_prepared = true;
     prepare_expected(busy);
+    if (auto work = std::exchange(after_start_, nullptr))
+      work();
   };
   if (!prepared)
     prepare_next();
   auto ran = prepared ? sandbox::run(std::move(prepared).value(), prepare_next)
                       : sandbox::run(busy, plan.options);
-  if (!next_prepared) // the prepared run failed before its start
+  if (!next_prepared) { // the prepared run failed before its start
+    after_start_ = nullptr;
     prepare_next();
+  }
   if (!ran)
     return ran.error();
 

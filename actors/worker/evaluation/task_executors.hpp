@@ -27,6 +27,8 @@ class internal_executor final : public internal_task_executor {
 public:
   explicit internal_executor(internal_task_context context) : context_(std::move(context)) {}
   internal_task_outcome run(const planned_task& task) override;
+  // The upcoming fetches' names go to context.stage_fetches.
+  void expect_soon(const std::vector<const planned_task*>& upcoming) override;
 
 private:
   internal_task_context context_;
@@ -95,6 +97,8 @@ public:
   ~sandbox_executor() override;
   result<external_task_outcome> run(const planned_task& task) override;
   void expect_next(const planned_task* next) override { expected_ = next; }
+  // Done right after the next task's preparation is handed over (the program runs by then).
+  void after_next_start(std::function<void()> work) override { after_start_ = std::move(work); }
 
 private:
   struct prepared_task {
@@ -112,6 +116,7 @@ private:
   const sandbox::box* spare_;
   sandbox_executor_config config_;
   const planned_task* expected_ = nullptr;
+  std::function<void()> after_start_;
   std::unique_ptr<box_preparer> preparer_; // declared before ahead_: outlives it
   std::optional<prepared_task> ahead_;
 };

@@ -60,6 +60,30 @@ TEST_CASE("a miss downloads once, a hit is served from the cache", "[storage][wo
   CHECK(names_in(tmp / "cache") == std::vector<std::string>{hash});
 }
 
+TEST_CASE("copy_cached copies an entry only from the cache, never downloading",
+          "[storage][worker_cache]") {
+  temp_directory tmp;
+  auto cache = worker_cache::open(tmp / "cache").value();
+  fake_server server{"cached\n"};
+  const auto hash = sha1_hex(server.content);
+
+  auto missed = cache.copy_cached(hash, tmp / "staged/a");
+  REQUIRE(missed);
+  CHECK_FALSE(missed.value());
+  CHECK_FALSE(fs::exists(tmp / "staged/a"));
+  CHECK(server.calls == 0);
+
+  REQUIRE(cache.fetch_to(hash, tmp / "job/in.txt", server.downloader()));
+  auto copied = cache.copy_cached(hash, tmp / "staged/a");
+  REQUIRE(copied);
+  CHECK(copied.value());
+  CHECK(read_whole_file(tmp / "staged/a") == "cached\n");
+  CHECK((fs::status(tmp / "staged/a").permissions() & fs::perms::others_write) !=
+        fs::perms::none);
+  CHECK(server.calls == 1);
+  CHECK_FALSE(cache.copy_cached("../escape", tmp / "staged/b"));
+}
+
 TEST_CASE("content that does not match its SHA-1 name is not kept", "[storage][worker_cache]") {
   temp_directory tmp;
   auto cache = worker_cache::open(tmp / "cache").value();

@@ -18,6 +18,13 @@ namespace {
 struct fake_internal : internal_task_executor {
   std::map<std::string, internal_task_outcome> outcomes;
   std::vector<std::string> calls;
+  std::vector<std::string> told; // expect_soon, as "<ids...> before <the next call>"
+  void expect_soon(const std::vector<const planned_task*>& upcoming) override {
+    std::string ids;
+    for (const auto* t : upcoming)
+      ids += t->task.task_id + " ";
+    told.push_back(ids + "before " + std::to_string(calls.size()));
+  }
   internal_task_outcome run(const planned_task& task) override {
     calls.push_back(task.task.task_id);
     auto it = outcomes.find(task.task.task_id);
@@ -30,11 +37,15 @@ struct fake_box : external_task_executor {
   std::map<std::string, result<external_task_outcome>> outcomes;
   std::vector<std::string> calls;
   std::vector<std::string> hints; // expect_next, "-" for none
+  std::function<void()> after_start;
   void expect_next(const planned_task* next) override {
     hints.push_back(next ? next->task.task_id : "-");
   }
+  void after_next_start(std::function<void()> work) override { after_start = std::move(work); }
   result<external_task_outcome> run(const planned_task& task) override {
     calls.push_back(task.task.task_id);
+    if (auto work = std::exchange(after_start, nullptr))
+      work(); // as the sandbox executor: once the program started
     auto it = outcomes.find(task.task.task_id);
     if (it != outcomes.end())
       return it->second;
@@ -85,6 +96,10 @@ TEST_CASE("the 5.7 example runs end to end with every task completed", "[worker]
   CHECK(box.calls == std::vector<std::string>{"build", "run-T1", "judge-T1"});
   // Before each external task the box hears which external task follows it in plan order.
   CHECK(box.hints == std::vector<std::string>{"run-T1", "judge-T1", "-"});
+  // While each external task runs, the host hears which internal tasks follow it (before the
+  // next external one), in plan order; after the last external task there are none.
+  CHECK(host.told == std::vector<std::string>{"build-check fetch-in-T1 before 0",
+                                              "fetch-ref-T1 before 2"});
   CHECK(host.calls == std::vector<std::string>{"build-check", "fetch-in-T1", "fetch-ref-T1"});
   CHECK(write_result_yml(run.results) == R"(job-id: student_demo42
 hw-group: group1
