@@ -105,9 +105,9 @@ double thread_cpu_seconds() {
 }
 
 // CPU seconds of this process's live threads that are neither the calling thread (the client)
-// nor the worker's evaluation threads (named "evaluator", "box-preparer", "task-lane"): the
-// broker (reactor, journal, CAF face, notifier), the monitor, the file server, the slots'
-// listeners, CAF and ZeroMQ. Those threads live as long as the system, so a difference over a
+// nor the worker's evaluation threads (named "evaluator", "box-preparer", "task-lane",
+// "fetch-stager"): the broker (reactor, journal, CAF face, notifier), the monitor, the file
+// server, the slots' listeners and progress relays, CAF and ZeroMQ. Those threads live as long as the system, so a difference over a
 // burst is theirs. Nanosecond resolution (/proc/self/task/<tid>/schedstat).
 std::map<std::string, unsigned long long> service_cpu_ns_by_thread_name() {
   const std::string self_tid = std::to_string(::gettid());
@@ -117,7 +117,8 @@ std::map<std::string, unsigned long long> service_cpu_ns_by_thread_name() {
       continue;
     std::string name;
     std::getline(std::ifstream(task.path() / "comm"), name);
-    if (name == "evaluator" || name == "box-preparer" || name == "task-lane")
+    if (name == "evaluator" || name == "box-preparer" || name == "task-lane" ||
+        name == "fetch-stager")
       continue;
     unsigned long long on_cpu_ns = 0;
     if (std::ifstream(task.path() / "schedstat") >> on_cpu_ns)
