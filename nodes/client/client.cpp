@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <fstream>
 #include <map>
+#include <mutex>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -123,7 +124,8 @@ result<std::string> sha1_of(const task_version& version, const std::string& test
 
 } // namespace
 
-client::client(client_config config) : config_(std::move(config)) {}
+client::client(client_config config)
+    : config_(std::move(config)), definitions_(std::make_shared<definition_cache>()) {}
 
 // -- tasks --
 
@@ -171,10 +173,29 @@ result<task_version> client::show_task(const std::string& task, const std::strin
   return version_from_json(j);
 }
 
+struct client::definition_cache {
+  std::mutex mutex;
+  std::map<std::pair<std::string, std::string>, std::string> texts;
+};
+
 result<std::string> client::task_definition_text(const std::string& task,
                                                  const std::string& version) const {
-  return file_server_client(config_).call("GET", "/v1/tasks/" + task + "/versions/" + version +
-                                                     "/files/" + std::string(task_file_name));
+  const bool numbered =
+      !version.empty() && version.find_first_not_of("0123456789") == std::string::npos;
+  const auto key = std::make_pair(task, version);
+  if (numbered) {
+    std::lock_guard<std::mutex> lock(definitions_->mutex);
+    if (auto it = definitions_->texts.find(key); it != definitions_->texts.end())
+      return it->second;
+  }
+  RECODEX_TRY(text, file_server_client(config_).call("GET", "/v1/tasks/" + task + "/versions/" +
+                                                                version + "/files/" +
+                                                                std::string(task_file_name)));
+  if (numbered) {
+    std::lock_guard<std::mutex> lock(definitions_->mutex);
+    definitions_->texts.emplace(key, text);
+  }
+  return text;
 }
 
 result<task_version> client::revert_task(const std::string& task, std::uint32_t version,

@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -91,7 +92,12 @@ public:
   result<void> unfreeze() const;
 
 private:
+  // task.yml texts by task and version number: a numbered version never changes (a revert makes
+  // a new one), so a client submitting many jobs asks the file server for each text once.
+  struct definition_cache;
+
   client_config config_;
+  std::shared_ptr<definition_cache> definitions_;
 };
 
 // The sample exercises shipped in deploy/examples/ (see its README.md): the task directories

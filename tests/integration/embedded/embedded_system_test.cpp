@@ -5,6 +5,8 @@
 // Needs root for the slots' sandbox boxes.
 #include "actors/worker/environments/environment_definition.hpp"
 #include "actors/worker/environments/job_config_generator.hpp"
+#include "nodes/client/client.hpp"
+#include "nodes/embedded/demo.hpp"
 #include "nodes/embedded/embedded_system.hpp"
 #include "storage/sha1.hpp"
 #include "tests/conformance/monitor/ws_client.hpp"
@@ -201,6 +203,25 @@ TEST_CASE("a C job runs end to end through the client port and the file server, 
   auto before = std::chrono::steady_clock::now();
   system->stop();
   CHECK(std::chrono::steady_clock::now() - before < 3s);
+}
+
+TEST_CASE("a client reads a numbered task version's task.yml once, then from memory",
+          "[embedded][client]") {
+  REQUIRE_SANDBOX_HOST();
+  temp_directory dir{"recodex-embedded"};
+  auto system = start(any_ports(dir, 1));
+  client::client c{embedded::client_config_for(*system)};
+  REQUIRE(c.push_task(std::filesystem::path(RECODEX_SOURCE_DIR) / "deploy/examples/sum"));
+  auto first = c.task_definition_text("sum", "1");
+  REQUIRE(first);
+  system->stop();
+  // The file server is gone: version 1 never changes, so its text still comes from the client;
+  // "latest" may change, so it is always asked for, and fails now.
+  auto again = c.task_definition_text("sum", "1");
+  REQUIRE(again);
+  CHECK(again.value() == first.value());
+  CHECK_FALSE(c.task_definition_text("sum", "latest"));
+  CHECK_FALSE(c.task_definition_text("sum", "2"));
 }
 
 TEST_CASE(
