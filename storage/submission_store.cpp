@@ -29,6 +29,9 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr const char* index_dir_name = "@index";
+// Apart from users' directories, so an unowned submission's directory is its own record: no
+// index entry (and none of its fsyncs) is needed to find it or to keep it from a user's files.
+constexpr const char* unowned_dir_name = "@unowned";
 
 // -- validation --
 
@@ -138,12 +141,19 @@ struct submission_place {
   std::vector<fs::path> new_directories; // made by this call, outermost first
 };
 
-// Finds or decides where a submission's files go, refusing places that would mix an unowned
-// submission with a user's directory (both live directly below submits/).
+fs::path unowned_place(const fs::path& submits, std::string_view id) {
+  return submits / unowned_dir_name / std::string{id};
+}
+
+// Finds or decides where a submission's files go: an id keeps the place it was given first (an
+// owned one in the index, an unowned one its directory below @unowned), and the same id never
+// gets both. An unowned submission of an older store (indexed at submits/<id>) stays there, and
+// a user whose id is such a submission's is refused, as those stores did.
 result<submission_place> place_submission(const fs::path& submits, std::string_view id,
                                           const std::optional<submission_owner>& owner) {
   std::string wanted =
       owner ? owner->user_id + "/" + owner->course + "/" + std::string{id} : std::string{id};
+  const fs::path unowned = unowned_place(submits, id);
   auto agree = [&](const std::string& recorded) -> result<submission_place> {
     if (owner && recorded != wanted)
       return make_error(errc::conflict, "submission " + std::string{id} + " is stored under " +
@@ -154,6 +164,8 @@ result<submission_place> place_submission(const fs::path& submits, std::string_v
   RECODEX_TRY(recorded, read_index(submits, id));
   if (recorded)
     return agree(*recorded);
+  if (!owner && is_real_directory(unowned))
+    return submission_place{unowned, {}};
 
   auto lock = lock_index(submits); // held until this function returns
   if (!lock)
@@ -161,22 +173,24 @@ result<submission_place> place_submission(const fs::path& submits, std::string_v
   RECODEX_TRY(raced, read_index(submits, id));
   if (raced)
     return agree(*raced);
-  if (owner) {
-    RECODEX_TRY(user_as_submission, read_index(submits, owner->user_id));
-    if (user_as_submission && *user_as_submission == owner->user_id)
-      return make_error(errc::conflict, "user id " + owner->user_id +
-                                            " is taken by a submission stored without an owner");
-  } else {
-    std::error_code ec;
-    if (fs::exists(fs::symlink_status(submits / wanted, ec)))
-      return make_error(errc::conflict, "submission id " + std::string{id} + " collides with " +
-                                            (submits / wanted).string());
+  if (!owner) {
+    // The directory is the record; its name is synced with the submission's files (commit,
+    // commit_all). A crash before that leaves at most a directory the retry writes into.
+    RECODEX_TRY(made, make_missing_directories(unowned));
+    return submission_place{unowned, std::move(made)};
   }
+  std::error_code ec;
+  if (fs::exists(fs::symlink_status(unowned, ec)))
+    return make_error(errc::conflict,
+                      "submission " + std::string{id} + " is stored without an owner");
+  RECODEX_TRY(user_as_submission, read_index(submits, owner->user_id));
+  if (user_as_submission && *user_as_submission == owner->user_id)
+    return make_error(errc::conflict, "user id " + owner->user_id +
+                                          " is taken by a submission stored without an owner");
   // Index first: a crash before the directory exists leaves a place that the next write fills.
   // The entry is synced here (file and @index), not with the request's other directories at its
-  // end: the kernel may write the new directory's name in submits/ back at any moment after the
-  // mkdir, and a directory that survives a crash without its entry would make every retry of an
-  // unowned submission a conflict ("collides with submits/<id>").
+  // end: the kernel may write the new directory's name back at any moment after the mkdir, and
+  // an owned directory that survived a crash without its entry could not be found by id.
   RECODEX_TRY_VOID(write_file_atomically(index_entry_path(submits, id), wanted + "\n"));
   // The new directories' names are synced with the submission's files (commit, commit_all).
   RECODEX_TRY(made, make_missing_directories(submits / wanted));
@@ -263,9 +277,11 @@ result<fs::path> submission_store::submission_dir(std::string_view submit_id) co
   RECODEX_TRY_VOID(check_id("submission id", submit_id));
   auto submits = data_dir_ / "submits";
   RECODEX_TRY(place, read_index(submits, submit_id));
-  if (!place || !is_real_directory(submits / *place))
-    return make_error(errc::not_found, "no submission " + std::string{submit_id});
-  return submits / *place;
+  if (place && is_real_directory(submits / *place))
+    return submits / *place;
+  if (!place && is_real_directory(unowned_place(submits, submit_id)))
+    return unowned_place(submits, submit_id);
+  return make_error(errc::not_found, "no submission " + std::string{submit_id});
 }
 
 result<fs::path> submission_store::archive(std::string_view submit_id) const {

@@ -1,6 +1,8 @@
 // Submissions, their archives and evaluation results under the data directory:
-//   submits/<user_id>/<course>/<submit_id>/...  or submits/<submit_id>/ when the owner is unknown
-//   submits/@index/<submit_id>       where each submission lives ('@' is never in an id)
+//   submits/<user_id>/<course>/<submit_id>/...  a submission with an owner
+//   submits/@unowned/<submit_id>/...            one without (the ReCodEx POST /submissions/<id>)
+//   submits/@index/<submit_id>       where an owned submission lives ('@' is never in an id);
+//                                    older stores also list unowned ones at submits/<submit_id>/
 //   submit_archives/<submit_id>.zip  files at the archive root, job-config.yml included
 //   results/<id>.zip
 //   temp/                            scratch space, see temp_cleaner.hpp

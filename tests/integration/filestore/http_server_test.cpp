@@ -248,7 +248,7 @@ TEST_CASE("a submission larger than the in-memory spool is stored whole, each pa
                                                    {"c.c", third, "c.c"}});
   REQUIRE(posted.status == 200);
   auto read = [&](const std::string& name) {
-    std::ifstream in(f.dir.path() / "data/submits/big_1" / name, std::ios::binary);
+    std::ifstream in(f.dir.path() / "data/submits/@unowned/big_1" / name, std::ios::binary);
     return std::string{std::istreambuf_iterator<char>(in), {}};
   };
   CHECK(read("a.txt") == first);

@@ -84,17 +84,37 @@ TEST_CASE("opening a data directory creates the submission layout", "[storage][s
   CHECK(store.temp_dir() == dir / "temp");
 }
 
-TEST_CASE("a submission without an owner lives in submits/<id>/ and is found by id",
+TEST_CASE("a submission without an owner lives in submits/@unowned/<id>/ and is found by id",
           "[storage][submissions]") {
   testing::temp_directory dir;
   auto store = open_store(dir);
   REQUIRE(store.put_submission_file("sub-1", "job-config.yml", "config"));
   REQUIRE(store.put_submission_file("sub-1", "src/main.c", "int main() {}"));
-  CHECK(testing::read_whole_file(dir / "submits" / "sub-1" / "job-config.yml") == "config");
-  CHECK(testing::read_whole_file(dir / "submits" / "sub-1" / "src" / "main.c") == "int main() {}");
+  const auto place = dir / "submits" / "@unowned" / "sub-1";
+  CHECK(testing::read_whole_file(place / "job-config.yml") == "config");
+  CHECK(testing::read_whole_file(place / "src" / "main.c") == "int main() {}");
   auto found = store.submission_dir("sub-1");
   REQUIRE(found);
-  CHECK(found.value() == dir / "submits" / "sub-1");
+  CHECK(found.value() == place);
+  // Its directory is its record: no index entry is written for it.
+  CHECK_FALSE(fs::exists(dir / "submits" / "@index" / "sub-1"));
+}
+
+TEST_CASE("an unowned submission of an older store (indexed at submits/<id>/) stays where it is",
+          "[storage][submissions]") {
+  testing::temp_directory dir;
+  auto store = open_store(dir);
+  testing::write_whole_file(dir / "submits" / "old-1" / "a.txt", "a");
+  testing::write_whole_file(dir / "submits" / "@index" / "old-1", "old-1\n");
+  REQUIRE(store.put_submission_file("old-1", "b.txt", "b"));
+  CHECK(testing::read_whole_file(dir / "submits" / "old-1" / "b.txt") == "b");
+  CHECK(store.submission_dir("old-1").value() == dir / "submits" / "old-1");
+  CHECK(read_zip(store.archive("old-1").value()).size() == 2);
+  CHECK_FALSE(fs::exists(dir / "submits" / "@unowned" / "old-1"));
+  // Its directory is where a user "old-1" would live: such a user is refused, as before.
+  auto user = store.put_submission_file("s9", "f", "x", submission_owner{"old-1", "c"});
+  REQUIRE_FALSE(user);
+  CHECK(user.error().code == errc::conflict);
 }
 
 TEST_CASE("an owned submission lives in submits/<user>/<course>/<id>/ and is found by id alone",
@@ -139,19 +159,33 @@ TEST_CASE("a submission cannot change owner", "[storage][submissions]") {
 TEST_CASE("an unowned submission and a user never share a directory", "[storage][submissions]") {
   testing::temp_directory dir;
   auto store = open_store(dir);
-  // A user "alice" exists; a submission named "alice" without an owner would mix with her files.
+  // A user "alice" exists; a submission named "alice" without an owner lives apart from her.
   REQUIRE(store.put_submission_file("s1", "f", "x", submission_owner{"alice", "c"}));
-  auto clash = store.put_submission_file("alice", "f", "y");
-  REQUIRE_FALSE(clash);
-  CHECK(clash.error().code == errc::conflict);
-  CHECK(store.submission_dir("alice").error().code == errc::not_found);
+  REQUIRE(store.put_submission_file("alice", "f", "y"));
+  CHECK(store.submission_dir("alice").value() == dir / "submits" / "@unowned" / "alice");
+  CHECK(testing::read_whole_file(dir / "submits" / "alice" / "c" / "s1" / "f") == "x");
 
   // And the other way round.
   REQUIRE(store.put_submission_file("bob", "f", "x"));
-  auto user_clash = store.put_submission_file("s2", "f", "y", submission_owner{"bob", "c"});
-  REQUIRE_FALSE(user_clash);
-  CHECK(user_clash.error().code == errc::conflict);
-  CHECK_FALSE(fs::exists(dir / "submits" / "bob" / "c"));
+  REQUIRE(store.put_submission_file("s2", "f", "y", submission_owner{"bob", "c"}));
+  CHECK(testing::read_whole_file(dir / "submits" / "@unowned" / "bob" / "f") == "x");
+  CHECK(testing::read_whole_file(dir / "submits" / "bob" / "c" / "s2" / "f") == "y");
+}
+
+TEST_CASE("one id is never both an unowned and an owned submission", "[storage][submissions]") {
+  testing::temp_directory dir;
+  auto store = open_store(dir);
+  REQUIRE(store.put_submission_file("x1", "f", "unowned"));
+  auto owned = store.put_submission_file("x1", "g", "owned", submission_owner{"u", "c"});
+  REQUIRE_FALSE(owned);
+  CHECK(owned.error().code == errc::conflict);
+  CHECK_FALSE(fs::exists(dir / "submits" / "u"));
+
+  // An owned one takes later unowned writes in (as a submission keeps its place).
+  REQUIRE(store.put_submission_file("x2", "f", "owned", submission_owner{"u", "c"}));
+  REQUIRE(store.put_submission_file("x2", "g", "unowned later"));
+  CHECK(fs::exists(dir / "submits" / "u" / "c" / "x2" / "g"));
+  CHECK_FALSE(fs::exists(dir / "submits" / "@unowned" / "x2"));
 }
 
 TEST_CASE("traversal and malformed file paths are rejected and nothing is written",
@@ -277,7 +311,7 @@ TEST_CASE("an archive older than the submission's files is rebuilt", "[storage][
   REQUIRE(first);
   // A stale archive, e.g. left by a build that raced with a write.
   fs::last_write_time(first.value(), fs::file_time_type::clock::now() - std::chrono::hours{2});
-  testing::write_whole_file(dir / "submits" / "s" / "b.txt", "b");
+  testing::write_whole_file(dir / "submits" / "@unowned" / "s" / "b.txt", "b");
   auto rebuilt = store.archive("s");
   REQUIRE(rebuilt);
   CHECK(read_zip(rebuilt.value()).size() == 2);
@@ -357,18 +391,25 @@ TEST_CASE("a new submission's first writer syncs the names of the directories ma
   };
 
   SECTION("without an owner") {
+    const auto unowned = submits / "@unowned";
     auto first = store.begin_submission_file("sub-1", "job-config.yml");
     REQUIRE(first);
+    // The first unowned submission also makes @unowned, whose name goes to submits/.
     CHECK(sorted(first.value().directories_to_sync()) ==
-          std::vector<fs::path>{submits, submits / "sub-1"});
+          std::vector<fs::path>{submits, unowned, unowned / "sub-1"});
     auto second = store.begin_submission_file("sub-1", "sum.c");
     REQUIRE(second);
-    CHECK(second.value().directories_to_sync() == std::vector<fs::path>{submits / "sub-1"});
+    CHECK(second.value().directories_to_sync() == std::vector<fs::path>{unowned / "sub-1"});
     auto nested = store.begin_submission_file("sub-1", "src/lib/util.h");
     REQUIRE(nested);
     CHECK(sorted(nested.value().directories_to_sync()) ==
-          std::vector<fs::path>{submits / "sub-1", submits / "sub-1" / "src",
-                                submits / "sub-1" / "src" / "lib"});
+          std::vector<fs::path>{unowned / "sub-1", unowned / "sub-1" / "src",
+                                unowned / "sub-1" / "src" / "lib"});
+    // The next unowned submission: @unowned (its new name) and its own directory only.
+    auto next = store.begin_submission_file("sub-2", "job-config.yml");
+    REQUIRE(next);
+    CHECK(sorted(next.value().directories_to_sync()) ==
+          std::vector<fs::path>{unowned, unowned / "sub-2"});
   }
   SECTION("with an owner whose user and course directories are new") {
     auto first = store.begin_submission_file("42", "job-config.yml", submission_owner{"u", "c"});
