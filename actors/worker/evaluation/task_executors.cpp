@@ -269,6 +269,8 @@ void sandbox_executor::prepare_expected(const sandbox::box& busy) {
 }
 
 result<external_task_outcome> sandbox_executor::run(const planned_task& task) {
+  // This run's only: dropped with it if it ends before its program starts.
+  auto after_start = std::exchange(after_start_, nullptr);
   std::optional<prepared_task> mine;
   if (ahead_ && ahead_->task == &task) {
     mine = std::move(ahead_);
@@ -299,7 +301,7 @@ result<external_task_outcome> sandbox_executor::run(const planned_task& task) {
   auto prepare_next = [&] {
     next_prepared = true;
     prepare_expected(busy);
-    if (auto work = std::exchange(after_start_, nullptr))
+    if (auto work = std::exchange(after_start, nullptr))
       work();
   };
   if (!prepared)
@@ -307,7 +309,7 @@ result<external_task_outcome> sandbox_executor::run(const planned_task& task) {
   auto ran = prepared ? sandbox::run(std::move(prepared).value(), prepare_next)
                       : sandbox::run(busy, plan.options);
   if (!next_prepared) { // the prepared run failed before its start
-    after_start_ = nullptr;
+    after_start = nullptr;
     prepare_next();
   }
   if (!ran)
