@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <set>
 #include <system_error>
 #include <unistd.h>
 #include <utility>
@@ -145,6 +146,39 @@ fs::path unowned_place(const fs::path& submits, std::string_view id) {
   return submits / unowned_dir_name / std::string{id};
 }
 
+fs::path archive_place(const fs::path& submits, std::string_view id) {
+  return submits.parent_path() / "submit_archives" / (std::string{id} + ".zip");
+}
+
+// A submission stored whole as its archive (store_new_unowned) and not indexed: unowned, with
+// no directory yet. The caller holds the index lock.
+bool stored_as_archive(const fs::path& submits, std::string_view id) {
+  std::error_code ec;
+  return !is_real_directory(unowned_place(submits, id)) &&
+         fs::is_regular_file(archive_place(submits, id), ec);
+}
+
+// A submission stored as its archive gets a directory when files are added to it: the archive's
+// files are written there and synced (names included) before anything else happens, since the
+// archive, its only record until then, is replaced once the submission changes.
+result<void> unpack_stored_archive(const fs::path& submits, std::string_view id) {
+  const fs::path dir = unowned_place(submits, id);
+  RECODEX_TRY(files, read_zip_files(archive_place(submits, id)));
+  std::vector<atomic_file_writer> writers;
+  for (const auto& file : files) {
+    if (!is_valid_relative_path(file.name) || has_temporary_component(fs::path{file.name}))
+      return make_error(errc::internal, "stored archive of " + std::string{id} +
+                                            " holds an invalid name: " + file.name);
+    RECODEX_TRY(writer, atomic_file_writer::create(dir / file.name));
+    RECODEX_TRY_VOID(writer.write(file.content));
+    writers.push_back(std::move(writer));
+  }
+  RECODEX_TRY(made, make_missing_directories(dir)); // an archive without files
+  if (writers.empty())
+    return made.empty() ? ok() : fsync_directories({dir.parent_path(), dir});
+  return commit_all(writers);
+}
+
 // Finds or decides where a submission's files go: an id keeps the place it was given first (an
 // owned one in the index, an unowned one its directory below @unowned), and the same id never
 // gets both. An unowned submission of an older store (indexed at submits/<id>) stays there, and
@@ -174,13 +208,17 @@ result<submission_place> place_submission(const fs::path& submits, std::string_v
   if (raced)
     return agree(*raced);
   if (!owner) {
+    if (stored_as_archive(submits, id)) {
+      RECODEX_TRY_VOID(unpack_stored_archive(submits, id));
+      return submission_place{unowned, {}};
+    }
     // The directory is the record; its name is synced with the submission's files (commit,
     // commit_all). A crash before that leaves at most a directory the retry writes into.
     RECODEX_TRY(made, make_missing_directories(unowned));
     return submission_place{unowned, std::move(made)};
   }
   std::error_code ec;
-  if (fs::exists(fs::symlink_status(unowned, ec)))
+  if (fs::exists(fs::symlink_status(unowned, ec)) || stored_as_archive(submits, id))
     return make_error(errc::conflict,
                       "submission " + std::string{id} + " is stored without an owner");
   RECODEX_TRY(user_as_submission, read_index(submits, owner->user_id));
@@ -240,6 +278,37 @@ result<submission_store> submission_store::open(fs::path data_dir, std::uint64_t
     RECODEX_TRY_VOID(make_directories(data_dir / part));
   }
   return submission_store{std::move(data_dir), max_file_size};
+}
+
+result<bool> submission_store::store_new_unowned(std::string_view submit_id,
+                                                 const std::vector<zip_file>& files) const {
+  RECODEX_TRY_VOID(check_id("submission id", submit_id));
+  std::set<std::string> names;
+  for (const auto& file : files) {
+    if (!is_valid_relative_path(file.name) || has_temporary_component(fs::path{file.name}))
+      return invalid("file path", file.name);
+    names.insert(file.name);
+  }
+  // A name that is also another's directory ("a" and "a/b") cannot be unpacked later: such a
+  // submission takes the per-file way, which refuses it there.
+  for (const auto& name : names)
+    if (auto next = names.lower_bound(name + "/");
+        next != names.end() && next->rfind(name + "/", 0) == 0)
+      return false;
+  const auto submits = data_dir_ / "submits";
+  auto lock = lock_index(submits);
+  if (!lock)
+    return lock.error();
+  RECODEX_TRY(recorded, read_index(submits, submit_id));
+  std::error_code ec;
+  const auto target = archive_place(submits, submit_id);
+  if (recorded || fs::exists(fs::symlink_status(unowned_place(submits, submit_id), ec)) ||
+      fs::exists(fs::symlink_status(target, ec)))
+    return false;
+  RECODEX_TRY(writer, atomic_file_writer::create(target, max_file_size_));
+  RECODEX_TRY_VOID(write_zip_of_contents(writer, files, target));
+  RECODEX_TRY_VOID(writer.commit()); // synced: the archive is the submission's record
+  return true;
 }
 
 result<atomic_file_writer>

@@ -1,6 +1,8 @@
 // Submissions, their archives and evaluation results under the data directory:
 //   submits/<user_id>/<course>/<submit_id>/...  a submission with an owner
-//   submits/@unowned/<submit_id>/...            one without (the ReCodEx POST /submissions/<id>)
+//   submits/@unowned/<submit_id>/...            one without (the ReCodEx POST /submissions/<id>),
+//                                               once files are added to it: a new one is
+//                                               stored whole as its archive (store_new_unowned)
 //   submits/@index/<submit_id>       where an owned submission lives ('@' is never in an id);
 //                                    older stores also list unowned ones at submits/<submit_id>/
 //   submit_archives/<submit_id>.zip  files at the archive root, job-config.yml included
@@ -11,12 +13,14 @@
 
 #include "messages/result.hpp"
 #include "storage/atomic_file.hpp"
+#include "storage/zip_reader.hpp"
 
 #include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace recodex::storage {
 
@@ -38,6 +42,13 @@ public:
   result<atomic_file_writer>
   begin_submission_file(std::string_view submit_id, std::string_view relative_path,
                         const std::optional<submission_owner>& owner = std::nullopt) const;
+  // A new submission without an owner, stored whole as its archive (synced): the archive is what
+  // workers download, and one file and one name cost two fsyncs where a directory of files
+  // costs one per file and per directory. False (nothing written) when the id is taken (the
+  // caller then adds the files one by one) or the names do not fit one tree.
+  result<bool> store_new_unowned(std::string_view submit_id,
+                                 const std::vector<zip_file>& files) const;
+
   result<void>
   put_submission_file(std::string_view submit_id, std::string_view relative_path,
                       std::string_view content,

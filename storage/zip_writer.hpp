@@ -1,4 +1,4 @@
-// Zips of regular files from disk, written with libarchive into an atomic_file_writer: the
+// Zips of regular files from disk (or contents in memory), written with libarchive into an atomic_file_writer: the
 // submission archives (files at the archive root) and the worker's results zip (files under
 // result/). Entries are regular files, mode 0644, names stored as UTF-8, bodies streamed in
 // 64 KiB pieces, no block padding after the end record.
@@ -6,6 +6,7 @@
 
 #include "messages/result.hpp"
 #include "storage/atomic_file.hpp"
+#include "storage/zip_reader.hpp"
 
 #include <filesystem>
 #include <functional>
@@ -31,5 +32,8 @@ list_regular_files(const std::filesystem::path& dir,
 // zip in errors.
 result<void> write_zip(atomic_file_writer& writer, const std::vector<zip_member>& members,
                        const std::filesystem::path& target);
+// The same from contents in memory (entries dated now), in the order given.
+result<void> write_zip_of_contents(atomic_file_writer& writer, const std::vector<zip_file>& files,
+                                   const std::filesystem::path& target);
 
 } // namespace recodex::storage

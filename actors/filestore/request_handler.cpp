@@ -15,6 +15,7 @@
 #include "storage/task_repository.hpp"
 #include "storage/temp_cleaner.hpp"
 
+#include <algorithm>
 #include <boost/algorithm/string/trim.hpp>
 #include <cerrno>
 #include <cstdlib>
@@ -257,24 +258,45 @@ protected:
   result<void> on_part_end() override { return ok(); }
 
   reply complete() override {
-    std::vector<storage::atomic_file_writer> writers;
-    for (auto& file : files_) {
-      auto writer = store_.begin_submission_file(id_, file.name);
-      if (!writer)
-        return error_reply(writer.error());
-      if (auto copied = copy_spool(file, writer.value()); !copied)
-        return error_reply(copied.error());
-      writers.push_back(std::move(writer.value()));
-    }
-    // One durable step for the whole submission: one fsync per file and per directory, rather
-    // than per file and its directory each (see commit_all).
-    if (auto r = storage::commit_all(writers); !r)
-      return error_reply(r.error());
+    auto stored = store_whole();
+    if (!stored)
+      return error_reply(stored.error());
+    if (!stored.value() && (stored = store_file_by_file(), !stored))
+      return error_reply(stored.error());
     return json_reply(200, json{{"archive_path", "/submission_archives/" + id_ + ".zip"},
                                 {"result_path", "/results/" + id_ + ".zip"}});
   }
 
 private:
+  // A new submission whose parts all stayed in memory is stored as its archive (two fsyncs);
+  // false when it is not new or is larger (its files are added one by one then).
+  result<bool> store_whole() {
+    if (std::any_of(files_.begin(), files_.end(), [](const spooled& f) { return bool(f.fd); }))
+      return false;
+    std::vector<storage::zip_file> files;
+    for (auto& file : files_)
+      files.push_back({file.name, std::move(file.memory)});
+    auto stored = store_.store_new_unowned(id_, files);
+    if (!stored || stored.value())
+      return stored;
+    for (std::size_t i = 0; i < files.size(); ++i) // back for the per-file way
+      files_[i].memory = std::move(files[i].content);
+    return false;
+  }
+
+  result<bool> store_file_by_file() {
+    std::vector<storage::atomic_file_writer> writers;
+    for (auto& file : files_) {
+      RECODEX_TRY(writer, store_.begin_submission_file(id_, file.name));
+      RECODEX_TRY_VOID(copy_spool(file, writer));
+      writers.push_back(std::move(writer));
+    }
+    // One durable step for the whole submission: one fsync per file and per directory, rather
+    // than per file and its directory each (see commit_all).
+    RECODEX_TRY_VOID(storage::commit_all(writers));
+    return true;
+  }
+
   static constexpr std::size_t spool_in_memory = 1 << 20;
   struct spooled {
     std::string name;

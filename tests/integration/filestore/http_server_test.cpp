@@ -237,6 +237,27 @@ TEST_CASE("legacy submissions: POST /submissions/<id>, the archive holds the fil
   check_error(f.get("/v1/worker-files/submission-archive/student/nobody"), 404, "not_found");
 }
 
+TEST_CASE("a second POST to a submission adds its files to the archive workers download",
+          "[filestore][http]") {
+  server_fixture f;
+  REQUIRE(f.post_form("/submissions/twice_1", {{"job-config.yml", "cfg", "job-config.yml"},
+                                               {"a.c", "int a;", "a.c"}})
+              .status == 200);
+  auto first = f.get("/submission_archives/twice_1.zip");
+  REQUIRE(first.status == 200);
+  CHECK(zip_names(first.body, "job-config.yml"));
+  CHECK(zip_names(first.body, "a.c"));
+  REQUIRE(f.post_form("/submissions/twice_1", {{"lib/b.h", "int b;", "b.h"}}).status == 200);
+  auto second = f.get("/submission_archives/twice_1.zip");
+  REQUIRE(second.status == 200);
+  CHECK(zip_names(second.body, "job-config.yml"));
+  CHECK(zip_names(second.body, "a.c"));
+  CHECK(zip_names(second.body, "lib/b.h"));
+  // A name that is also another's directory is refused, as before.
+  check_error(f.post_form("/submissions/twice_2", {{"a", "x", "a"}, {"a/b", "y", "b"}}), 500,
+              "io_error");
+}
+
 TEST_CASE("a submission larger than the in-memory spool is stored whole, each part intact",
           "[filestore][http]") {
   server_fixture f{std::nullopt, 4 * test_upload_limit};

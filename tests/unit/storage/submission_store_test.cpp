@@ -437,3 +437,80 @@ TEST_CASE("a submission's files committed together are all stored", "[storage][s
   CHECK(testing::read_whole_file(found.value() / "tests" / "1.in") == "content of tests/1.in");
   CHECK(testing::count_files(found.value()) == 3);
 }
+
+TEST_CASE("a new unowned submission is stored whole as its archive, served as is",
+          "[storage][submissions][whole]") {
+  testing::temp_directory dir;
+  auto store = open_store(dir);
+  const std::vector<zip_file> files{{"job-config.yml", "config"}, {"src/main.c", "int main;"}};
+  auto stored = store.store_new_unowned("w-1", files);
+  REQUIRE(stored);
+  CHECK(stored.value());
+  auto archive = store.archive("w-1");
+  REQUIRE(archive);
+  CHECK(archive.value() == dir / "submit_archives" / "w-1.zip");
+  auto entries = read_zip(archive.value());
+  REQUIRE(entries.size() == 2);
+  CHECK(entries.at("job-config.yml").content == "config");
+  CHECK(entries.at("src/main.c").content == "int main;");
+  CHECK(entries.at("src/main.c").regular);
+  CHECK(entries.at("src/main.c").perm == 0644);
+  CHECK_FALSE(fs::exists(dir / "submits" / "@unowned" / "w-1"));
+  CHECK_FALSE(fs::exists(dir / "submits" / "@index" / "w-1"));
+
+  // Taken now: a second whole store is refused (false) and changes nothing.
+  auto again = store.store_new_unowned("w-1", {{"other.txt", "x"}});
+  REQUIRE(again);
+  CHECK_FALSE(again.value());
+  CHECK(read_zip(store.archive("w-1").value()).size() == 2);
+}
+
+TEST_CASE("files added to a submission stored as its archive join the archive's files",
+          "[storage][submissions][whole]") {
+  testing::temp_directory dir;
+  auto store = open_store(dir);
+  REQUIRE(store.store_new_unowned("w-2", {{"a.txt", "a"}, {"d/b.txt", "b"}}).value());
+  REQUIRE(store.put_submission_file("w-2", "c.txt", "c"));
+  const auto place = dir / "submits" / "@unowned" / "w-2";
+  CHECK(testing::read_whole_file(place / "a.txt") == "a");
+  CHECK(testing::read_whole_file(place / "d" / "b.txt") == "b");
+  CHECK(testing::read_whole_file(place / "c.txt") == "c");
+  auto entries = read_zip(store.archive("w-2").value());
+  CHECK(entries.size() == 3);
+  CHECK(entries.at("d/b.txt").content == "b");
+  CHECK(entries.at("c.txt").content == "c");
+  // A file of the archive written again takes the new content.
+  REQUIRE(store.put_submission_file("w-2", "a.txt", "A"));
+  CHECK(read_zip(store.archive("w-2").value()).at("a.txt").content == "A");
+}
+
+TEST_CASE("a submission stored as its archive keeps its id from owned ones, and taken ids are "
+          "not stored whole",
+          "[storage][submissions][whole]") {
+  testing::temp_directory dir;
+  auto store = open_store(dir);
+  REQUIRE(store.store_new_unowned("w-3", {{"a", "1"}}).value());
+  auto owned = store.put_submission_file("w-3", "b", "2", submission_owner{"u", "c"});
+  REQUIRE_FALSE(owned);
+  CHECK(owned.error().code == errc::conflict);
+
+  REQUIRE(store.put_submission_file("w-4", "a", "1", submission_owner{"u", "c"}));
+  CHECK_FALSE(store.store_new_unowned("w-4", {{"b", "2"}}).value()); // owned
+  REQUIRE(store.put_submission_file("w-5", "a", "1"));
+  CHECK_FALSE(store.store_new_unowned("w-5", {{"b", "2"}}).value()); // unowned, by file
+  CHECK_FALSE(fs::exists(dir / "submit_archives" / "w-4.zip"));
+  CHECK_FALSE(fs::exists(dir / "submit_archives" / "w-5.zip"));
+}
+
+TEST_CASE("names that cannot form one tree or are not valid are not stored whole",
+          "[storage][submissions][whole]") {
+  testing::temp_directory dir;
+  auto store = open_store(dir);
+  auto clash = store.store_new_unowned("w-6", {{"a", "file"}, {"a/b", "under a file"}});
+  REQUIRE(clash);
+  CHECK_FALSE(clash.value());
+  CHECK_FALSE(fs::exists(dir / "submit_archives" / "w-6.zip"));
+  CHECK(store.store_new_unowned("w-7", {{"../x", "y"}}).error().code == errc::invalid_argument);
+  CHECK(store.store_new_unowned("bad/id", {{"x", "y"}}).error().code == errc::invalid_argument);
+  CHECK_FALSE(fs::exists(dir / "submit_archives" / "w-7.zip"));
+}
