@@ -158,25 +158,38 @@ bool stored_as_archive(const fs::path& submits, std::string_view id) {
          fs::is_regular_file(archive_place(submits, id), ec);
 }
 
-// A submission stored as its archive gets a directory when files are added to it: the archive's
-// files are written there and synced (names included) before anything else happens, since the
-// archive, its only record until then, is replaced once the submission changes.
+// A submission stored as its archive gets a directory when files are added to it. The
+// directory becomes the record, and the archive (the record until then) is replaced once the
+// submission changes, so the archive's files are written and synced in a sibling first, which is
+// then renamed into place and its name synced: readers (and a crash) see no directory or a
+// complete one. The caller holds the index lock; a sibling left by a crash is thrown away.
 result<void> unpack_stored_archive(const fs::path& submits, std::string_view id) {
   const fs::path dir = unowned_place(submits, id);
+  const fs::path unpacking = dir.parent_path() / (".unpacking-" + std::string{id});
+  std::error_code ec;
+  fs::remove_all(unpacking, ec);
   RECODEX_TRY(files, read_zip_files(archive_place(submits, id)));
+  RECODEX_TRY(made, make_missing_directories(unpacking)); // [@unowned,] the sibling
   std::vector<atomic_file_writer> writers;
   for (const auto& file : files) {
     if (!is_valid_relative_path(file.name) || has_temporary_component(fs::path{file.name}))
       return make_error(errc::internal, "stored archive of " + std::string{id} +
                                             " holds an invalid name: " + file.name);
-    RECODEX_TRY(writer, atomic_file_writer::create(dir / file.name));
+    RECODEX_TRY(writer, atomic_file_writer::create(unpacking / file.name));
     RECODEX_TRY_VOID(writer.write(file.content));
     writers.push_back(std::move(writer));
   }
-  RECODEX_TRY(made, make_missing_directories(dir)); // an archive without files
-  if (writers.empty())
-    return made.empty() ? ok() : fsync_directories({dir.parent_path(), dir});
-  return commit_all(writers);
+  if (!writers.empty()) {
+    RECODEX_TRY_VOID(commit_all(writers));
+  }
+  RECODEX_TRY_VOID(fsync_directories({unpacking}));
+  if (::rename(unpacking.c_str(), dir.c_str()) != 0)
+    return make_errno_error(errno, "cannot rename " + unpacking.string() + " to " + dir.string());
+  // @unowned's new entry, and @unowned's own in submits/ if this made it.
+  std::vector<fs::path> names{dir.parent_path()};
+  if (made.size() > 1)
+    names.push_back(submits);
+  return fsync_directories(names);
 }
 
 // Finds or decides where a submission's files go: an id keeps the place it was given first (an
@@ -305,7 +318,9 @@ result<bool> submission_store::store_new_unowned(std::string_view submit_id,
   if (recorded || fs::exists(fs::symlink_status(unowned_place(submits, submit_id), ec)) ||
       fs::exists(fs::symlink_status(target, ec)))
     return false;
-  RECODEX_TRY(writer, atomic_file_writer::create(target, max_file_size_));
+  // No size limit here: the request that brought the files was bounded, and a zip's overhead
+  // must not refuse what the per-file way would store.
+  RECODEX_TRY(writer, atomic_file_writer::create(target));
   RECODEX_TRY_VOID(write_zip_of_contents(writer, files, target));
   RECODEX_TRY_VOID(writer.commit()); // synced: the archive is the submission's record
   return true;

@@ -269,9 +269,11 @@ protected:
 
 private:
   // A new submission whose parts all stayed in memory is stored as its archive (two fsyncs);
-  // false when it is not new or is larger (its files are added one by one then).
+  // false when it is not new, is larger, or has no files (its files are added one by one then,
+  // and a POST without files stores nothing, as always).
   result<bool> store_whole() {
-    if (std::any_of(files_.begin(), files_.end(), [](const spooled& f) { return bool(f.fd); }))
+    if (files_.empty() ||
+        std::any_of(files_.begin(), files_.end(), [](const spooled& f) { return bool(f.fd); }))
       return false;
     std::vector<storage::zip_file> files;
     for (auto& file : files_)

@@ -514,3 +514,19 @@ TEST_CASE("names that cannot form one tree or are not valid are not stored whole
   CHECK(store.store_new_unowned("bad/id", {{"x", "y"}}).error().code == errc::invalid_argument);
   CHECK_FALSE(fs::exists(dir / "submit_archives" / "w-7.zip"));
 }
+
+TEST_CASE("unpacking a stored archive goes through a sibling that a crash may leave behind",
+          "[storage][submissions][whole]") {
+  testing::temp_directory dir;
+  auto store = open_store(dir);
+  REQUIRE(store.store_new_unowned("w-8", {{"a.txt", "a"}}).value());
+  // What a crash in an earlier unpack would leave: thrown away, never taken for the submission.
+  const auto sibling = dir / "submits" / "@unowned" / ".unpacking-w-8";
+  testing::write_whole_file(sibling / "junk.txt", "junk");
+  REQUIRE(store.put_submission_file("w-8", "b.txt", "b"));
+  CHECK_FALSE(fs::exists(sibling));
+  const auto place = dir / "submits" / "@unowned" / "w-8";
+  CHECK(testing::count_files(place) == 2);
+  CHECK_FALSE(fs::exists(place / "junk.txt"));
+  CHECK(read_zip(store.archive("w-8").value()).size() == 2);
+}
