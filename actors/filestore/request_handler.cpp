@@ -275,15 +275,10 @@ private:
     if (files_.empty() ||
         std::any_of(files_.begin(), files_.end(), [](const spooled& f) { return bool(f.fd); }))
       return false;
-    std::vector<storage::zip_file> files;
-    for (auto& file : files_)
-      files.push_back({file.name, std::move(file.memory)});
-    auto stored = store_.store_new_unowned(id_, files);
-    if (!stored || stored.value())
-      return stored;
-    for (std::size_t i = 0; i < files.size(); ++i) // back for the per-file way
-      files_[i].memory = std::move(files[i].content);
-    return false;
+    std::vector<storage::zip_file> files; // copies: at most spool_in_memory bytes in all
+    for (const auto& file : files_)
+      files.push_back({file.name, file.memory});
+    return store_.store_new_unowned(id_, files);
   }
 
   result<bool> store_file_by_file() {

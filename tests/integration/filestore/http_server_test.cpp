@@ -243,6 +243,9 @@ TEST_CASE("a second POST to a submission adds its files to the archive workers d
   REQUIRE(f.post_form("/submissions/twice_1", {{"job-config.yml", "cfg", "job-config.yml"},
                                                {"a.c", "int a;", "a.c"}})
               .status == 200);
+  // Stored whole: the archive is the record, no directory of files yet.
+  CHECK(std::filesystem::is_regular_file(f.dir.path() / "data/submit_archives/twice_1.zip"));
+  CHECK_FALSE(std::filesystem::exists(f.dir.path() / "data/submits/@unowned/twice_1"));
   auto first = f.get("/submission_archives/twice_1.zip");
   REQUIRE(first.status == 200);
   CHECK(zip_names(first.body, "job-config.yml"));

@@ -385,7 +385,11 @@ TEST_CASE("sandbox_executor with a spare box prepares the expected task while on
     // Written after `two` was prepared: the program opens its stdin only when it starts.
     write("in2", "second\n");
     executor.expect_next(&three);
+    // The work for after the start runs once, during this run, and belongs to it only.
+    int started_work = 0;
+    executor.after_next_start([&] { ++started_work; });
     auto second = executor.run(two);
+    CHECK(started_work == 1);
     REQUIRE(second);
     CHECK(second.value().sandbox.status == sandbox_status::ok);
     CHECK(read("out2") == "second\n");
@@ -393,6 +397,7 @@ TEST_CASE("sandbox_executor with a spare box prepares the expected task while on
     write("in1", "again\n");
     executor.expect_next(nullptr);
     auto again = executor.run(one);
+    CHECK(started_work == 1); // not carried over to the next run
     REQUIRE(again);
     CHECK(again.value().sandbox.status == sandbox_status::ok);
     CHECK(read("out1") == "again\n");
