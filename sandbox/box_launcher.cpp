@@ -11,6 +11,7 @@
 #include <cstring>
 #include <memory>
 #include <mutex>
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
@@ -175,13 +176,12 @@ void reap_children() {
   }
 }
 
-// The launcher's whole life: serve requests until the host goes away.
-[[noreturn]] void launcher_main(int socket, pid_t host) {
+} // namespace
+
+[[noreturn]] void serve_box_launcher(pid_t host) {
   if (::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0 || ::getppid() != host)
     ::_exit(0);
   (void) ::prctl(PR_SET_NAME, "box-launcher", 0, 0, 0);
-  if (socket != launcher_socket_fd && ::dup2(socket, launcher_socket_fd) < 0)
-    ::_exit(1);
   ::syscall(SYS_close_range, launcher_socket_fd + 1, ~0U, 0);
   sigset_t child_signal;
   ::sigemptyset(&child_signal);
@@ -224,8 +224,6 @@ void reap_children() {
       ::_exit(0);
   }
 }
-
-} // namespace
 
 bool box_launcher_running() {
   std::lock_guard<std::mutex> lock{link().mutex};
@@ -289,11 +287,31 @@ result<launched_init> launch_box_init(const box_identity& box, const run_options
 
 } // namespace detail
 
-result<void> start_box_launcher() {
+std::string default_box_launcher_executable() {
+  char self[4096];
+  ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
+  if (n <= 0)
+    return {};
+  std::string path(self, static_cast<std::size_t>(n));
+  auto slash = path.rfind('/');
+  return slash == std::string::npos ? std::string{} : path.substr(0, slash + 1) + box_launcher_name;
+}
+
+result<void> start_box_launcher(const std::string& executable) {
   auto& the_link = detail::link();
   std::lock_guard<std::mutex> lock{the_link.mutex};
   if (the_link.socket >= 0)
     return ok();
+  const std::string program = executable.empty() ? default_box_launcher_executable() : executable;
+  if (program.empty())
+    return make_error(errc::unavailable, "cannot tell where the box launcher (" +
+                                             std::string{box_launcher_name} + ") is");
+  // Everything the child needs is built before the fork: it only calls async-signal-safe
+  // functions until the exec.
+  const std::string host_argument = "--host-pid=" + std::to_string(::getpid());
+  char* const argv[] = {const_cast<char*>(program.c_str()), const_cast<char*>(host_argument.c_str()),
+                        nullptr};
+  char* const envp[] = {nullptr};
   int ends[2];
   if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ends) != 0)
     return make_errno_error(errno, "cannot create the box launcher's socket");
@@ -301,19 +319,50 @@ result<void> start_box_launcher() {
   int size = static_cast<int>(detail::max_request_bytes + 65536);
   if (::setsockopt(ends[0], SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof size) != 0)
     (void) ::setsockopt(ends[0], SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
-  const pid_t host = ::getpid();
-  pid_t pid = ::fork();
-  if (pid < 0) {
+  // The exec's failure comes back through this pipe; its closing (close-on-exec) means success.
+  int exec_status[2];
+  if (::pipe2(exec_status, O_CLOEXEC) != 0) {
     int err = errno;
     ::close(ends[0]);
     ::close(ends[1]);
+    return make_errno_error(err, "cannot create a pipe for the box launcher");
+  }
+  pid_t pid = ::fork();
+  if (pid < 0) {
+    int err = errno;
+    for (int fd : {ends[0], ends[1], exec_status[0], exec_status[1]})
+      ::close(fd);
     return make_errno_error(err, "cannot fork the box launcher");
   }
   if (pid == 0) {
-    ::close(ends[0]);
-    detail::launcher_main(ends[1], host);
+    // Set before the exec (it survives it) so the launcher never outlives this thread, even
+    // when this process dies before the launcher's main sets it again.
+    (void) ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    int err = 0;
+    // The launcher finds its socket at a fixed descriptor, which must survive the exec.
+    const int socket = detail::launcher_socket_fd;
+    if (ends[1] == socket ? ::fcntl(socket, F_SETFD, 0) != 0 : ::dup2(ends[1], socket) < 0)
+      err = errno;
+    else
+      ::execve(argv[0], argv, envp);
+    if (err == 0)
+      err = errno;
+    (void) !::write(exec_status[1], &err, sizeof err);
+    ::_exit(127);
   }
   ::close(ends[1]);
+  ::close(exec_status[1]);
+  int err = 0;
+  ssize_t got;
+  do
+    got = ::read(exec_status[0], &err, sizeof err);
+  while (got < 0 && errno == EINTR);
+  ::close(exec_status[0]);
+  if (got == static_cast<ssize_t>(sizeof err)) {
+    ::close(ends[0]);
+    (void) ::waitpid(pid, nullptr, 0);
+    return make_errno_error(err, "cannot start the box launcher " + program);
+  }
   the_link.socket = ends[0];
   the_link.pid = pid;
   return ok();

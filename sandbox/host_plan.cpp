@@ -150,7 +150,8 @@ const host_strings& own_strings() {
       }
       field[++index] = value;
     }
-    if (index == 51 && field[49] > field[48] && field[51] > field[50]) {
+    // The launcher runs with an empty environment: no env strings is fine, no args is not.
+    if (index == 51 && field[49] > field[48] && field[51] >= field[50]) {
       h.args = reinterpret_cast<char*>(static_cast<std::uintptr_t>(field[48]));
       h.args_size = static_cast<std::size_t>(field[49] - field[48]);
       h.env = reinterpret_cast<char*>(static_cast<std::uintptr_t>(field[50]));

@@ -157,13 +157,19 @@ result<run_result> run(prepared_run&& prepared);
 // another thread wakes that thread there, so the wake-up does not delay this start.
 result<run_result> run(prepared_run&& prepared, const std::function<void()>& once_started);
 
-// Starts this process's box launcher: a small helper process, forked now, that clones every box
-// init from then on (see box_launcher.hpp). A long-running host with threads and tens of MB
-// (the worker, the embedded system) calls it first thing in main, before it starts threads or
-// grows; a box then costs the host no page-table copy and no copy-on-write faults. Without it,
-// or after the launcher has gone, inits are cloned from the calling process. Calling it again
-// is a no-op.
-result<void> start_box_launcher();
+// Starts this process's box launcher: a small helper process that clones every box init from
+// then on (see box_launcher.hpp). A long-running host with threads and tens of MB (the worker,
+// the embedded system) calls it first thing in main, before it starts threads; a box then costs
+// the host no page-table copy and no copy-on-write faults. The launcher is its own executable
+// (`executable`, by default default_box_launcher_executable()), forked and exec'd, so an init
+// copies only that small static image, not the host's hundreds of mappings. Fails when it
+// cannot be started (missing executable...); without it, or after it has gone, inits are cloned
+// from the calling process. Calling it again once it runs is a no-op.
+inline constexpr char box_launcher_name[] = "recodex-box-launcher";
+result<void> start_box_launcher(const std::string& executable = {});
+// recodex-box-launcher in the directory of this process's executable (the build tree's bin/ and
+// an installation keep them together); empty when that cannot be told.
+std::string default_box_launcher_executable();
 
 // One line per host feature the sandbox needs, for `recodex-sandbox --check`.
 struct host_check_item {

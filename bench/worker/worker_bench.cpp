@@ -6,6 +6,8 @@
 // Usage: worker_bench [tests=20] [rounds=3]
 #include "tests/integration/worker_e2e/e2e_system.hpp"
 
+#include <yaml-cpp/yaml.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
@@ -114,6 +116,24 @@ int positive_argument(const char* text, int max) {
   return *text != '\0' && *end == '\0' && value >= 1 && value <= max ? static_cast<int>(value) : 0;
 }
 
+// The programs' own wall time in their boxes, from result.yml: the build, the runs, the judges.
+struct boxed_walls {
+  double build = 0, runs = 0, judges = 0;
+};
+
+boxed_walls walls_in_boxes(const std::string& result_yml) {
+  boxed_walls walls;
+  auto root = YAML::Load(result_yml);
+  for (const auto& task : root["results"]) {
+    if (!task["sandbox_results"])
+      continue;
+    auto id = task["task-id"].as<std::string>();
+    double wall = task["sandbox_results"]["wall-time"].as<double>();
+    (id.rfind("run-", 0) == 0 ? walls.runs : id.rfind("judge-", 0) == 0 ? walls.judges : walls.build) += wall;
+  }
+  return walls;
+}
+
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   return v[v.size() / 2];
@@ -141,7 +161,8 @@ int main(int argc, char** argv) {
     std::cerr << "worker_bench: the worker did not register\n" << system.logs();
     return 1;
   }
-  std::vector<double> job_times, compile_times, run_times, judge_times, broker_cpu, fileserver_cpu;
+  std::vector<double> job_times, compile_times, run_times, judge_times, broker_cpu, fileserver_cpu, box_build,
+      box_runs, box_judges;
   std::size_t cached_fetches = 0, fetches = 0;
   for (int round = 0; round < rounds; ++round) {
     auto cost = direct(source, tests);
@@ -171,6 +192,12 @@ int main(int argc, char** argv) {
     broker_cpu.push_back(recodex::testing::cpu_seconds_of_threads(system.broker_pid()) - broker_before);
     fileserver_cpu.push_back(recodex::testing::cpu_seconds_of_threads(system.fileserver_pid()) -
                              fileserver_before);
+    if (auto results = system.result_file(job, "result/result.yml")) {
+      auto walls = walls_in_boxes(*results);
+      box_build.push_back(walls.build);
+      box_runs.push_back(walls.runs);
+      box_judges.push_back(walls.judges);
+    }
     if (round > 0) {
       auto log = system.result_file(job, "result/job_system_log.log").value_or("");
       cached_fetches += count_lines_with(log, ": from the cache");
@@ -192,6 +219,13 @@ int main(int argc, char** argv) {
   std::printf("  service CPU per job (eval -> FINISHED): broker %.2f ms, file server %.2f ms "
               "(median; the broker's includes forwarding progress to the monitor socket)\n",
               1000.0 * median(broker_cpu), 1000.0 * median(fileserver_cpu));
+  if (!box_build.empty()) {
+    double in_boxes = median(box_build) + median(box_runs) + median(box_judges);
+    std::printf("  the programs' wall time in their boxes (result.yml): build %.3f s, runs %.3f s, judges %.3f s;\n"
+                "    %.1f ms above the direct ones, %.1f ms of the job outside the programs\n",
+                median(box_build), median(box_runs), median(box_judges),
+                1000.0 * (in_boxes - compile - runs - judges), 1000.0 * (job - in_boxes));
+  }
   if (fetches > 0)
     std::printf("  file cache on rounds 2..%d: %zu of %zu fetches from the cache (%.0f %%)\n", rounds, cached_fetches,
                 fetches, 100.0 * static_cast<double>(cached_fetches) / static_cast<double>(fetches));

@@ -6,11 +6,14 @@
 #include <catch2/catch.hpp>
 
 #include <cstdio>
+#include <string>
 #include <unistd.h>
 
 int main(int argc, char** argv) {
   if (::geteuid() == 0) {
-    if (auto started = recodex::sandbox::start_box_launcher(); !started) {
+    // The test binary lives apart from the launcher executable: name it.
+    const std::string launcher = std::string{RECODEX_BIN_DIR} + "/" + recodex::sandbox::box_launcher_name;
+    if (auto started = recodex::sandbox::start_box_launcher(launcher); !started) {
       std::fprintf(stderr, "cannot start the box launcher: %s\n",
                    started.error().message.c_str());
       return 2;
