@@ -317,7 +317,9 @@ result<std::unique_ptr<plan_storage>> build_plan(const box_identity& b,
   p.envp = s.envp.data();
   // Far more than start_program needs (a few hundred bytes of locals, no calls that recurse).
   constexpr std::size_t program_stack_size = 128 * 1024;
-  s.program_stack = std::make_unique<char[]>(program_stack_size);
+  // Not zeroed: zeroing would touch all 32 pages in the host (or launcher), and every page it
+  // touches is copied again on write while an init shares it; the stack needs none of that.
+  s.program_stack.reset(new char[program_stack_size]);
   auto top = reinterpret_cast<std::uintptr_t>(s.program_stack.get() + program_stack_size);
   p.program_stack_top = reinterpret_cast<char*>(top & ~std::uintptr_t{15});
   const auto& host = own_strings();
