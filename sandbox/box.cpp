@@ -4,6 +4,7 @@
 #include "sandbox/sandbox.hpp"
 
 #include "sandbox/host_box_runtime.hpp"
+#include "sandbox/child_plan.hpp"
 #include "sandbox/host_files.hpp"
 
 #include <cerrno>
@@ -11,6 +12,7 @@
 #include <poll.h>
 #include <csignal>
 #include <sys/file.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -41,7 +43,59 @@ void box_runtime::keep_leftovers(pid_t init, int pidfd, std::unique_ptr<cgroup> 
   leftover_group = std::move(group);
 }
 
+void box_runtime::keep_idle(idle_init init) {
+  // Not retire(): the left group can wait for the next prepare(), off the caller's path.
+  retire_idle();
+  (void) retire_leftovers();
+  idle = std::move(init);
+}
+
+std::optional<idle_init> box_runtime::take_idle(const std::string& layout, int wait_ms) {
+  if (!idle || idle->layout != layout)
+    return std::nullopt;
+  pollfd cleaned{idle->control, POLLIN, 0};
+  int ready;
+  do
+    ready = ::poll(&cleaned, 1, wait_ms);
+  while (ready < 0 && errno == EINTR);
+  char byte = 0;
+  if (ready != 1 || ::recv(idle->control, &byte, 1, MSG_DONTWAIT) != 1 || byte != control_clean)
+    return std::nullopt; // still cleaning, or gone (it exits when it cannot clean up)
+  std::optional<idle_init> taken = std::move(idle);
+  idle.reset();
+  return taken;
+}
+
+result<void> box_runtime::remove_left_group() {
+  result<void> outcome = ok();
+  if (left_group) {
+    outcome = left_group->remove();
+    left_group.reset();
+  }
+  return outcome;
+}
+
+void box_runtime::retire_idle() {
+  if (idle) {
+    // It exits on EOF; SIGKILL makes sure (it may be cleaning up), then it is a leftover.
+    ::close(idle->control);
+    ::syscall(SYS_pidfd_send_signal, idle->pidfd, SIGKILL, nullptr, 0);
+    await_init_exit(idle->pid, idle->pidfd, nullptr, nullptr);
+    ::close(idle->pidfd);
+    auto group = std::move(idle->group);
+    idle.reset();
+    if (group)
+      (void) group->remove();
+  }
+}
+
 result<void> box_runtime::retire() {
+  retire_idle();
+  (void) remove_left_group();
+  return retire_leftovers();
+}
+
+result<void> box_runtime::retire_leftovers() {
   if (leftover_init > 0) {
     if (leftover_pidfd >= 0)
       ::syscall(SYS_pidfd_send_signal, leftover_pidfd, SIGKILL, nullptr, 0);

@@ -1,6 +1,7 @@
 #include "sandbox/box_launcher.hpp"
 
 #include "sandbox/child_plan.hpp"
+#include "sandbox/fd_passing.hpp"
 #include "sandbox/host_plan.hpp"
 #include "sandbox/sandbox.hpp"
 #include "sandbox/seccomp_filter.hpp"
@@ -14,6 +15,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -26,17 +28,17 @@ namespace detail {
 
 namespace {
 
-// A request carries the encoded launch_request; argv and env make it grow, so it is capped
-// (a larger one is cloned by the host itself).
-constexpr std::size_t max_request_bytes = 1 << 20;
-constexpr std::size_t max_fds = 5 + max_join_fds;
+constexpr std::size_t max_request_bytes = max_launch_request_bytes;
+constexpr std::size_t max_fds = 6 + max_join_fds;
 constexpr int launcher_socket_fd = 3;
 
 // Which descriptors follow the payload, and in what order: release, failure, report, start,
-// then the network namespace when there is one, then the join files.
+// then the network namespace when there is one, the control socket when there is one (the init
+// may be reused, child_plan::control_fd), then the join files.
 struct request_header {
   std::uint8_t has_netns = 0;
   std::uint8_t join_count = 0;
+  std::uint8_t has_control = 0;
 };
 
 struct reply {
@@ -67,60 +69,6 @@ launcher_link& link() {
   return the_link;
 }
 
-// Sends `bytes` with `fds` attached; false with errno set.
-bool send_with_fds(int socket, const void* bytes, std::size_t size, const int* fds,
-                   std::size_t fd_count) {
-  iovec iov{const_cast<void*>(bytes), size};
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * max_fds)] = {};
-  if (fd_count > 0) {
-    msg.msg_control = control;
-    msg.msg_controllen = CMSG_SPACE(sizeof(int) * fd_count);
-    cmsghdr* header = CMSG_FIRSTHDR(&msg);
-    header->cmsg_level = SOL_SOCKET;
-    header->cmsg_type = SCM_RIGHTS;
-    header->cmsg_len = CMSG_LEN(sizeof(int) * fd_count);
-    std::memcpy(CMSG_DATA(header), fds, sizeof(int) * fd_count);
-  }
-  ssize_t sent;
-  do
-    sent = ::sendmsg(socket, &msg, MSG_NOSIGNAL);
-  while (sent < 0 && errno == EINTR);
-  return sent == static_cast<ssize_t>(size);
-}
-
-// Receives one message and the descriptors attached to it (close-on-exec). Returns the byte
-// count (0 at end of stream, -1 with errno); `truncated` when the message or its descriptors did
-// not fit (the descriptors that did fit are still returned, to be closed).
-ssize_t receive_with_fds(int socket, char* buffer, std::size_t capacity, int* fds,
-                         std::size_t& fd_count, bool& truncated) {
-  iovec iov{buffer, capacity};
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * max_fds)] = {};
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
-  ssize_t got;
-  do
-    got = ::recvmsg(socket, &msg, MSG_CMSG_CLOEXEC);
-  while (got < 0 && errno == EINTR);
-  fd_count = 0;
-  truncated = got >= 0 && (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) != 0;
-  if (got < 0)
-    return got;
-  for (cmsghdr* header = CMSG_FIRSTHDR(&msg); header; header = CMSG_NXTHDR(&msg, header)) {
-    if (header->cmsg_level != SOL_SOCKET || header->cmsg_type != SCM_RIGHTS)
-      continue;
-    std::size_t count = (header->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-    for (std::size_t i = 0; i < count && fd_count < max_fds; ++i)
-      std::memcpy(&fds[fd_count++], CMSG_DATA(header) + i * sizeof(int), sizeof(int));
-  }
-  return got;
-}
-
 void close_all(const int* fds, std::size_t count) {
   for (std::size_t i = 0; i < count; ++i)
     ::close(fds[i]);
@@ -134,6 +82,11 @@ reply refusal(errc code, int err, const std::string& message) {
   return r;
 }
 
+// The launcher's own priority when it started (the host's), which boxes run at; it builds them
+// at the lowest (see child_plan::renice).
+constexpr int setup_nice = 19;
+int host_nice = 0;
+
 // Rebuilds the plan from the request and clones the init; the init's pidfd comes back in `pidfd`.
 reply launch(std::string_view payload, const int* fds, std::size_t fd_count, int& pidfd) {
   request_header header;
@@ -141,7 +94,7 @@ reply launch(std::string_view payload, const int* fds, std::size_t fd_count, int
     return refusal(errc::invalid_argument, EINVAL, "launch request without its header");
   std::memcpy(&header, payload.data(), sizeof header);
   payload.remove_prefix(sizeof header);
-  const std::size_t expected = 4 + header.has_netns + header.join_count;
+  const std::size_t expected = 4 + header.has_netns + header.has_control + header.join_count;
   if (header.join_count > max_join_fds || fd_count != expected)
     return refusal(errc::invalid_argument, EINVAL, "launch request with the wrong descriptors");
   auto request = decode_launch_request(payload);
@@ -160,8 +113,12 @@ reply launch(std::string_view payload, const int* fds, std::size_t fd_count, int
   plan.report_fd = fds[2];
   plan.start_fd = fds[3];
   plan.netns_fd = header.has_netns ? fds[4] : -1;
-  plan.join_fds = fds + 4 + header.has_netns;
+  plan.control_fd = header.has_control ? fds[4 + header.has_netns] : -1;
+  plan.join_fds = fds + 4 + header.has_netns + header.has_control;
   plan.join_count = header.join_count;
+  plan.renice = true;
+  plan.run_nice = host_nice;
+  plan.setup_nice = setup_nice;
   long pid = clone_box_init(plan, pidfd);
   if (pid < 0)
     return refusal(errc::io_error, static_cast<int>(-pid),
@@ -182,6 +139,10 @@ void reap_children() {
   if (::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0 || ::getppid() != host)
     ::_exit(0);
   (void) ::prctl(PR_SET_NAME, "box-launcher", 0, 0, 0);
+  errno = 0;
+  if (int nice = ::getpriority(PRIO_PROCESS, 0); errno == 0)
+    host_nice = nice;
+  (void) ::setpriority(PRIO_PROCESS, 0, setup_nice);
   ::syscall(SYS_close_range, launcher_socket_fd + 1, ~0U, 0);
   sigset_t child_signal;
   ::sigemptyset(&child_signal);
@@ -207,7 +168,7 @@ void reap_children() {
     int fds[max_fds];
     std::size_t fd_count = 0;
     bool truncated = false;
-    ssize_t got = receive_with_fds(launcher_socket_fd, buffer.get(), max_request_bytes, fds,
+    ssize_t got = receive_with_fds(launcher_socket_fd, buffer.get(), max_request_bytes, fds, max_fds,
                                    fd_count, truncated);
     if (got <= 0) // the host closed its end (or the socket broke): nothing more to do
       ::_exit(0);
@@ -241,6 +202,7 @@ result<launched_init> launch_box_init(const box_identity& box, const run_options
     return make_error(errc::invalid_argument, "too many cgroup join files");
   request_header header;
   header.has_netns = fds.netns >= 0;
+  header.has_control = fds.control >= 0;
   header.join_count = static_cast<std::uint8_t>(fds.join_count);
   std::string payload(reinterpret_cast<const char*>(&header), sizeof header);
   payload += encode_launch_request(box, options);
@@ -250,6 +212,8 @@ result<launched_init> launch_box_init(const box_identity& box, const run_options
   std::size_t count = 4;
   if (fds.netns >= 0)
     attached[count++] = fds.netns;
+  if (fds.control >= 0)
+    attached[count++] = fds.control;
   for (std::size_t i = 0; i < fds.join_count; ++i)
     attached[count++] = fds.joins[i];
 
@@ -268,7 +232,7 @@ result<launched_init> launch_box_init(const box_identity& box, const run_options
   std::size_t pidfd_count = 0;
   bool truncated = false;
   ssize_t got = receive_with_fds(the_link.socket, reinterpret_cast<char*>(&answer),
-                                 sizeof answer, &pidfd, pidfd_count, truncated);
+                                 sizeof answer, &pidfd, 1, pidfd_count, truncated);
   if (got != static_cast<ssize_t>(sizeof answer) || truncated) {
     if (pidfd_count > 0)
       ::close(pidfd);

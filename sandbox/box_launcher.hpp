@@ -31,6 +31,7 @@ struct init_fds {
   int report = -1;
   int start = -1;
   int netns = -1;
+  int control = -1; // the init's end of the control socket: it may serve further runs
   const int* joins = nullptr;
   std::size_t join_count = 0;
 };

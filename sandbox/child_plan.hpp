@@ -42,6 +42,8 @@ enum class child_step : std::uint32_t {
   load_seccomp,
   wait_for_start,
   exec,
+  set_priority,
+  receive_next_run, // a reused init could not use the host's request for its next run
 };
 std::string_view to_string(child_step step);
 
@@ -112,6 +114,18 @@ inline std::uint64_t monotonic_ns() {
 
 constexpr std::size_t max_join_fds = 4;
 
+// The reuse protocol on the control socket (SOCK_SEQPACKET, a message per step). A run ended
+// ("ended" reported) -> host: control_read_done once it has read the run's cgroup (the init's
+// clean-up must not be charged before that) -> init: empties the box's writable tmpfs (/tmp,
+// /dev/shm, :tmp rules), answers control_clean -> host, at the next prepare() with the same
+// root: the encoded launch_request, with the run's failure, report and start pipe ends and its
+// cgroup join files attached -> init: joins the cgroups, starts the program (fresh IPC
+// namespace), reports "ready" and later "ended" as for a first run. EOF at any step: the init
+// exits. It exits too when its clean-up fails, so the host never reuses a box it could not clean.
+constexpr char control_read_done = 'R';
+constexpr char control_clean = 'C';
+constexpr std::size_t max_next_run_fds = 3 + max_join_fds;
+
 struct child_plan {
   int release_fd = -1; // host -> init: one byte once the init sits in its cgroups (or, with
                        // join_fds, once the host is committed); the init builds the root
@@ -124,6 +138,19 @@ struct child_plan {
   const int* join_fds = nullptr;
   std::size_t join_count = 0;
   int netns_fd = -1;   // the box's empty network namespace to enter; -1 = keep the host's
+  // Priorities (nice values). The launcher builds boxes at the lowest priority, so that work
+  // never delays a running program or the host's wake-ups; the init then waits for the program
+  // (whose end it must see at once) and the program runs at `run_nice`, the priority the host
+  // had; the init's exit (tearing down its namespaces) is at `setup_nice` again. Without
+  // `renice` (cloned by the host itself) nothing changes.
+  bool renice = false;
+  int run_nice = 0;
+  int setup_nice = 19;
+  // The init's end of the host's control socket, or -1. With it the init outlives its first run
+  // and serves further runs with the same root (see the reuse protocol below); only inits of
+  // the box launcher get one: the reuse path allocates, which is safe in a copy of the
+  // single-threaded launcher and not in a copy of a multithreaded host.
+  int control_fd = -1;
   const char* hostname = "box";
   const char* new_root = nullptr;     // staging directory; a tmpfs is mounted on it
   const char* old_root = nullptr;     // new_root + "/.old_root", pivot_root's put_old

@@ -250,6 +250,30 @@ result<std::unique_ptr<plan_storage>> build_plan(const box_identity& b,
   }
   build.op(mount_kind::remount, "/dev", nullptr, MS_RDONLY | MS_NOSUID | MS_NOEXEC);
 
+  child_plan& p = s.plan;
+  p.new_root = s.keep(root);
+  p.old_root = s.keep(root + "/.old_root");
+  p.mounts = s.mounts.data();
+  p.mount_count = s.mounts.size();
+  // Far more than start_program needs (a few hundred bytes of locals, no calls that recurse).
+  // Not zeroed: zeroing would touch all 32 pages in the host (or launcher), and every page it
+  // touches is copied again on write while an init shares it; the stack needs none of that.
+  constexpr std::size_t program_stack_size = 128 * 1024;
+  s.program_stack.reset(new char[program_stack_size]);
+  auto top = reinterpret_cast<std::uintptr_t>(s.program_stack.get() + program_stack_size);
+  p.program_stack_top = reinterpret_cast<char*>(top & ~std::uintptr_t{15});
+  const auto& host = own_strings();
+  p.host_args = host.args;
+  p.host_args_size = host.args_size;
+  p.host_env = host.env;
+  p.host_env_size = host.env_size;
+  RECODEX_TRY_VOID(add_program(s, b, options));
+  return store;
+}
+
+result<void> add_program(plan_storage& s, const box_identity& b, const run_options& options) {
+  if (options.argv.empty() || options.argv.front().empty())
+    return make_error(errc::invalid_argument, "no program to run");
   // Limits. CPU is enforced precisely by the host from cgroup accounting; the rlimit is a
   // backstop a little above it (it only has whole seconds).
   add_rlimit(s, RLIMIT_CORE, 0, 0);
@@ -298,10 +322,6 @@ result<std::unique_ptr<plan_storage>> build_plan(const box_identity& b,
   }
 
   child_plan& p = s.plan;
-  p.new_root = s.keep(root);
-  p.old_root = s.keep(root + "/.old_root");
-  p.mounts = s.mounts.data();
-  p.mount_count = s.mounts.size();
   p.rlimits = s.rlimits.data();
   p.rlimit_count = s.rlimits.size();
   p.uid = b.uid;
@@ -315,19 +335,7 @@ result<std::unique_ptr<plan_storage>> build_plan(const box_identity& b,
   p.exec_count = s.exec_paths.size();
   p.argv = s.argv.data();
   p.envp = s.envp.data();
-  // Far more than start_program needs (a few hundred bytes of locals, no calls that recurse).
-  constexpr std::size_t program_stack_size = 128 * 1024;
-  // Not zeroed: zeroing would touch all 32 pages in the host (or launcher), and every page it
-  // touches is copied again on write while an init shares it; the stack needs none of that.
-  s.program_stack.reset(new char[program_stack_size]);
-  auto top = reinterpret_cast<std::uintptr_t>(s.program_stack.get() + program_stack_size);
-  p.program_stack_top = reinterpret_cast<char*>(top & ~std::uintptr_t{15});
-  const auto& host = own_strings();
-  p.host_args = host.args;
-  p.host_args_size = host.args_size;
-  p.host_env = host.env;
-  p.host_env_size = host.env_size;
-  return store;
+  return ok();
 }
 
 } // namespace recodex::sandbox::detail

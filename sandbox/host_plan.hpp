@@ -36,5 +36,9 @@ struct plan_storage {
 // :maybe, a box directory that is not a directory.
 result<std::unique_ptr<plan_storage>> build_plan(const box_identity& b,
                                                  const run_options& options);
+// The program's part of a plan (rlimits, the box user, stdio paths, working directory, argv,
+// envp, the PATH search), into `storage` and its plan; build_plan ends with it. A reused init
+// (inside_box.cpp) rebuilds only this part for its next run: the root stays as it is.
+result<void> add_program(plan_storage& storage, const box_identity& b, const run_options& options);
 
 } // namespace recodex::sandbox::detail

@@ -37,6 +37,8 @@
 
 #include "sandbox/box_launcher.hpp"
 #include "sandbox/cgroup.hpp"
+#include "sandbox/dir_rule.hpp"
+#include "sandbox/fd_passing.hpp"
 #include "sandbox/cgroup_common.hpp"
 #include "sandbox/host_box_runtime.hpp"
 #include "sandbox/host_box_dir.hpp"
@@ -58,11 +60,13 @@
 #include <linux/magic.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/statfs.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <utility>
 
 namespace recodex::sandbox {
 
@@ -277,6 +281,10 @@ struct prepared_state {
   std::unique_ptr<plan_storage> storage;
   std::unique_ptr<cgroup> group;
   fd_guard release_w, failure_r, report_r, start_w, pidfd;
+  // The host's end of the init's control socket when the init may serve further runs; `layout`
+  // is its root's layout_key.
+  fd_guard control;
+  std::string layout;
   long pid = -1;
   std::string host_failure; // an environment failure while preparing: run() reports XX
   run_state st;
@@ -322,6 +330,33 @@ prepared_run::~prepared_run() = default;
 
 namespace detail {
 
+namespace {
+
+// " <device>:<inode>" of a host path (empty when it cannot be read): a directory deleted and made
+// again under the same name is another directory, which an init's bind mount does not show.
+std::string identity_of_path(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0)
+    return {};
+  return " " + std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino);
+}
+
+} // namespace
+
+std::string layout_key(const run_options& options) {
+  std::string key = options.box_dir + identity_of_path(options.box_dir);
+  key += '\n' + std::to_string(options.tmp_kib) + (options.share_net ? " net" : " no-net");
+  for (const auto& rule : options.dirs) {
+    key += '\n' + to_string(rule);
+    if (!rule.tmp && !rule.filesystem)
+      key += identity_of_path(rule.outside.empty() ? rule.inside : rule.outside);
+  }
+  return key;
+}
+
+
+
+
 result<prepared_run> prepare_run(const box& b, const run_options& options, bool eager) {
   box_runtime& runtime = runtime_of(b);
   if (runtime.prepared)
@@ -348,6 +383,18 @@ result<prepared_run> prepare_run(const box& b, const run_options& options, bool 
     return std::move(prepared);
   };
 
+  // Only inits of the launcher may be reused (child_plan::control_fd): an init with the same
+  // root that has cleaned up after its last run serves this one, skipping the launcher, a clone
+  // with new namespaces, the root's mounts and the namespaces' teardown.
+  const bool reusable = box_launcher_running();
+  if (reusable)
+    ps.layout = layout_key(options);
+  std::optional<idle_init> idle = reusable ? runtime.take_idle(ps.layout, 50) : std::nullopt;
+  const bool reused = idle.has_value();
+
+  // The group a reused init left has the name this run's group takes.
+  if (auto removed = runtime.remove_left_group(); !removed)
+    return give_up(removed.error().message);
   // The previous run's group has the other name: it is retired below, once this run's init is
   // released, so the two overlap.
   const std::string name = "box-" + std::to_string(b.id());
@@ -387,8 +434,10 @@ result<prepared_run> prepare_run(const box& b, const run_options& options, bool 
   plan.join_count = join_count;
 
   fd_guard release_r, failure_w, report_w, start_r;
-  if (auto p = make_pipe(release_r, ps.release_w, false); !p)
-    return give_up(p.error().message);
+  if (!idle) {
+    if (auto p = make_pipe(release_r, ps.release_w, false); !p)
+      return give_up(p.error().message);
+  }
   if (auto p = make_pipe(ps.failure_r, failure_w, true); !p)
     return give_up(p.error().message);
   if (auto p = make_pipe(ps.report_r, report_w, true); !p)
@@ -399,12 +448,6 @@ result<prepared_run> prepare_run(const box& b, const run_options& options, bool 
   plan.failure_fd = failure_w.fd;
   plan.report_fd = report_w.fd;
   plan.start_fd = start_r.fd;
-  if (!options.share_net) {
-    auto netns = box_netns(b.id(), b.state_dir());
-    if (!netns)
-      return give_up(netns.error().message);
-    plan.netns_fd = netns.value();
-  }
 
   if (eager) {
     struct stat box_st {};
@@ -416,47 +459,83 @@ result<prepared_run> prepare_run(const box& b, const run_options& options, bool 
       return give_up(given.error().message);
   }
 
-  // Through the launcher when this process has one (see box_launcher.hpp), else from here.
-  launched_init init;
-  if (box_launcher_running()) {
-    init_fds fds{release_r.fd, failure_w.fd, report_w.fd, start_r.fd, plan.netns_fd,
-                 join_fds,     join_count};
-    auto launched = launch_box_init(identity_of(b), options, fds);
-    if (launched)
-      init = launched.value();
-    else if (launched.error().code != errc::unavailable)
-      return give_up(launched.error().message);
+  if (idle) {
+    ps.pid = idle->pid;
+    ps.pidfd.reset(idle->pidfd);
+    ps.control.reset(idle->control);
+    // It moves into this run's group when it gets the request; its last group is removed by
+    // the next prepare().
+    runtime.left_group = std::move(idle->group);
+    idle.reset();
+    if (join_count == 0) { // v2: the host moves it, before the init starts the program
+      if (auto joined = ps.group->add_process(static_cast<pid_t>(ps.pid)); !joined)
+        return give_up(joined.error().message);
+    }
+    int attached[max_next_run_fds] = {failure_w.fd, report_w.fd, start_r.fd};
+    for (std::size_t i = 0; i < join_count; ++i)
+      attached[3 + i] = join_fds[i];
+    const std::string request = encode_launch_request(identity_of(b), options);
+    if (!send_with_fds(ps.control.fd, request.data(), request.size(), attached, 3 + join_count))
+      return give_up(errno_error(errno, "cannot send the next run to", "the box init").message);
+  } else {
+    fd_guard control_init_end;
+    if (reusable) {
+      int ends[2];
+      if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ends) == 0) {
+        ps.control.reset(ends[0]);
+        control_init_end.reset(ends[1]);
+      } // without it the init is simply not reused
+    }
+    if (!options.share_net) {
+      auto netns = box_netns(b.id(), b.state_dir());
+      if (!netns)
+        return give_up(netns.error().message);
+      plan.netns_fd = netns.value();
+    }
+    // Through the launcher when this process has one (see box_launcher.hpp), else from here.
+    launched_init init;
+    if (reusable) {
+      init_fds fds{release_r.fd, failure_w.fd, report_w.fd, start_r.fd, plan.netns_fd,
+                   control_init_end.fd, join_fds, join_count};
+      auto launched = launch_box_init(identity_of(b), options, fds);
+      if (launched)
+        init = launched.value();
+      else if (launched.error().code != errc::unavailable)
+        return give_up(launched.error().message);
+    }
+    if (init.pid < 0) {
+      ps.control.reset(); // cloned here: a copy of this multithreaded process is never reused
+      init.pid = clone_box_init(plan, init.pidfd);
+      if (init.pid < 0)
+        return give_up(errno_error(static_cast<int>(-init.pid), "cannot clone", "the box init")
+                           .message);
+    }
+    ps.pid = init.pid;
+    ps.pidfd.reset(init.pidfd);
+    const long pid = init.pid;
+    release_r.reset();
+    if (auto joined = join_count ? ok() : ps.group->add_process(static_cast<pid_t>(pid));
+             !joined)
+      ps.host_failure = joined.error().message;
+    else if (char go = 1; ::write(ps.release_w.fd, &go, 1) != 1)
+      ps.host_failure = errno_error(errno, "cannot release", "the box init").message;
+    ps.release_w.reset();
   }
-  if (init.pid < 0) {
-    init.pid = clone_box_init(plan, init.pidfd);
-    if (init.pid < 0)
-      return give_up(errno_error(static_cast<int>(-init.pid), "cannot clone", "the box init")
-                         .message);
-  }
-  ps.pid = init.pid;
-  ps.pidfd.reset(init.pidfd);
-  const long pid = init.pid;
-
-  release_r.reset();
   failure_w.reset();
   report_w.reset();
   start_r.reset();
   for (auto& join : joins)
     join.reset();
-  if (auto joined = join_count ? ok() : ps.group->add_process(static_cast<pid_t>(pid));
-           !joined)
-    ps.host_failure = joined.error().message;
-  else if (char go = 1; ::write(ps.release_w.fd, &go, 1) != 1)
-    ps.host_failure = errno_error(errno, "cannot release", "the box init").message;
-  ps.release_w.reset();
   if (eager && ps.host_failure.empty()) {
     ps.start_written_ns = monotonic_ns();
     if (char go = 1; ::write(ps.start_w.fd, &go, 1) != 1)
       ps.host_failure = errno_error(errno, "cannot start", "the program").message;
     ps.start_w.reset();
   }
-  // The previous run's init has had the caller's time to finish its teardown.
-  if (auto retired = runtime.retire(); !retired && ps.host_failure.empty())
+  // The previous run's init has had the caller's time to finish its teardown (an idle init
+  // whose root differs goes with it). Not the group a reused init is leaving just now.
+  if (auto retired = reused ? runtime.retire_leftovers() : runtime.retire();
+      !retired && ps.host_failure.empty())
     ps.host_failure = retired.error().message;
   return prepared;
 }
@@ -626,12 +705,23 @@ result<run_result> run(prepared_run&& prepared, const std::function<void()>& onc
   auto used = ps.group->usage();
   result<void> removed = ok();
   if (fast_end) {
-    // The init waits for this before its exit (namespace teardown) adds to the cgroup's CPU.
-    ::syscall(SYS_pidfd_send_signal, ps.pidfd.fd, SIGUSR1, nullptr, 0);
-    ps.runtime->keep_leftovers(static_cast<pid_t>(ps.pid), ps.pidfd.fd,
-                                         std::move(ps.group));
+    // The init waits for this before its clean-up or its exit (namespace teardown) adds to the
+    // cgroup's CPU. One that may serve further runs stays, told through its control socket.
+    const char read_done = control_read_done;
+    if (ps.control.fd >= 0 && ::send(ps.control.fd, &read_done, 1, MSG_NOSIGNAL) == 1) {
+      idle_init idle;
+      idle.pid = static_cast<pid_t>(ps.pid);
+      idle.pidfd = std::exchange(ps.pidfd.fd, -1);
+      idle.control = std::exchange(ps.control.fd, -1);
+      idle.layout = std::move(ps.layout);
+      idle.group = std::move(ps.group);
+      ps.runtime->keep_idle(std::move(idle));
+    } else {
+      ::syscall(SYS_pidfd_send_signal, ps.pidfd.fd, SIGUSR1, nullptr, 0);
+      ps.runtime->keep_leftovers(static_cast<pid_t>(ps.pid), ps.pidfd.fd, std::move(ps.group));
+      ps.pidfd.fd = -1;
+    }
     ps.pid = -1;
-    ps.pidfd.fd = -1;
   } else {
     removed = ps.group->remove();
   }

@@ -4,6 +4,9 @@
 // exceptions, no logging, and no glibc set*id wrappers (they broadcast to threads that do not
 // exist in the copy). A failure is written as {step, index, errno} to the failure pipe.
 #include "sandbox/child_plan.hpp"
+#include "sandbox/fd_passing.hpp"
+#include "sandbox/host_plan.hpp"
+#include "sandbox/launch_request.hpp"
 
 #include <cerrno>
 #include <csignal>
@@ -12,10 +15,12 @@
 #include <linux/close_range.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <memory>
 #include <sched.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -131,6 +136,9 @@ std::uint64_t own_cpu_ns() {
   for (int cap = 0; cap < 64; ++cap)
     if (::prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno != EINVAL)
       fail(plan, child_step::drop_capabilities, static_cast<std::uint32_t>(cap));
+  // Still root: back to the host's priority (raising it needs the privilege dropped below).
+  if (plan.renice && ::setpriority(PRIO_PROCESS, 0, plan.run_nice) != 0)
+    fail(plan, child_step::set_priority);
   if (::syscall(SYS_setgroups, 0, nullptr) != 0)
     fail(plan, child_step::drop_groups);
   if (::syscall(SYS_setresgid, plan.gid, plan.gid, plan.gid) != 0)
@@ -225,12 +233,180 @@ void empty_namespace() {
   }
 }
 
+
+// Starts the program of `plan` (already in the run's cgroups), reports "ready", waits for its
+// end, empties the namespace and reports "ended"; the CPU figures are this process's since
+// `cpu_base` (its CPU when the run began). Returns with the priority lowered again.
+void run_program(const child_plan& plan, std::uint64_t cpu_base, unsigned long extra_flags = 0) {
+  // clone, not fork(): glibc's fork runs atfork handlers and takes locks the copied host may
+  // hold. CLONE_VM: the program shares this memory until its exec (on its own stack from the
+  // plan) instead of copying the page tables of the whole host once more; until then it only
+  // reads the plan and makes raw calls, and neither process writes what the other uses (their
+  // descriptor tables, signal handlers and credentials stay separate).
+  int program = ::clone(start_program_entry, plan.program_stack_top, CLONE_VM | SIGCHLD | extra_flags,
+                        const_cast<child_plan*>(&plan));
+  if (program < 0)
+    fail(plan, child_step::fork_program);
+
+  // From here on this process only waits for the program, whose end is on the host's path.
+  if (plan.renice && ::setpriority(PRIO_PROCESS, 0, plan.run_nice) != 0)
+    fail(plan, child_step::set_priority);
+  ::close(plan.failure_fd);
+  ::close(plan.start_fd);
+  init_report ready;
+  ready.kind = report_ready;
+  ready.setup_cpu_ns = own_cpu_ns() - cpu_base;
+  (void) !::write(plan.report_fd, &ready, sizeof ready);
+
+  // Reap everything; when the program itself ends, empty the namespace and report.
+  for (;;) {
+    int status = 0;
+    struct rusage usage {};
+    pid_t pid = ::wait4(-1, &status, __WALL, &usage);
+    if (pid < 0) {
+      if (errno == EINTR)
+        continue;
+      ::_exit(126); // no children left without seeing the program: cannot happen
+    }
+    if (pid != program)
+      continue;
+    const std::uint64_t ended_at = monotonic_ns();
+    empty_namespace();
+    init_report ended;
+    ended.kind = report_ended;
+    ended.wait_status = status;
+    ended.at_ns = ended_at;
+    ended.setup_cpu_ns = own_cpu_ns() - cpu_base; // the init's whole CPU: the host subtracts it
+    ended.max_rss_kib = usage.ru_maxrss;
+    ended.csw_voluntary = usage.ru_nvcsw;
+    ended.csw_forced = usage.ru_nivcsw;
+    (void) !::write(plan.report_fd, &ended, sizeof ended);
+    ::close(plan.report_fd);
+    if (plan.renice) // what follows (clean-up, the namespaces' teardown) is nobody's wait
+      (void) ::setpriority(PRIO_PROCESS, 0, plan.setup_nice);
+    return;
+  }
+}
+
+// Removes everything below the directory `dir` (as root, so modes do not matter); false when it
+// cannot (or the tree nests deeper than any path a program could use).
+bool empty_directory(int dir, int depth) {
+  if (depth > 128)
+    return false;
+  alignas(8) char buffer[2048];
+  for (;;) {
+    if (::lseek(dir, 0, SEEK_SET) != 0)
+      return false;
+    long n = ::syscall(SYS_getdents64, dir, buffer, sizeof buffer);
+    if (n < 0)
+      return false;
+    bool seen = false;
+    for (long at = 0; at < n;) {
+      struct entry_header {
+        std::uint64_t inode;
+        std::int64_t offset;
+        unsigned short length;
+        unsigned char type;
+        char name[1];
+      };
+      const auto* entry = reinterpret_cast<const entry_header*>(buffer + at);
+      at += entry->length;
+      const char* name = entry->name;
+      if (name[0] == '.' && (name[1] == '\0' || (name[1] == '.' && name[2] == '\0')))
+        continue;
+      seen = true;
+      if (::unlinkat(dir, name, 0) == 0)
+        continue;
+      if (errno != EISDIR)
+        return false;
+      int child = ::openat(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      if (child < 0)
+        return false;
+      bool emptied = empty_directory(child, depth + 1);
+      ::close(child);
+      if (!emptied || ::unlinkat(dir, name, AT_REMOVEDIR) != 0)
+        return false;
+    }
+    if (!seen)
+      return true;
+  }
+}
+
+// Empties every writable tmpfs of the box (/tmp, /dev/shm, :tmp rules: the plan's tmpfs mounts
+// but the read-only root and /dev), so a further run finds them as a first run does.
+bool empty_box_tmpfs(const child_plan& plan) {
+  const std::size_t root_length = __builtin_strlen(plan.new_root);
+  for (std::size_t i = 0; i < plan.mount_count; ++i) {
+    const mount_op& op = plan.mounts[i];
+    if (op.kind != mount_kind::filesystem || !op.source || __builtin_strcmp(op.source, "tmpfs") != 0)
+      continue;
+    const char* inside = op.target + root_length; // the target as seen after the pivot
+    if (inside[0] == '\0' || __builtin_strcmp(inside, "/dev") == 0)
+      continue;
+    int dir = ::open(inside, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (dir < 0)
+      return false;
+    bool emptied = empty_directory(dir, 0);
+    ::close(dir);
+    if (!emptied)
+      return false;
+  }
+  return true;
+}
+
+// After the first run: clean up, then serve the host's next runs until it closes the socket.
+// This part allocates (decoding the request, rebuilding the program's part of the plan), which
+// is safe only because the init is a copy of the single-threaded launcher (control_fd is only
+// set there); the root, the namespaces and the program's stack stay those of the first plan.
+[[noreturn]] void serve_further_runs(const child_plan& first) {
+  const int control = first.control_fd;
+  std::unique_ptr<char[]> buffer{new char[max_launch_request_bytes]};
+  for (;;) {
+    char byte = 0;
+    long got;
+    do
+      got = ::read(control, &byte, 1);
+    while (got < 0 && errno == EINTR);
+    if (got != 1 || byte != control_read_done || !empty_box_tmpfs(first))
+      ::_exit(0);
+    if (::write(control, &control_clean, 1) != 1)
+      ::_exit(0);
+
+    int fds[max_next_run_fds];
+    std::size_t fd_count = 0;
+    bool truncated = false;
+    got = receive_with_fds(control, buffer.get(), max_launch_request_bytes, fds, max_next_run_fds, fd_count,
+                           truncated);
+    if (got <= 0 || truncated || fd_count < 3)
+      ::_exit(0);
+    auto request = decode_launch_request({buffer.get(), static_cast<std::size_t>(got)});
+    plan_storage next;
+    next.plan = first;
+    child_plan& plan = next.plan;
+    plan.failure_fd = fds[0];
+    plan.report_fd = fds[1];
+    plan.start_fd = fds[2];
+    plan.release_fd = -1;
+    if (!request || !add_program(next, request.value().box, request.value().options)) {
+      errno = EINVAL;
+      fail(plan, child_step::receive_next_run);
+    }
+    const std::uint64_t cpu_base = own_cpu_ns();
+    for (std::size_t i = 3; i < fd_count; ++i) {
+      if (::write(fds[i], "0", 1) != 1)
+        fail(plan, child_step::join_cgroups, static_cast<std::uint32_t>(i - 3));
+      ::close(fds[i]);
+    }
+    // A fresh IPC namespace per program: nothing System V the last one made reaches this one.
+    run_program(plan, cpu_base, CLONE_NEWIPC);
+  }
+}
 } // namespace
 
 void inside_box_init(const child_plan& plan) {
-  int keep[5 + max_join_fds] = {plan.release_fd, plan.failure_fd, plan.report_fd, plan.netns_fd,
-                                 plan.start_fd};
-  int kept = 5;
+  int keep[6 + max_join_fds] = {plan.release_fd, plan.failure_fd, plan.report_fd, plan.netns_fd,
+                                 plan.start_fd,   plan.control_fd};
+  int kept = 6;
   for (std::size_t i = 0; i < plan.join_count && i < max_join_fds; ++i)
     keep[kept++] = plan.join_fds[i];
   sort_small(keep, kept);
@@ -283,57 +459,21 @@ void inside_box_init(const child_plan& plan) {
     fail(plan, child_step::wait_for_release);
   ::close(plan.release_fd);
 
-  // clone, not fork(): glibc's fork runs atfork handlers and takes locks the copied host may
-  // hold. CLONE_VM: the program shares this memory until its exec (on its own stack from the
-  // plan) instead of copying the page tables of the whole host once more; until then it only
-  // reads the plan and makes raw calls, and neither process writes what the other uses (their
-  // descriptor tables, signal handlers and credentials stay separate).
-  int program = ::clone(start_program_entry, plan.program_stack_top, CLONE_VM | SIGCHLD,
-                        const_cast<child_plan*>(&plan));
-  if (program < 0)
-    fail(plan, child_step::fork_program);
-
-  ::close(plan.failure_fd);
-  ::close(plan.start_fd);
-  init_report ready;
-  ready.kind = report_ready;
-  ready.setup_cpu_ns = own_cpu_ns();
-  (void) !::write(plan.report_fd, &ready, sizeof ready);
-
-  // Reap everything; when the program itself ends, empty the namespace, report and exit.
-  for (;;) {
-    int status = 0;
-    struct rusage usage {};
-    pid_t pid = ::wait4(-1, &status, __WALL, &usage);
-    if (pid < 0) {
-      if (errno == EINTR)
-        continue;
-      ::_exit(126); // no children left without seeing the program: cannot happen
-    }
-    if (pid != program)
-      continue;
-    const std::uint64_t ended_at = monotonic_ns();
-    empty_namespace();
-    init_report ended;
-    ended.kind = report_ended;
-    ended.wait_status = status;
-    ended.at_ns = ended_at;
-    ended.setup_cpu_ns = own_cpu_ns(); // the init's whole CPU: the host subtracts its share
-    ended.max_rss_kib = usage.ru_maxrss;
-    ended.csw_voluntary = usage.ru_nvcsw;
-    ended.csw_forced = usage.ru_nivcsw;
-    // The init's exit tears down its namespaces, which is charged to the cgroup: wait until the
-    // host has read the cgroup (it sends SIGUSR1; SIGKILL when it retires the box, or when it
-    // dies). Blocked, the signal reaches the namespace's init although it has no handler.
-    sigset_t read_done;
-    ::sigemptyset(&read_done);
-    ::sigaddset(&read_done, SIGUSR1);
-    ::sigprocmask(SIG_BLOCK, &read_done, nullptr);
-    (void) !::write(plan.report_fd, &ended, sizeof ended);
-    int sig = 0;
-    (void) ::sigwait(&read_done, &sig);
-    ::_exit(0);
-  }
+  // Blocked for good: with it blocked, the signal that says the host has read the cgroup
+  // reaches the namespace's init although it has no handler (see finish_run).
+  sigset_t read_done;
+  ::sigemptyset(&read_done);
+  ::sigaddset(&read_done, SIGUSR1);
+  ::sigprocmask(SIG_BLOCK, &read_done, nullptr);
+  run_program(plan, 0);
+  if (plan.control_fd >= 0)
+    serve_further_runs(plan);
+  // The init's exit tears down its namespaces, which is charged to the cgroup: wait until the
+  // host has read the cgroup (it sends SIGUSR1; SIGKILL when it retires the box, or when it
+  // dies).
+  int sig = 0;
+  (void) ::sigwait(&read_done, &sig);
+  ::_exit(0);
 }
 
 long clone_box_init(const child_plan& plan, int& pidfd) {
@@ -368,6 +508,8 @@ std::string_view to_string(child_step step) {
     case child_step::set_rlimit: return "set rlimit";
     case child_step::drop_capabilities: return "drop capability bounding set";
     case child_step::drop_groups: return "drop supplementary groups";
+    case child_step::set_priority: return "set priority";
+    case child_step::receive_next_run: return "receive the next run";
     case child_step::set_gid: return "set gid";
     case child_step::set_uid: return "set uid";
     case child_step::change_dir: return "change directory";

@@ -24,6 +24,10 @@ struct launch_request {
   run_options options;
 };
 
+// The largest encoded request the launcher and a reused init accept (argv and env make it grow;
+// a larger one is cloned by the host itself).
+constexpr std::size_t max_launch_request_bytes = 1 << 20;
+
 std::string encode_launch_request(const box_identity& box, const run_options& options);
 // Fails with invalid_argument on truncated, oversized or trailing data.
 result<launch_request> decode_launch_request(std::string_view bytes);

@@ -165,4 +165,8 @@ TEST_CASE("when the launcher has gone, the host clones the inits itself", "[sand
   CHECK(dir.read("out.txt") == "still works\n");
   CHECK_FALSE(detail::box_launcher_running());
   CHECK(box_owned_processes(leased.value().uid()) == 0);
+
+  // A new one can be started (the cases after this one run with it).
+  REQUIRE(start_box_launcher(std::string{RECODEX_BIN_DIR} + "/" + box_launcher_name));
+  CHECK(detail::box_launcher_running());
 }
