@@ -36,11 +36,17 @@ void await_init_exit(pid_t init, int pidfd, int* status, struct rusage* usage) {
   }
 }
 
-void box_runtime::keep_leftovers(pid_t init, int pidfd, std::unique_ptr<cgroup> group) {
+void box_runtime::keep_leftovers(pid_t init, int pidfd, std::unique_ptr<cgroup> group, std::string group_name) {
   (void) retire();
   leftover_init = init;
   leftover_pidfd = pidfd;
   leftover_group = std::move(group);
+  leftover_group_name = std::move(group_name);
+}
+
+bool box_runtime::holds_group(const std::string& name) const {
+  return (idle && idle->group && idle->group_name == name) || (leftover_group && leftover_group_name == name) ||
+         (left_group && left_group_name == name);
 }
 
 void box_runtime::keep_idle(idle_init init) {
@@ -51,7 +57,7 @@ void box_runtime::keep_idle(idle_init init) {
 }
 
 std::optional<idle_init> box_runtime::take_idle(const std::string& layout, int wait_ms) {
-  if (!idle || idle->layout != layout)
+  if (!idle || idle->layout != layout || idle->runs >= max_runs_per_init)
     return std::nullopt;
   pollfd cleaned{idle->control, POLLIN, 0};
   int ready;
@@ -61,6 +67,9 @@ std::optional<idle_init> box_runtime::take_idle(const std::string& layout, int w
   char byte = 0;
   if (ready != 1 || ::recv(idle->control, &byte, 1, MSG_DONTWAIT) != 1 || byte != control_clean)
     return std::nullopt; // still cleaning, or gone (it exits when it cannot clean up)
+  pollfd exited{idle->pidfd, POLLIN, 0};
+  if (::poll(&exited, 1, 0) != 0 || (cleaned.revents & POLLHUP))
+    return std::nullopt; // it answered, then died
   std::optional<idle_init> taken = std::move(idle);
   idle.reset();
   return taken;
@@ -71,6 +80,7 @@ result<void> box_runtime::remove_left_group() {
   if (left_group) {
     outcome = left_group->remove();
     left_group.reset();
+    left_group_name.clear();
   }
   return outcome;
 }

@@ -26,6 +26,10 @@ void await_init_exit(pid_t init, int pidfd, int* status, struct rusage* usage);
 // tmpfs size, the network choice and the --dir rules. A further run may reuse an init only with
 // the same key.
 std::string layout_key(const run_options& options);
+// Whether an init with this root may be reused at all: its clean-up empties /tmp and /dev/shm,
+// so no rule may put a fresh filesystem (:tmp, :fs) in the box or mount anything at or below
+// /tmp or /dev.
+bool reusable_layout(const run_options& options);
 
 // An init between runs: its program ended, the host read the cgroup, and it may clean up and
 // serve another run with the same root (`layout`, see layout_key()).
@@ -34,30 +38,39 @@ struct idle_init {
   int pidfd = -1;
   int control = -1;
   std::string layout;
+  unsigned runs = 0;             // how many it has served
   std::unique_ptr<cgroup> group; // its last run's, which it still sits in
+  std::string group_name;
 };
+
+// How many runs one init serves at most: a bound on what a long-lived init could accumulate.
+constexpr unsigned max_runs_per_init = 256;
 
 struct box_runtime {
   pid_t leftover_init = -1;
   int leftover_pidfd = -1;
   std::unique_ptr<cgroup> leftover_group;
+  std::string leftover_group_name;
   bool prepared = false;
   // Runs alternate between two cgroup names, so a run's group can be created while the previous
   // one is still being retired; the other name is swept once, in case a crash left it.
-  unsigned runs = 0;
   bool swept = false;
 
   std::optional<idle_init> idle;
   // The cgroup a reused init moved out of when its current run began: removed by the next
   // prepare() before it creates a group with the same name.
   std::unique_ptr<cgroup> left_group;
+  std::string left_group_name;
 
   // Hands over a finished run's init (nothing but it is left in its namespaces) and cgroup.
-  void keep_leftovers(pid_t init, int pidfd, std::unique_ptr<cgroup> group);
+  void keep_leftovers(pid_t init, int pidfd, std::unique_ptr<cgroup> group, std::string group_name);
+  // Whether a group this box still holds (idle, leftover, left) has `name`.
+  bool holds_group(const std::string& name) const;
   // Keeps a finished run's init for further runs (it was told the host has read the cgroup).
   void keep_idle(idle_init init);
-  // The idle init, when its root is `layout` and it has finished cleaning up (waiting for that
-  // at most `wait_ms`); otherwise nothing, and the idle init stays for retire().
+  // The idle init, when its root is `layout`, it has served fewer than max_runs_per_init runs,
+  // finished cleaning up (waiting for that at most `wait_ms`) and is alive; otherwise nothing,
+  // and the idle init stays for retire().
   std::optional<idle_init> take_idle(const std::string& layout, int wait_ms);
   result<void> remove_left_group();
   // Waits for the leftover init (SIGKILLing it first: it is exiting anyway) and removes the

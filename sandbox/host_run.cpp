@@ -156,6 +156,9 @@ result<int> box_netns(int box_id, const std::string& state_dir) {
 
 struct fd_guard {
   int fd = -1;
+  bool valid() const {
+    return fd >= 0;
+  }
   ~fd_guard() {
     reset();
   }
@@ -285,6 +288,8 @@ struct prepared_state {
   // is its root's layout_key.
   fd_guard control;
   std::string layout;
+  unsigned runs = 0; // the runs its init served before this one
+  std::string group_name;
   long pid = -1;
   std::string host_failure; // an environment failure while preparing: run() reports XX
   run_state st;
@@ -343,8 +348,26 @@ std::string identity_of_path(const std::string& path) {
 
 } // namespace
 
+bool reusable_layout(const run_options& options) {
+  auto at_or_below = [](const std::string& path, const char* top) {
+    const std::string prefix = top;
+    return path == prefix || path.rfind(prefix + "/", 0) == 0;
+  };
+  for (const auto& rule : options.dirs) {
+    // A fresh filesystem the init would have to empty (only /tmp and /dev/shm are), or a mount
+    // in or over the tmpfs it empties, which the clean-up must never enter.
+    if (rule.tmp || rule.filesystem || rule.inside == "/" || at_or_below(rule.inside, "/tmp") ||
+        at_or_below(rule.inside, "/dev"))
+      return false;
+  }
+  return true;
+}
+
 std::string layout_key(const run_options& options) {
   std::string key = options.box_dir + identity_of_path(options.box_dir);
+  // The default root's sources too: an ld.so.cache replaced by ldconfig is another file.
+  for (const char* source : {"/usr", "/bin", "/sbin", "/lib", "/lib64", "/etc/alternatives", "/etc/ld.so.cache"})
+    key += identity_of_path(source);
   key += '\n' + std::to_string(options.tmp_kib) + (options.share_net ? " net" : " no-net");
   for (const auto& rule : options.dirs) {
     key += '\n' + to_string(rule);
@@ -383,32 +406,51 @@ result<prepared_run> prepare_run(const box& b, const run_options& options, bool 
     return std::move(prepared);
   };
 
-  // Only inits of the launcher may be reused (child_plan::control_fd): an init with the same
-  // root that has cleaned up after its last run serves this one, skipping the launcher, a clone
-  // with new namespaces, the root's mounts and the namespaces' teardown.
-  const bool reusable = box_launcher_running();
-  if (reusable)
-    ps.layout = layout_key(options);
-  std::optional<idle_init> idle = reusable ? runtime.take_idle(ps.layout, 50) : std::nullopt;
-  const bool reused = idle.has_value();
-
-  // The group a reused init left has the name this run's group takes.
+  // A group a reused init has left: nobody is in it any more.
   if (auto removed = runtime.remove_left_group(); !removed)
     return give_up(removed.error().message);
-  // The previous run's group has the other name: it is retired below, once this run's init is
-  // released, so the two overlap.
+
+  // Only inits of the launcher may be reused (child_plan::control_fd), and only for a root the
+  // init can clean (reusable_layout): an init with the same root that has cleaned up after its
+  // last run serves this one, skipping the launcher, a clone with new namespaces, the root's
+  // mounts and the namespaces' teardown.
+  const bool reusable = box_launcher_running() && reusable_layout(options);
+  std::string next_run_request;
+  if (reusable) {
+    ps.layout = layout_key(options);
+    next_run_request = encode_launch_request(identity_of(b), options);
+  }
+  bool reused = false;
+  if (reusable && next_run_request.size() <= max_launch_request_bytes) {
+    if (auto idle = runtime.take_idle(ps.layout, 50)) {
+      // From here it is this run's: dropped, the prepared run kills it; its last group goes
+      // with the next prepare().
+      ps.pid = idle->pid;
+      ps.pidfd.reset(idle->pidfd);
+      ps.control.reset(idle->control);
+      ps.runs = idle->runs;
+      runtime.left_group = std::move(idle->group);
+      runtime.left_group_name = std::move(idle->group_name);
+      reused = true;
+    }
+  }
+
+  // Of the two names, the one no group of this box holds: the other may still be retired below,
+  // once this run's init is released, so the two overlap.
   const std::string name = "box-" + std::to_string(b.id());
   if (!runtime.swept) {
     if (auto swept = driver->remove_stale(name + "b"); !swept)
       return give_up(swept.error().message);
     runtime.swept = true;
   }
+  if (runtime.holds_group(name) && runtime.holds_group(name + "b"))
+    (void) runtime.retire_leftovers(); // cannot happen: a box holds at most two groups
+  ps.group_name = runtime.holds_group(name) ? name + "b" : name;
   {
-    auto created = driver->create(runtime.runs % 2 ? name + "b" : name);
+    auto created = driver->create(ps.group_name);
     if (!created)
       return give_up(created.error().message);
     ps.group = std::move(created.value());
-    ++runtime.runs;
   }
   cgroup_limits limits;
   limits.memory_bytes = options.memory_kib * 1024;
@@ -434,7 +476,7 @@ result<prepared_run> prepare_run(const box& b, const run_options& options, bool 
   plan.join_count = join_count;
 
   fd_guard release_r, failure_w, report_w, start_r;
-  if (!idle) {
+  if (!reused) {
     if (auto p = make_pipe(release_r, ps.release_w, false); !p)
       return give_up(p.error().message);
   }
@@ -459,31 +501,42 @@ result<prepared_run> prepare_run(const box& b, const run_options& options, bool 
       return give_up(given.error().message);
   }
 
-  if (idle) {
-    ps.pid = idle->pid;
-    ps.pidfd.reset(idle->pidfd);
-    ps.control.reset(idle->control);
-    // It moves into this run's group when it gets the request; its last group is removed by
-    // the next prepare().
-    runtime.left_group = std::move(idle->group);
-    idle.reset();
-    if (join_count == 0) { // v2: the host moves it, before the init starts the program
-      if (auto joined = ps.group->add_process(static_cast<pid_t>(ps.pid)); !joined)
-        return give_up(joined.error().message);
-    }
+  if (reused) {
+    // It moves into this run's group when it gets the request (v2: the host moves it first).
     int attached[max_next_run_fds] = {failure_w.fd, report_w.fd, start_r.fd};
     for (std::size_t i = 0; i < join_count; ++i)
       attached[3 + i] = join_fds[i];
-    const std::string request = encode_launch_request(identity_of(b), options);
-    if (!send_with_fds(ps.control.fd, request.data(), request.size(), attached, 3 + join_count))
-      return give_up(errno_error(errno, "cannot send the next run to", "the box init").message);
-  } else {
+    const bool joined = join_count > 0 || ps.group->add_process(static_cast<pid_t>(ps.pid));
+    if (!joined || !send_with_fds(ps.control.fd, next_run_request.data(), next_run_request.size(),
+                                  attached, 3 + join_count)) {
+      // It died since it answered (or its socket broke): a fresh init serves this run.
+      ps.kill_box();
+      int status = 0;
+      struct rusage usage {};
+      ps.reap(status, usage);
+      ps.pidfd.reset();
+      ps.control.reset();
+      reused = false;
+      if (join_count == 0 && joined)
+        return give_up("the reused box init died in this run's cgroup");
+    }
+  }
+  if (!reused) {
+    if (!release_r.valid()) {
+      if (auto p = make_pipe(release_r, ps.release_w, false); !p)
+        return give_up(p.error().message);
+      plan.release_fd = release_r.fd;
+    }
     fd_guard control_init_end;
     if (reusable) {
       int ends[2];
       if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ends) == 0) {
         ps.control.reset(ends[0]);
         control_init_end.reset(ends[1]);
+        // Room for the largest request (as the launcher's socket; best effort without root).
+        int size = static_cast<int>(max_launch_request_bytes + 65536);
+        if (::setsockopt(ends[0], SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof size) != 0)
+          (void) ::setsockopt(ends[0], SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
       } // without it the init is simply not reused
     }
     if (!options.share_net) {
@@ -708,17 +761,20 @@ result<run_result> run(prepared_run&& prepared, const std::function<void()>& onc
     // The init waits for this before its clean-up or its exit (namespace teardown) adds to the
     // cgroup's CPU. One that may serve further runs stays, told through its control socket.
     const char read_done = control_read_done;
-    if (ps.control.fd >= 0 && ::send(ps.control.fd, &read_done, 1, MSG_NOSIGNAL) == 1) {
+    if (ps.control.fd >= 0 && ::send(ps.control.fd, &read_done, 1, MSG_NOSIGNAL | MSG_DONTWAIT) == 1) {
       idle_init idle;
       idle.pid = static_cast<pid_t>(ps.pid);
       idle.pidfd = std::exchange(ps.pidfd.fd, -1);
       idle.control = std::exchange(ps.control.fd, -1);
       idle.layout = std::move(ps.layout);
+      idle.runs = ps.runs + 1;
       idle.group = std::move(ps.group);
+      idle.group_name = std::move(ps.group_name);
       ps.runtime->keep_idle(std::move(idle));
     } else {
       ::syscall(SYS_pidfd_send_signal, ps.pidfd.fd, SIGUSR1, nullptr, 0);
-      ps.runtime->keep_leftovers(static_cast<pid_t>(ps.pid), ps.pidfd.fd, std::move(ps.group));
+      ps.runtime->keep_leftovers(static_cast<pid_t>(ps.pid), ps.pidfd.fd, std::move(ps.group),
+                                 std::move(ps.group_name));
       ps.pidfd.fd = -1;
     }
     ps.pid = -1;

@@ -2,7 +2,9 @@
 // Everything here runs between clone and exec in a copy of a possibly multithreaded host, so it
 // only makes raw system calls over the prepared child_plan: no allocation, no locks, no
 // exceptions, no logging, and no glibc set*id wrappers (they broadcast to threads that do not
-// exist in the copy). A failure is written as {step, index, errno} to the failure pipe.
+// exist in the copy). A failure is written as {step, index, errno} to the failure pipe. The one
+// exception is serve_further_runs (an init of the launcher serving more runs), which allocates:
+// its process is a copy of the single-threaded launcher.
 #include "sandbox/child_plan.hpp"
 #include "sandbox/fd_passing.hpp"
 #include "sandbox/host_plan.hpp"
@@ -282,16 +284,19 @@ void run_program(const child_plan& plan, std::uint64_t cpu_base, unsigned long e
     ended.csw_forced = usage.ru_nivcsw;
     (void) !::write(plan.report_fd, &ended, sizeof ended);
     ::close(plan.report_fd);
-    if (plan.renice) // what follows (clean-up, the namespaces' teardown) is nobody's wait
+    // The namespaces' teardown is nobody's wait; a reused init's clean-up is the next run's.
+    if (plan.renice && plan.control_fd < 0)
       (void) ::setpriority(PRIO_PROCESS, 0, plan.setup_nice);
     return;
   }
 }
 
 // Removes everything below the directory `dir` (as root, so modes do not matter); false when it
-// cannot (or the tree nests deeper than any path a program could use).
-bool empty_directory(int dir, int depth) {
-  if (depth > 128)
+// cannot, when the tree nests deeper than any path a program could use, or when a directory is
+// on another filesystem than `device` (a mount the clean-up must never enter).
+bool empty_directory(int dir, dev_t device, int depth) {
+  struct stat st {};
+  if (depth > 128 || ::fstat(dir, &st) != 0 || st.st_dev != device)
     return false;
   alignas(8) char buffer[2048];
   for (;;) {
@@ -322,7 +327,7 @@ bool empty_directory(int dir, int depth) {
       int child = ::openat(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
       if (child < 0)
         return false;
-      bool emptied = empty_directory(child, depth + 1);
+      bool emptied = empty_directory(child, device, depth + 1);
       ::close(child);
       if (!emptied || ::unlinkat(dir, name, AT_REMOVEDIR) != 0)
         return false;
@@ -332,8 +337,10 @@ bool empty_directory(int dir, int depth) {
   }
 }
 
-// Empties every writable tmpfs of the box (/tmp, /dev/shm, :tmp rules: the plan's tmpfs mounts
-// but the read-only root and /dev), so a further run finds them as a first run does.
+// Empties the writable tmpfs of the box (/tmp, /dev/shm: the plan's tmpfs mounts but the
+// read-only root and /dev; the host reuses no init whose rules add others or mount anything
+// below these), so a further run finds them as a first run does. They are opened by path, which
+// the program cannot change: the root and /dev are read-only.
 bool empty_box_tmpfs(const child_plan& plan) {
   const std::size_t root_length = __builtin_strlen(plan.new_root);
   for (std::size_t i = 0; i < plan.mount_count; ++i) {
@@ -344,9 +351,13 @@ bool empty_box_tmpfs(const child_plan& plan) {
     if (inside[0] == '\0' || __builtin_strcmp(inside, "/dev") == 0)
       continue;
     int dir = ::open(inside, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (dir < 0)
+    struct stat st {};
+    if (dir < 0 || ::fstat(dir, &st) != 0) {
+      if (dir >= 0)
+        ::close(dir);
       return false;
-    bool emptied = empty_directory(dir, 0);
+    }
+    bool emptied = empty_directory(dir, st.st_dev, 0);
     ::close(dir);
     if (!emptied)
       return false;
@@ -372,6 +383,8 @@ bool empty_box_tmpfs(const child_plan& plan) {
     if (::write(control, &control_clean, 1) != 1)
       ::_exit(0);
 
+    // From here on this run's CPU (v2: the host may have moved this process into its group).
+    const std::uint64_t cpu_base = own_cpu_ns();
     int fds[max_next_run_fds];
     std::size_t fd_count = 0;
     bool truncated = false;
@@ -379,7 +392,6 @@ bool empty_box_tmpfs(const child_plan& plan) {
                            truncated);
     if (got <= 0 || truncated || fd_count < 3)
       ::_exit(0);
-    auto request = decode_launch_request({buffer.get(), static_cast<std::size_t>(got)});
     plan_storage next;
     next.plan = first;
     child_plan& plan = next.plan;
@@ -387,17 +399,27 @@ bool empty_box_tmpfs(const child_plan& plan) {
     plan.report_fd = fds[1];
     plan.start_fd = fds[2];
     plan.release_fd = -1;
-    if (!request || !add_program(next, request.value().box, request.value().options)) {
+    bool built = false;
+    try {
+      auto request = decode_launch_request({buffer.get(), static_cast<std::size_t>(got)});
+      built = request && add_program(next, request.value().box, request.value().options);
+    } catch (...) { // std::bad_alloc: nothing to do but report
+    }
+    if (!built) {
       errno = EINVAL;
       fail(plan, child_step::receive_next_run);
     }
-    const std::uint64_t cpu_base = own_cpu_ns();
     for (std::size_t i = 3; i < fd_count; ++i) {
       if (::write(fds[i], "0", 1) != 1)
         fail(plan, child_step::join_cgroups, static_cast<std::uint32_t>(i - 3));
       ::close(fds[i]);
     }
-    // A fresh IPC namespace per program: nothing System V the last one made reaches this one.
+    // The program is PID 2 again, as in a fresh box (the last run's processes are all gone);
+    // best effort.
+    if (int last_pid = ::open("/proc/sys/kernel/ns_last_pid", O_WRONLY | O_CLOEXEC); last_pid >= 0) {
+      (void) !::write(last_pid, "1", 1);
+      ::close(last_pid);
+    }
     run_program(plan, cpu_base, CLONE_NEWIPC);
   }
 }
@@ -465,7 +487,9 @@ void inside_box_init(const child_plan& plan) {
   ::sigemptyset(&read_done);
   ::sigaddset(&read_done, SIGUSR1);
   ::sigprocmask(SIG_BLOCK, &read_done, nullptr);
-  run_program(plan, 0);
+  // An init that may serve further runs gives each program a fresh IPC namespace (its own
+  // outlives them): nothing System V or POSIX-queue one run makes reaches, or stays for, the next.
+  run_program(plan, 0, plan.control_fd >= 0 ? CLONE_NEWIPC : 0);
   if (plan.control_fd >= 0)
     serve_further_runs(plan);
   // The init's exit tears down its namespaces, which is charged to the cgroup: wait until the
