@@ -284,8 +284,10 @@ void run_program(const child_plan& plan, std::uint64_t cpu_base, unsigned long e
     ended.csw_forced = usage.ru_nivcsw;
     (void) !::write(plan.report_fd, &ended, sizeof ended);
     ::close(plan.report_fd);
-    // The namespaces' teardown is nobody's wait; a reused init's clean-up is the next run's.
-    if (plan.renice && plan.control_fd < 0)
+    // What follows (the namespaces' teardown, or a reused init's clean-up and its next set-up)
+    // must not take the CPU from the program that runs next; the host waits for the clean-up
+    // in its preparation, off that program's path (box_runtime::take_idle).
+    if (plan.renice)
       (void) ::setpriority(PRIO_PROCESS, 0, plan.setup_nice);
     return;
   }
