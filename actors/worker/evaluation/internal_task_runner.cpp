@@ -6,6 +6,8 @@
 #include "actors/worker/evaluation/internal_tasks.hpp"
 #include "storage/names.hpp"
 
+#include <cerrno>
+#include <sys/stat.h>
 #include <archive.h>
 #include <archive_entry.h>
 
@@ -44,7 +46,7 @@ std::optional<std::string> check_path(const std::string& arg, const internal_tas
   fs::path p{arg};
   if (!p.is_absolute())
     return "path '" + arg + "' is not absolute";
-  if (!is_inside_roots(p, c.allowed_roots))
+  if (!is_inside_roots(p, c.allowed_roots, c.real_roots))
     return "path '" + arg + "' is outside the job's directories";
   return std::nullopt;
 }
@@ -309,15 +311,70 @@ std::vector<std::size_t> path_arguments(internal_task_kind kind, std::size_t cou
 
 } // namespace
 
-bool is_inside_roots(const fs::path& path, const std::vector<fs::path>& roots) {
+void resolve_roots(internal_task_context& context) {
+  context.real_roots.clear();
+  for (const auto& root : context.allowed_roots) {
+    std::error_code ec;
+    auto real = fs::weakly_canonical(root, ec);
+    if (ec) { // checked at each use instead
+      context.real_roots.clear();
+      return;
+    }
+    context.real_roots.push_back(std::move(real));
+  }
+}
+
+namespace {
+
+// True when a symlink along the existing part of `path` leads nowhere. weakly_canonical keeps
+// such a name as it is, so it would pass as inside the job, and a task writing there (cp opens
+// with O_CREAT) would follow it and create its target, wherever that is, as root.
+bool has_dangling_symlink(const fs::path& path) {
+  fs::path prefix;
+  for (const auto& part : path) {
+    prefix /= part;
+    struct stat st {};
+    if (::lstat(prefix.c_str(), &st) != 0)
+      return false; // the rest does not exist yet
+    if (S_ISLNK(st.st_mode) && ::stat(prefix.c_str(), &st) != 0)
+      return true;
+  }
+  return false;
+}
+
+// `path` resolved, or nothing when it cannot be trusted. A name right inside `root` that is not
+// a symlink (the common case: a task's file in SOURCE_DIR) needs one lstat, not the walk over
+// every component.
+std::optional<fs::path> resolve_in_root(const fs::path& path, const fs::path& root, const fs::path& real_root) {
+  const fs::path normal = path.lexically_normal();
+  if (normal.parent_path() == root.lexically_normal() && normal.has_filename()) {
+    struct stat st {};
+    if (::lstat(normal.c_str(), &st) == 0 ? !S_ISLNK(st.st_mode) : errno == ENOENT)
+      return real_root / normal.filename();
+  }
+  if (has_dangling_symlink(normal))
+    return std::nullopt;
   std::error_code ec;
-  const fs::path resolved = fs::weakly_canonical(path, ec);
+  fs::path resolved = fs::weakly_canonical(path, ec);
   if (ec)
-    return false;
-  for (const auto& root : roots) {
+    return std::nullopt;
+  return resolved;
+}
+
+} // namespace
+
+bool is_inside_roots(const fs::path& path, const std::vector<fs::path>& roots,
+                     const std::vector<fs::path>& real_roots) {
+  const bool known = real_roots.size() == roots.size();
+  for (std::size_t i = 0; i < roots.size(); ++i) {
+    if (!lexically_inside(path, roots[i]))
+      continue;
     std::error_code root_ec;
-    const fs::path real_root = fs::weakly_canonical(root, root_ec);
-    if (!root_ec && lexically_inside(path, root) && lexically_inside(resolved, real_root))
+    const fs::path real_root = known ? real_roots[i] : fs::weakly_canonical(roots[i], root_ec);
+    if (root_ec)
+      continue;
+    auto resolved = resolve_in_root(path, roots[i], real_root);
+    if (resolved && lexically_inside(*resolved, real_root))
       return true;
   }
   return false;

@@ -19,6 +19,10 @@ struct internal_task_context {
   // Absolute host directories a task may read and write (SOURCE_DIR, RESULT_DIR, the job's
   // temp dir).
   std::vector<std::filesystem::path> allowed_roots;
+  // The same with their symlinks resolved, in the same order (resolve_roots()); empty: resolved
+  // at each check. Only the job's own directories below the worker's root-owned ones are roots,
+  // which nothing the job runs can replace, so resolving them once per job is enough.
+  std::vector<std::filesystem::path> real_roots;
   // Puts the file `name` of the job's file collector at `destination` (the worker cache).
   std::function<result<void>(const std::string& name, const std::filesystem::path& destination)>
       fetch;
@@ -41,9 +45,13 @@ internal_task_outcome run_internal_task(internal_task_kind kind,
                                         const std::vector<std::string>& args,
                                         const internal_task_context& context);
 
+// Fills context.real_roots from context.allowed_roots.
+void resolve_roots(internal_task_context& context);
+
 // True when `path` (absolute) lies inside one of `roots`, both lexically and once existing
-// symlinks along it are resolved.
+// symlinks along it are resolved. `real_roots`, when given, are `roots` resolved.
 bool is_inside_roots(const std::filesystem::path& path,
-                     const std::vector<std::filesystem::path>& roots);
+                     const std::vector<std::filesystem::path>& roots,
+                     const std::vector<std::filesystem::path>& real_roots = {});
 
 } // namespace recodex::worker

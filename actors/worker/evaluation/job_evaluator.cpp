@@ -238,6 +238,7 @@ private:
     const std::string collector = plan.submission.file_collector;
     internal_task_context context;
     context.allowed_roots = {dirs_.source, dirs_.results, dirs_.temp};
+    resolve_roots(context);
     context.extract = config_.extract;
     context.extract.group_other_writable = false;
     // The fetches after a running program are copied ahead, outside the job's directories.

@@ -96,11 +96,18 @@ TEST_CASE("paths outside the job's directories are refused", "[worker][internal_
       {"exists", {"message", "/etc/passwd"}},
       {"cp", {"relative/path", d.s("x")}},
   };
-  for (const auto& r : rows) {
-    auto outcome = d.run(r.bin, r.args);
-    CHECK(!outcome.ok);
-    CHECK_THAT(outcome.error_message, Catch::StartsWith(r.bin + ": path"));
-  }
+  auto refuse_all = [&] {
+    for (const auto& r : rows) {
+      auto outcome = d.run(r.bin, r.args);
+      CHECK(!outcome.ok);
+      CHECK_THAT(outcome.error_message, Catch::StartsWith(r.bin + ": path"));
+    }
+  };
+  refuse_all();
+  // The same with the roots resolved once for the job, as the evaluator does.
+  resolve_roots(d.context);
+  REQUIRE(d.context.real_roots.size() == 2);
+  refuse_all();
   CHECK(list_tree(d.outside) == std::vector<std::string>{"secret"});
   CHECK(read_text(d.outside / "secret") == "S");
   CHECK(!fs::exists(d.source / "stolen"));
@@ -204,4 +211,50 @@ TEST_CASE("dumpdir copies the smallest files first and leaves placeholders for t
         std::vector<std::string>{"a.txt.skipped", "c.txt", "sub", "sub/b.txt"});
   CHECK(read_text(d.result / "dump/a.txt.skipped") == " ");
   CHECK(!d.run("dumpdir", {d.s("nothing"), d.r("dump"), "1"}).ok);
+}
+
+TEST_CASE("a root reached through a symlink is checked against where it leads",
+          "[worker][internal_task]") {
+  job_dirs d;
+  fs::create_directory_symlink(d.source, d.tmp / "via-link");
+  write_text(d.outside / "secret", "S");
+  fs::create_symlink(d.outside / "secret", d.source / "planted");
+  internal_task_context linked = d.context;
+  linked.allowed_roots = {d.tmp / "via-link"};
+  resolve_roots(linked);
+  REQUIRE(linked.real_roots.size() == 1);
+  CHECK(linked.real_roots[0] == fs::canonical(d.source));
+  for (const auto* context : {&d.context, &linked}) {
+    const auto& roots = context->allowed_roots;
+    const fs::path root = roots.front();
+    CHECK(is_inside_roots(root / "new.txt", roots, context->real_roots));
+    CHECK(is_inside_roots(root / "sub/new.txt", roots, context->real_roots));
+    CHECK_FALSE(is_inside_roots(root / "planted", roots, context->real_roots));
+    CHECK_FALSE(is_inside_roots(root / ".." / "outside" / "secret", roots, context->real_roots));
+    // Without the resolved roots: the same answers.
+    CHECK(is_inside_roots(root / "new.txt", roots));
+    CHECK_FALSE(is_inside_roots(root / "planted", roots));
+  }
+}
+
+TEST_CASE("a symlink that leads nowhere is refused: writing through it would create its target",
+          "[worker][internal_task]") {
+  job_dirs d;
+  write_text(d.source / "a.txt", "A");
+  fs::create_symlink(d.outside / "created", d.source / "dangling");
+  fs::create_directory_symlink(d.outside / "no-dir", d.source / "dangling-dir");
+  for (bool resolved : {false, true}) {
+    if (resolved)
+      resolve_roots(d.context);
+    for (const auto& [bin, args] : std::vector<std::pair<std::string, std::vector<std::string>>>{
+             {"cp", {d.s("a.txt"), d.s("dangling")}},
+             {"truncate", {d.s("dangling"), "0"}},
+             {"mkdir", {d.s("dangling-dir/sub")}},
+             {"cp", {d.s("a.txt"), d.s("dangling-dir/x")}}}) {
+      auto outcome = d.run(bin, args);
+      CHECK_FALSE(outcome.ok);
+      CHECK_THAT(outcome.error_message, Catch::Contains("outside the job's directories"));
+    }
+  }
+  CHECK(list_tree(d.outside).empty());
 }
