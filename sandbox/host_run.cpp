@@ -155,6 +155,9 @@ result<int> box_netns(int box_id, const std::string& state_dir) {
 }
 
 struct fd_guard {
+  fd_guard() = default;
+  fd_guard(const fd_guard&) = delete; // one owner per descriptor
+  fd_guard& operator=(const fd_guard&) = delete;
   int fd = -1;
   bool valid() const {
     return fd >= 0;
@@ -380,6 +383,141 @@ std::string layout_key(const run_options& options) {
 
 
 
+namespace {
+
+// The descriptors of a run being prepared: the child's ends of the pipes (the host's ends live
+// in prepared_state) and the cgroup join files.
+struct child_ends {
+  fd_guard release_r, failure_w, report_w, start_r;
+  fd_guard joins[max_join_fds];
+  int join_fds[max_join_fds] = {};
+  std::size_t join_count = 0;
+
+  // Once the init (and the launcher) hold their copies: the host's must go, or the pipes
+  // would never report the child's end.
+  void close() {
+    for (auto* end : {&release_r, &failure_w, &report_w, &start_r})
+      end->reset();
+    for (auto& join : joins)
+      join.reset();
+  }
+};
+
+// Creates the run's cgroup under the name no group of the box holds (the other one may still
+// be retired once this run's init is released, so the two overlap), with the run's limits.
+result<void> create_run_group(prepared_state& ps, cgroup_driver& driver, const box& b) {
+  box_runtime& runtime = *ps.runtime;
+  const std::string name = "box-" + std::to_string(b.id());
+  if (!runtime.swept) {
+    RECODEX_TRY_VOID(driver.remove_stale(name + "b"));
+    runtime.swept = true;
+  }
+  if (runtime.holds_group(name) && runtime.holds_group(name + "b"))
+    (void) runtime.retire_leftovers(); // cannot happen: a box holds at most two groups
+  ps.group_name = runtime.holds_group(name) ? name + "b" : name;
+  RECODEX_TRY(created, driver.create(ps.group_name));
+  ps.group = std::move(created);
+  cgroup_limits limits;
+  limits.memory_bytes = ps.options.memory_kib * 1024;
+  // +1: the init counts against pids.max too.
+  limits.max_pids = ps.options.processes ? *ps.options.processes + 1 : 0;
+  return ps.group->set_limits(limits);
+}
+
+// Opens the group's join files (v1: the init moves itself in, see cgroup::join_files; else the
+// host moves it) and makes the pipes; `release`: also the pipe that releases a fresh init.
+result<void> open_child_ends(prepared_state& ps, child_ends& ends, bool release) {
+  for (const auto& path : ps.group->join_files()) {
+    if (ends.join_count == max_join_fds)
+      break;
+    int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0)
+      return errno_error(errno, "cannot open", path);
+    ends.joins[ends.join_count].reset(fd);
+    ends.join_fds[ends.join_count++] = fd;
+  }
+  if (release) {
+    RECODEX_TRY_VOID(make_pipe(ends.release_r, ps.release_w, false));
+  }
+  RECODEX_TRY_VOID(make_pipe(ps.failure_r, ends.failure_w, true));
+  RECODEX_TRY_VOID(make_pipe(ps.report_r, ends.report_w, true));
+  return make_pipe(ends.start_r, ps.start_w, false);
+}
+
+// Sends the run to the idle init `ps` took over: it moves into the run's group when it gets the
+// request (v2: the host moves it first). False when that failed: the init is dead then (killed
+// and reaped here), and `joined_dead` says it died inside this run's group.
+bool hand_to_reused_init(prepared_state& ps, const std::string& request, const child_ends& ends,
+                         bool& joined_dead) {
+  int attached[max_next_run_fds] = {ends.failure_w.fd, ends.report_w.fd, ends.start_r.fd};
+  for (std::size_t i = 0; i < ends.join_count; ++i)
+    attached[3 + i] = ends.join_fds[i];
+  const bool joined = ends.join_count > 0 || ps.group->add_process(static_cast<pid_t>(ps.pid));
+  if (joined && send_with_fds(ps.control.fd, request.data(), request.size(), attached, 3 + ends.join_count))
+    return true;
+  ps.kill_box();
+  int status = 0;
+  struct rusage usage {};
+  ps.reap(status, usage);
+  ps.pidfd.reset();
+  ps.control.reset();
+  joined_dead = ends.join_count == 0 && joined;
+  return false;
+}
+
+// Clones a fresh init for the run (through the launcher when this process has one, see
+// box_launcher.hpp, with a control socket when its inits may be reused) and releases it.
+result<void> launch_fresh_init(prepared_state& ps, const box& b, child_ends& ends, bool reusable) {
+  child_plan& plan = ps.storage->plan;
+  if (!ends.release_r.valid()) { // a hand-over to a reused init failed
+    RECODEX_TRY_VOID(make_pipe(ends.release_r, ps.release_w, false));
+    plan.release_fd = ends.release_r.fd;
+  }
+  fd_guard control_init_end;
+  if (reusable) {
+    int pair[2];
+    if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) == 0) {
+      ps.control.reset(pair[0]);
+      control_init_end.reset(pair[1]);
+      // Room for the largest request (as the launcher's socket; best effort without root).
+      int size = static_cast<int>(max_launch_request_bytes + 65536);
+      if (::setsockopt(pair[0], SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof size) != 0)
+        (void) ::setsockopt(pair[0], SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+    } // without it the init is simply not reused
+  }
+  if (!ps.options.share_net) {
+    RECODEX_TRY(netns, box_netns(b.id(), b.state_dir()));
+    plan.netns_fd = netns;
+  }
+  launched_init init;
+  if (box_launcher_running()) {
+    init_fds fds{ends.release_r.fd, ends.failure_w.fd, ends.report_w.fd, ends.start_r.fd, plan.netns_fd,
+                 control_init_end.fd, ends.join_fds, ends.join_count};
+    auto launched = launch_box_init(identity_of(b), ps.options, fds);
+    if (launched)
+      init = launched.value();
+    else if (launched.error().code != errc::unavailable)
+      return launched.error();
+  }
+  if (init.pid < 0) {
+    ps.control.reset(); // cloned here: a copy of this multithreaded process is never reused
+    init.pid = clone_box_init(plan, init.pidfd);
+    if (init.pid < 0)
+      return errno_error(static_cast<int>(-init.pid), "cannot clone", "the box init");
+  }
+  ps.pid = init.pid;
+  ps.pidfd.reset(init.pidfd);
+  ends.release_r.reset();
+  if (auto joined = ends.join_count ? ok() : ps.group->add_process(static_cast<pid_t>(init.pid)); !joined)
+    ps.host_failure = joined.error().message;
+  else if (char go = 1; ::write(ps.release_w.fd, &go, 1) != 1)
+    ps.host_failure = errno_error(errno, "cannot release", "the box init").message;
+  ps.release_w.reset();
+  return ok();
+}
+
+} // namespace
+
 result<prepared_run> prepare_run(const box& b, const run_options& options, bool eager) {
   box_runtime& runtime = runtime_of(b);
   if (runtime.prepared)
@@ -435,61 +573,17 @@ result<prepared_run> prepare_run(const box& b, const run_options& options, bool 
     }
   }
 
-  // Of the two names, the one no group of this box holds: the other may still be retired below,
-  // once this run's init is released, so the two overlap.
-  const std::string name = "box-" + std::to_string(b.id());
-  if (!runtime.swept) {
-    if (auto swept = driver->remove_stale(name + "b"); !swept)
-      return give_up(swept.error().message);
-    runtime.swept = true;
-  }
-  if (runtime.holds_group(name) && runtime.holds_group(name + "b"))
-    (void) runtime.retire_leftovers(); // cannot happen: a box holds at most two groups
-  ps.group_name = runtime.holds_group(name) ? name + "b" : name;
-  {
-    auto created = driver->create(ps.group_name);
-    if (!created)
-      return give_up(created.error().message);
-    ps.group = std::move(created.value());
-  }
-  cgroup_limits limits;
-  limits.memory_bytes = options.memory_kib * 1024;
-  // +1: the init counts against pids.max too.
-  limits.max_pids = options.processes ? *options.processes + 1 : 0;
-  if (auto set = ps.group->set_limits(limits); !set)
-    return give_up(set.error().message);
-
-  // On v1 the init moves itself into the cgroups (see cgroup::join_files); else the host does.
-  fd_guard joins[max_join_fds];
-  int join_fds[max_join_fds];
-  std::size_t join_count = 0;
-  for (const auto& path : ps.group->join_files()) {
-    if (join_count == max_join_fds)
-      break;
-    int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
-    if (fd < 0)
-      return give_up(errno_error(errno, "cannot open", path).message);
-    joins[join_count].reset(fd);
-    join_fds[join_count++] = fd;
-  }
-  plan.join_fds = join_fds;
-  plan.join_count = join_count;
-
-  fd_guard release_r, failure_w, report_w, start_r;
-  if (!reused) {
-    if (auto p = make_pipe(release_r, ps.release_w, false); !p)
-      return give_up(p.error().message);
-  }
-  if (auto p = make_pipe(ps.failure_r, failure_w, true); !p)
-    return give_up(p.error().message);
-  if (auto p = make_pipe(ps.report_r, report_w, true); !p)
-    return give_up(p.error().message);
-  if (auto p = make_pipe(start_r, ps.start_w, false); !p)
-    return give_up(p.error().message);
-  plan.release_fd = release_r.fd;
-  plan.failure_fd = failure_w.fd;
-  plan.report_fd = report_w.fd;
-  plan.start_fd = start_r.fd;
+  if (auto created = create_run_group(ps, *driver, b); !created)
+    return give_up(created.error().message);
+  child_ends ends;
+  if (auto opened = open_child_ends(ps, ends, !reused); !opened)
+    return give_up(opened.error().message);
+  plan.join_fds = ends.join_fds;
+  plan.join_count = ends.join_count;
+  plan.release_fd = ends.release_r.fd;
+  plan.failure_fd = ends.failure_w.fd;
+  plan.report_fd = ends.report_w.fd;
+  plan.start_fd = ends.start_r.fd;
 
   if (eager) {
     struct stat box_st {};
@@ -502,83 +596,16 @@ result<prepared_run> prepare_run(const box& b, const run_options& options, bool 
   }
 
   if (reused) {
-    // It moves into this run's group when it gets the request (v2: the host moves it first).
-    int attached[max_next_run_fds] = {failure_w.fd, report_w.fd, start_r.fd};
-    for (std::size_t i = 0; i < join_count; ++i)
-      attached[3 + i] = join_fds[i];
-    const bool joined = join_count > 0 || ps.group->add_process(static_cast<pid_t>(ps.pid));
-    if (!joined || !send_with_fds(ps.control.fd, next_run_request.data(), next_run_request.size(),
-                                  attached, 3 + join_count)) {
-      // It died since it answered (or its socket broke): a fresh init serves this run.
-      ps.kill_box();
-      int status = 0;
-      struct rusage usage {};
-      ps.reap(status, usage);
-      ps.pidfd.reset();
-      ps.control.reset();
-      reused = false;
-      if (join_count == 0 && joined)
-        return give_up("the reused box init died in this run's cgroup");
-    }
+    bool joined_dead = false;
+    reused = hand_to_reused_init(ps, next_run_request, ends, joined_dead);
+    if (joined_dead)
+      return give_up("the reused box init died in this run's cgroup");
   }
-  if (!reused) {
-    if (!release_r.valid()) {
-      if (auto p = make_pipe(release_r, ps.release_w, false); !p)
-        return give_up(p.error().message);
-      plan.release_fd = release_r.fd;
-    }
-    fd_guard control_init_end;
-    if (reusable) {
-      int ends[2];
-      if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ends) == 0) {
-        ps.control.reset(ends[0]);
-        control_init_end.reset(ends[1]);
-        // Room for the largest request (as the launcher's socket; best effort without root).
-        int size = static_cast<int>(max_launch_request_bytes + 65536);
-        if (::setsockopt(ends[0], SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof size) != 0)
-          (void) ::setsockopt(ends[0], SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
-      } // without it the init is simply not reused
-    }
-    if (!options.share_net) {
-      auto netns = box_netns(b.id(), b.state_dir());
-      if (!netns)
-        return give_up(netns.error().message);
-      plan.netns_fd = netns.value();
-    }
-    // Through the launcher when this process has one (see box_launcher.hpp), else from here.
-    launched_init init;
-    if (reusable) {
-      init_fds fds{release_r.fd, failure_w.fd, report_w.fd, start_r.fd, plan.netns_fd,
-                   control_init_end.fd, join_fds, join_count};
-      auto launched = launch_box_init(identity_of(b), options, fds);
-      if (launched)
-        init = launched.value();
-      else if (launched.error().code != errc::unavailable)
-        return give_up(launched.error().message);
-    }
-    if (init.pid < 0) {
-      ps.control.reset(); // cloned here: a copy of this multithreaded process is never reused
-      init.pid = clone_box_init(plan, init.pidfd);
-      if (init.pid < 0)
-        return give_up(errno_error(static_cast<int>(-init.pid), "cannot clone", "the box init")
-                           .message);
-    }
-    ps.pid = init.pid;
-    ps.pidfd.reset(init.pidfd);
-    const long pid = init.pid;
-    release_r.reset();
-    if (auto joined = join_count ? ok() : ps.group->add_process(static_cast<pid_t>(pid));
-             !joined)
-      ps.host_failure = joined.error().message;
-    else if (char go = 1; ::write(ps.release_w.fd, &go, 1) != 1)
-      ps.host_failure = errno_error(errno, "cannot release", "the box init").message;
-    ps.release_w.reset();
+  if (!reused) { // no idle init, or the hand-over failed: a fresh one
+    if (auto launched = launch_fresh_init(ps, b, ends, reusable); !launched)
+      return give_up(launched.error().message);
   }
-  failure_w.reset();
-  report_w.reset();
-  start_r.reset();
-  for (auto& join : joins)
-    join.reset();
+  ends.close();
   if (eager && ps.host_failure.empty()) {
     ps.start_written_ns = monotonic_ns();
     if (char go = 1; ::write(ps.start_w.fd, &go, 1) != 1)

@@ -22,6 +22,13 @@ long status_number(long pid, const std::string& field) {
   return -1;
 }
 
+std::string comm_of(long pid) {
+  std::ifstream in{"/proc/" + std::to_string(pid) + "/comm"};
+  std::string name;
+  std::getline(in, name);
+  return name;
+}
+
 // The host pid of the init of `b`'s prepared run: the parent of the parked program, the box
 // user's only process (prepare() is asynchronous, so it is waited for).
 long init_of_prepared_run(const box& b) {
@@ -46,6 +53,7 @@ long init_of_prepared_run(const box& b) {
 
 struct prepared_outcome {
   long init = -1;
+  std::string init_parent; // the name of the init's parent while the run was prepared
   run_result result;
 };
 
@@ -56,6 +64,7 @@ prepared_outcome prepare_and_run(const box& b, const temp_box& dir, run_options 
   REQUIRE(prepared);
   prepared_outcome out;
   out.init = init_of_prepared_run(b);
+  out.init_parent = comm_of(status_number(out.init, "PPid"));
   auto ran = run(std::move(prepared.value()));
   REQUIRE(ran);
   out.result = ran.value();
@@ -339,6 +348,8 @@ TEST_CASE("roots an init could not clean safely are never reused", "[sandbox][la
   auto three = prepare_and_run(leased, dir, scratch);
   auto four = prepare_and_run(leased, dir, scratch);
   CHECK(four.init != three.init);
+  // Not reused, but still cloned by the launcher (not by this multithreaded process).
+  CHECK(four.init_parent == "box-launcher");
   CHECK(four.result.result == status::ok);
   CHECK(dir.read("listing").empty());
 }
