@@ -28,7 +28,6 @@ namespace detail {
 
 namespace {
 
-constexpr std::size_t max_request_bytes = max_launch_request_bytes;
 constexpr std::size_t max_fds = 6 + max_join_fds;
 constexpr int launcher_socket_fd = 3;
 
@@ -152,7 +151,7 @@ void reap_children() {
   if (children < 0) // without it inits would stay zombies; the host clones them itself instead
     ::_exit(1);
   // Not touched until used, so it adds no pages for the inits to copy.
-  std::unique_ptr<char[]> buffer{new char[max_request_bytes]};
+  std::unique_ptr<char[]> buffer{new char[max_launch_request_bytes]};
   for (;;) {
     pollfd watched[2] = {{launcher_socket_fd, POLLIN, 0}, {children, POLLIN, 0}};
     if (::poll(watched, 2, -1) < 0 && errno != EINTR)
@@ -168,7 +167,7 @@ void reap_children() {
     int fds[max_fds];
     std::size_t fd_count = 0;
     bool truncated = false;
-    ssize_t got = receive_with_fds(launcher_socket_fd, buffer.get(), max_request_bytes, fds, max_fds,
+    ssize_t got = receive_with_fds(launcher_socket_fd, buffer.get(), max_launch_request_bytes, fds, max_fds,
                                    fd_count, truncated);
     if (got <= 0) // the host closed its end (or the socket broke): nothing more to do
       ::_exit(0);
@@ -196,8 +195,7 @@ void enable_box_launcher(bool enabled) {
   link().enabled = enabled;
 }
 
-result<launched_init> launch_box_init(const box_identity& box, const run_options& options,
-                                      const init_fds& fds) {
+result<launched_init> launch_box_init(std::string_view request, const init_fds& fds) {
   if (fds.join_count > max_join_fds)
     return make_error(errc::invalid_argument, "too many cgroup join files");
   request_header header;
@@ -205,8 +203,8 @@ result<launched_init> launch_box_init(const box_identity& box, const run_options
   header.has_control = fds.control >= 0;
   header.join_count = static_cast<std::uint8_t>(fds.join_count);
   std::string payload(reinterpret_cast<const char*>(&header), sizeof header);
-  payload += encode_launch_request(box, options);
-  if (payload.size() > max_request_bytes)
+  payload += request;
+  if (payload.size() > max_launch_request_bytes)
     return make_error(errc::unavailable, "the launch request is too large for the launcher");
   int attached[max_fds] = {fds.release, fds.failure, fds.report, fds.start};
   std::size_t count = 4;
@@ -279,10 +277,7 @@ result<void> start_box_launcher(const std::string& executable) {
   int ends[2];
   if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ends) != 0)
     return make_errno_error(errno, "cannot create the box launcher's socket");
-  // Room for the largest request (root may exceed wmem_max; best effort otherwise).
-  int size = static_cast<int>(detail::max_request_bytes + 65536);
-  if (::setsockopt(ends[0], SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof size) != 0)
-    (void) ::setsockopt(ends[0], SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+  detail::reserve_send_buffer(ends[0], detail::max_launch_request_bytes);
   // The exec's failure comes back through this pipe; its closing (close-on-exec) means success.
   int exec_status[2];
   if (::pipe2(exec_status, O_CLOEXEC) != 0) {

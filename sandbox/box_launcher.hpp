@@ -20,6 +20,7 @@
 #include "sandbox/launch_request.hpp"
 
 #include <cstddef>
+#include <string_view>
 #include <sys/types.h>
 
 namespace recodex::sandbox::detail {
@@ -54,7 +55,7 @@ void enable_box_launcher(bool enabled);
 // Fails with `unavailable` when no launcher runs or it has gone (the caller clones the init
 // itself then); other failures are the launcher's answer (a plan it could not build, a clone
 // that failed).
-result<launched_init> launch_box_init(const box_identity& box, const run_options& options,
-                                      const init_fds& fds);
+// `request` is encode_launch_request(box, options) (a reused init takes the same bytes).
+result<launched_init> launch_box_init(std::string_view request, const init_fds& fds);
 
 } // namespace recodex::sandbox::detail

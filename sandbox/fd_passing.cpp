@@ -7,6 +7,12 @@
 
 namespace recodex::sandbox::detail {
 
+void reserve_send_buffer(int socket, std::size_t bytes) {
+  int size = static_cast<int>(bytes + 65536); // plus the socket's own overhead
+  if (::setsockopt(socket, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof size) != 0)
+    (void) ::setsockopt(socket, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+}
+
 bool send_with_fds(int socket, const void* bytes, std::size_t size, const int* fds, std::size_t fd_count) {
   if (fd_count > max_passed_fds) {
     errno = EINVAL;

@@ -10,6 +10,10 @@ namespace recodex::sandbox::detail {
 // The most descriptors one message carries.
 constexpr std::size_t max_passed_fds = 16;
 
+// Makes room in `socket`'s send buffer for a message of `bytes` (root may exceed wmem_max;
+// best effort otherwise, where the default stays).
+void reserve_send_buffer(int socket, std::size_t bytes);
+
 // Sends `size` bytes with `fds` attached (at most max_passed_fds); false with errno set.
 bool send_with_fds(int socket, const void* bytes, std::size_t size, const int* fds, std::size_t fd_count);
 

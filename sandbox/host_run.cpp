@@ -385,6 +385,10 @@ std::string layout_key(const run_options& options) {
 
 namespace {
 
+// How long a preparation waits for an idle init to finish its clean-up (normally done long
+// before); after it a fresh init is cheaper than waiting on.
+constexpr int idle_clean_up_wait_ms = 50;
+
 // The descriptors of a run being prepared: the child's ends of the pipes (the host's ends live
 // in prepared_state) and the cgroup join files.
 struct child_ends {
@@ -467,7 +471,8 @@ bool hand_to_reused_init(prepared_state& ps, const std::string& request, const c
 
 // Clones a fresh init for the run (through the launcher when this process has one, see
 // box_launcher.hpp, with a control socket when its inits may be reused) and releases it.
-result<void> launch_fresh_init(prepared_state& ps, const box& b, child_ends& ends, bool reusable) {
+result<void> launch_fresh_init(prepared_state& ps, const box& b, child_ends& ends, bool reusable,
+                               const std::string& request) {
   child_plan& plan = ps.storage->plan;
   if (!ends.release_r.valid()) { // a hand-over to a reused init failed
     RECODEX_TRY_VOID(make_pipe(ends.release_r, ps.release_w, false));
@@ -479,10 +484,7 @@ result<void> launch_fresh_init(prepared_state& ps, const box& b, child_ends& end
     if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) == 0) {
       ps.control.reset(pair[0]);
       control_init_end.reset(pair[1]);
-      // Room for the largest request (as the launcher's socket; best effort without root).
-      int size = static_cast<int>(max_launch_request_bytes + 65536);
-      if (::setsockopt(pair[0], SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof size) != 0)
-        (void) ::setsockopt(pair[0], SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+      reserve_send_buffer(pair[0], max_launch_request_bytes); // the largest next run
     } // without it the init is simply not reused
   }
   if (!ps.options.share_net) {
@@ -490,10 +492,10 @@ result<void> launch_fresh_init(prepared_state& ps, const box& b, child_ends& end
     plan.netns_fd = netns;
   }
   launched_init init;
-  if (box_launcher_running()) {
+  if (!request.empty() && box_launcher_running()) { // empty: no launcher when preparing began
     init_fds fds{ends.release_r.fd, ends.failure_w.fd, ends.report_w.fd, ends.start_r.fd, plan.netns_fd,
                  control_init_end.fd, ends.join_fds, ends.join_count};
-    auto launched = launch_box_init(identity_of(b), ps.options, fds);
+    auto launched = launch_box_init(request, fds);
     if (launched)
       init = launched.value();
     else if (launched.error().code != errc::unavailable)
@@ -552,15 +554,15 @@ result<prepared_run> prepare_run(const box& b, const run_options& options, bool 
   // init can clean (reusable_layout): an init with the same root that has cleaned up after its
   // last run serves this one, skipping the launcher, a clone with new namespaces, the root's
   // mounts and the namespaces' teardown.
-  const bool reusable = box_launcher_running() && reusable_layout(options);
-  std::string next_run_request;
-  if (reusable) {
+  const bool launcher = box_launcher_running();
+  const bool reusable = launcher && reusable_layout(options);
+  // What the launcher, or a reused init, is sent.
+  const std::string request = launcher ? encode_launch_request(identity_of(b), options) : std::string{};
+  if (reusable)
     ps.layout = layout_key(options);
-    next_run_request = encode_launch_request(identity_of(b), options);
-  }
   bool reused = false;
-  if (reusable && next_run_request.size() <= max_launch_request_bytes) {
-    if (auto idle = runtime.take_idle(ps.layout, 50)) {
+  if (reusable && request.size() <= max_launch_request_bytes) {
+    if (auto idle = runtime.take_idle(ps.layout, idle_clean_up_wait_ms)) {
       // From here it is this run's: dropped, the prepared run kills it; its last group goes
       // with the next prepare().
       ps.pid = idle->pid;
@@ -597,12 +599,12 @@ result<prepared_run> prepare_run(const box& b, const run_options& options, bool 
 
   if (reused) {
     bool joined_dead = false;
-    reused = hand_to_reused_init(ps, next_run_request, ends, joined_dead);
+    reused = hand_to_reused_init(ps, request, ends, joined_dead);
     if (joined_dead)
       return give_up("the reused box init died in this run's cgroup");
   }
   if (!reused) { // no idle init, or the hand-over failed: a fresh one
-    if (auto launched = launch_fresh_init(ps, b, ends, reusable); !launched)
+    if (auto launched = launch_fresh_init(ps, b, ends, reusable, request); !launched)
       return give_up(launched.error().message);
   }
   ends.close();

@@ -2,6 +2,7 @@
 // launcher that has gone leaves the host cloning its own inits. The other cases of this binary
 // are the ordinary sandbox suites, run with the launcher in place.
 #include "sandbox/box_launcher.hpp"
+#include "tests/integration/sandbox/proc_probe.hpp"
 #include "tests/integration/sandbox/sandbox_fixture.hpp"
 
 #include <csignal>
@@ -16,56 +17,20 @@ using namespace sandbox_test;
 
 namespace {
 
-// A field of /proc/<pid>/status ("PPid", "Uid"...), its first value; empty when absent.
-std::string status_field(long pid, const std::string& name) {
-  std::ifstream in{"/proc/" + std::to_string(pid) + "/status"};
-  for (std::string line; std::getline(in, line);)
-    if (line.compare(0, name.size() + 1, name + ":") == 0) {
-      std::istringstream values{line.substr(name.size() + 1)};
-      std::string first;
-      values >> first;
-      return first;
-    }
-  return {};
-}
-
-std::string comm_of(long pid) {
-  std::ifstream in{"/proc/" + std::to_string(pid) + "/comm"};
-  std::string name;
-  std::getline(in, name);
-  return name;
-}
-
-// The host pid of the (only) process running as `uid`; -1 when there is none or several.
-long only_process_of(unsigned uid) {
-  long found = -1;
-  int count = 0;
-  DIR* proc = ::opendir("/proc");
-  while (struct dirent* e = proc ? ::readdir(proc) : nullptr) {
-    if (e->d_name[0] < '0' || e->d_name[0] > '9')
-      continue;
-    if (status_field(std::stol(e->d_name), "Uid") == std::to_string(uid)) {
-      found = std::stol(e->d_name);
-      ++count;
-    }
-  }
-  if (proc)
-    ::closedir(proc);
-  return count == 1 ? found : -1;
-}
-
-// The pid of the parent of the init of `box`'s prepared run: waits (prepare() is asynchronous)
-// for the parked program, the box user's only process, whose parent is the init.
+// The box launcher: the parent of the init of `b`'s prepared run.
 long parent_of_prepared_init(const box& b) {
-  long program_pid = -1;
-  for (int i = 0; i < 500 && program_pid < 0; ++i) {
-    program_pid = only_process_of(b.uid());
-    if (program_pid < 0)
-      ::usleep(10000);
-  }
-  REQUIRE(program_pid > 0);
-  const long init_pid = std::stol(status_field(program_pid, "PPid"));
-  return std::stol(status_field(init_pid, "PPid"));
+  return status_number(init_of_prepared_run(b), "PPid");
+}
+
+// Prepares /bin/true in `b` and finds the launcher through its parked program.
+std::pair<prepared_run, long> prepare_parked(const box& b, const temp_box& dir) {
+  auto options = program({"/bin/true"});
+  options.box_dir = dir.dir;
+  auto prepared = prepare(b, options);
+  REQUIRE(prepared);
+  const long launcher_pid = parent_of_prepared_init(b);
+  REQUIRE(comm_of(launcher_pid) == "box-launcher");
+  return {std::move(prepared).value(), launcher_pid};
 }
 
 } // namespace
@@ -89,7 +54,7 @@ TEST_CASE("with a launcher, the box init is the launcher's child and the run beh
   const long launcher_pid = parent_of_prepared_init(leased.value());
   CHECK(launcher_pid != ::getpid());
   CHECK(comm_of(launcher_pid) == "box-launcher");
-  CHECK(std::stol(status_field(launcher_pid, "PPid")) == ::getpid());
+  CHECK(status_number(launcher_pid, "PPid") == ::getpid());
 
   auto ran = run(std::move(prepared.value()));
   REQUIRE(ran);
@@ -106,12 +71,7 @@ TEST_CASE("the launcher is its own small executable, not a copy of the host's im
   temp_box dir;
   auto leased = acquire_box();
   REQUIRE(leased);
-  auto options = program({"/bin/true"});
-  options.box_dir = dir.dir;
-  auto prepared = prepare(leased.value(), options);
-  REQUIRE(prepared);
-  const long launcher_pid = parent_of_prepared_init(leased.value());
-  REQUIRE(comm_of(launcher_pid) == "box-launcher");
+  auto [prepared, launcher_pid] = prepare_parked(leased.value(), dir);
 
   const auto exe = std::filesystem::read_symlink("/proc/" + std::to_string(launcher_pid) + "/exe");
   CHECK(exe.filename() == box_launcher_name);
@@ -128,7 +88,7 @@ TEST_CASE("the launcher is its own small executable, not a copy of the host's im
   if (!shared_objects)
     CHECK(areas < 40);
 
-  auto ran = run(std::move(prepared.value()));
+  auto ran = run(std::move(prepared));
   REQUIRE(ran);
   CHECK(ran.value().result == status::ok);
 }
@@ -140,17 +100,12 @@ TEST_CASE("when the launcher has gone, the host clones the inits itself", "[sand
   // Find the launcher through a parked program, then kill it.
   auto leased = acquire_box();
   REQUIRE(leased);
-  auto options = program({"/bin/true"});
-  options.box_dir = dir.dir;
   {
-    auto prepared = prepare(leased.value(), options);
-    REQUIRE(prepared);
-    const long launcher_pid = parent_of_prepared_init(leased.value());
-    REQUIRE(comm_of(launcher_pid) == "box-launcher");
+    auto [prepared, launcher_pid] = prepare_parked(leased.value(), dir);
     REQUIRE(::kill(static_cast<pid_t>(launcher_pid), SIGKILL) == 0);
     ::waitpid(static_cast<pid_t>(launcher_pid), nullptr, 0);
     // Its init died with it: the prepared run comes back as XX, not as a hang.
-    auto ran = run(std::move(prepared.value()));
+    auto ran = run(std::move(prepared));
     REQUIRE(ran);
     CHECK(ran.value().result == status::internal_error);
   }

@@ -2,9 +2,12 @@
 // launcher only): it is reused only when the root is the same and it could clean up, nothing of
 // a run but the box directory reaches the next, and the figures of a reused run are its own.
 #include "sandbox/box_launcher.hpp"
+#include "tests/integration/sandbox/proc_probe.hpp"
 #include "tests/integration/sandbox/sandbox_fixture.hpp"
 
+#include <cerrno>
 #include <csignal>
+#include <sys/resource.h>
 #include <fstream>
 #include <string>
 #include <sys/stat.h>
@@ -13,43 +16,6 @@ using namespace recodex::sandbox;
 using namespace sandbox_test;
 
 namespace {
-
-long status_number(long pid, const std::string& field) {
-  std::ifstream in{"/proc/" + std::to_string(pid) + "/status"};
-  for (std::string line; std::getline(in, line);)
-    if (line.compare(0, field.size() + 1, field + ":") == 0)
-      return std::stol(line.substr(field.size() + 1));
-  return -1;
-}
-
-std::string comm_of(long pid) {
-  std::ifstream in{"/proc/" + std::to_string(pid) + "/comm"};
-  std::string name;
-  std::getline(in, name);
-  return name;
-}
-
-// The host pid of the init of `b`'s prepared run: the parent of the parked program, the box
-// user's only process (prepare() is asynchronous, so it is waited for).
-long init_of_prepared_run(const box& b) {
-  for (int i = 0; i < 500; ++i) {
-    DIR* proc = ::opendir("/proc");
-    long found = -1;
-    while (struct dirent* e = proc ? ::readdir(proc) : nullptr) {
-      if (e->d_name[0] < '0' || e->d_name[0] > '9')
-        continue;
-      if (status_number(std::stol(e->d_name), "Uid") == static_cast<long>(b.uid()))
-        found = std::stol(e->d_name);
-    }
-    if (proc)
-      ::closedir(proc);
-    if (found > 0)
-      return status_number(found, "PPid");
-    ::usleep(10000);
-  }
-  FAIL("no parked program of box " << b.id());
-  return -1;
-}
 
 struct prepared_outcome {
   long init = -1;
@@ -225,14 +191,19 @@ TEST_CASE("a program is PID 2 in a reused init too, with its own environment, di
   dir.write("sub/b.in", "input b\n");
   box leased = reusable_box();
 
-  auto first_options = shell("echo $$ $FOO $(pwd) $(cat) > /box/first");
+  // Programs run at this process's priority although the launcher builds boxes at nice 19.
+  errno = 0;
+  const std::string host_nice = std::to_string(::getpriority(PRIO_PROCESS, 0));
+  REQUIRE(errno == 0);
+  auto first_options = shell("echo $$ $FOO $(pwd) $(cat) $(nice) > /box/first");
   first_options.env = {{"FOO", "one"}};
   first_options.stdin_path = "a.in";
   auto first = prepare_and_run(leased, dir, first_options);
   CHECK(first.result.result == status::ok);
-  CHECK(dir.read("first") == "2 one /box input a\n");
+  CHECK(dir.read("first") == "2 one /box input a " + host_nice + "\n");
+  CHECK(::getpriority(PRIO_PROCESS, static_cast<id_t>(status_number(first.init, "PPid"))) == 19);
 
-  auto second_options = shell("echo $$ $FOO $(pwd) $(cat) > /box/second; ulimit -f");
+  auto second_options = shell("echo $$ $FOO $(pwd) $(cat) $(nice) > /box/second; ulimit -f");
   second_options.env = {{"FOO", "two"}};
   second_options.chdir = "/box/sub";
   second_options.stdin_path = "/box/sub/b.in";
@@ -241,7 +212,7 @@ TEST_CASE("a program is PID 2 in a reused init too, with its own environment, di
   auto second = prepare_and_run(leased, dir, second_options);
   CHECK(second.init == first.init);
   CHECK(second.result.result == status::ok);
-  CHECK(dir.read("second") == "2 two /box/sub input b\n");
+  CHECK(dir.read("second") == "2 two /box/sub input b " + host_nice + "\n");
   CHECK(dir.read("limit") == "128\n"); // ulimit -f counts 512-byte blocks
 
   // Fewer processes than the shell wants: contained, and the init is still reusable after it.
